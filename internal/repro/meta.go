@@ -1,0 +1,212 @@
+package repro
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/reprokit/reprokit/internal/signature"
+)
+
+// Meta is reprokit's metadata for a repro, stored as YAML in the archive
+// member `.reprokit.yaml`. Every field is optional.
+type Meta struct {
+	// Title overrides the script's first comment line in drafts.
+	Title string `yaml:"title,omitempty"`
+	// Tracker names the tracker profile (cpython, go, github).
+	Tracker string `yaml:"tracker,omitempty"`
+	// Repo is the upstream OWNER/NAME when the tracker profile has none.
+	Repo string `yaml:"repo,omitempty"`
+	// Upstream is the URL of the upstream issue, once there is one.
+	Upstream string `yaml:"upstream,omitempty"`
+	// Toolchain is the kind of toolchain the repro runs on: python (the
+	// default) or go.
+	Toolchain string `yaml:"toolchain,omitempty"`
+	// Tiers are the two asks to upstream, each with an optional check script.
+	Tiers Tiers `yaml:"tiers,omitempty"`
+	// Signature is the recorded signature of the bug (see `run --record`).
+	Signature *signature.Signature `yaml:"signature,omitempty"`
+	// Expect maps a toolchain version prefix ("3.12", "3.11.2") to the
+	// verdict expected there; the most specific prefix wins.
+	Expect map[string]string `yaml:"expect,omitempty"`
+}
+
+// Tiers are the two-tier ask: ideally make it work, minimally fail cleanly.
+type Tiers struct {
+	MakeItWork  *Tier `yaml:"make-it-work,omitempty"`
+	FailCleanly *Tier `yaml:"fail-cleanly,omitempty"`
+}
+
+// Tier is one ask. Check is a testscript script run against the archive's
+// files; when it passes, the tier holds.
+type Tier struct {
+	Ask   string `yaml:"ask"`
+	Check string `yaml:"check,omitempty"`
+
+	checkLine int // line of the check script's first line within the YAML
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+):?`)
+
+type metaErr struct {
+	line int // within the YAML, 1-based; 0 when unknown
+	msg  string
+}
+
+func (e *metaErr) Error() string { return e.msg }
+
+func parseMeta(data []byte) (Meta, error) {
+	var m Meta
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil {
+		if errors.Is(err, io.EOF) { // an empty metadata file
+			return m, nil
+		}
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			msg = te.Errors[0]
+		}
+		line := 0
+		if sm := yamlLineRE.FindStringSubmatch(msg); sm != nil {
+			line, _ = strconv.Atoi(sm[1])
+			msg = strings.TrimSpace(strings.Replace(msg, sm[0], "", 1))
+		}
+		if strings.Contains(msg, "not found in type") {
+			msg += " (known keys: title, tracker, repo, upstream, toolchain, tiers, signature, expect)"
+		}
+		return m, &metaErr{line: line, msg: "malformed metadata: " + msg}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err == nil {
+		locateChecks(&root, &m)
+	}
+	for key, v := range m.Expect {
+		if !IsVerdict(v) {
+			return m, &metaErr{line: findKeyLine(&root, key), msg: fmt.Sprintf("malformed metadata: expect[%q] = %q is not a verdict (one of %s)", key, v, strings.Join(Verdicts, ", "))}
+		}
+	}
+	for _, t := range []struct {
+		name string
+		tier *Tier
+	}{{"make-it-work", m.Tiers.MakeItWork}, {"fail-cleanly", m.Tiers.FailCleanly}} {
+		if t.tier != nil && strings.TrimSpace(t.tier.Ask) == "" {
+			return m, &metaErr{line: findKeyLine(&root, t.name), msg: fmt.Sprintf("malformed metadata: tier %s has no ask: say in one sentence what upstream should do", t.name)}
+		}
+	}
+	return m, nil
+}
+
+// locateChecks records where each tier's check script starts, for errors.
+func locateChecks(root *yaml.Node, m *Meta) {
+	tiers := mapValue(docMap(root), "tiers")
+	for name, t := range map[string]*Tier{"make-it-work": m.Tiers.MakeItWork, "fail-cleanly": m.Tiers.FailCleanly} {
+		if t == nil {
+			continue
+		}
+		if chk := mapValue(mapValue(tiers, name), "check"); chk != nil {
+			t.checkLine = chk.Line
+			if chk.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+				t.checkLine++ // the script starts on the line after `|`
+			}
+		}
+	}
+}
+
+func docMap(n *yaml.Node) *yaml.Node {
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		return n.Content[0]
+	}
+	return n
+}
+
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func findKeyLine(n *yaml.Node, key string) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i].Line
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if l := findKeyLine(c, key); l > 0 {
+			return l
+		}
+	}
+	return 0
+}
+
+func metaError(file string, markerLine int, err error) error {
+	var me *metaErr
+	if errors.As(err, &me) {
+		line := markerLine
+		if me.line > 0 {
+			line = markerLine + me.line
+		}
+		return &Error{File: file, Line: line, Msg: me.msg}
+	}
+	return &Error{File: file, Line: markerLine, Msg: err.Error()}
+}
+
+// The verdicts a run can end in.
+const (
+	Reproduces   = "reproduces"
+	Fixed        = "fixed"
+	FailsCleanly = "fails-cleanly"
+	Changed      = "changed"
+	Slipped      = "slipped"
+	Flaky        = "flaky"
+	Skipped      = "skipped"
+	ErrorVerdict = "error"
+)
+
+// Verdicts lists every verdict, in the order of the design.
+var Verdicts = []string{Reproduces, Fixed, FailsCleanly, Changed, Slipped, Flaky, Skipped, ErrorVerdict}
+
+// IsVerdict reports whether v names a verdict.
+func IsVerdict(v string) bool {
+	for _, k := range Verdicts {
+		if v == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Expected returns the verdict expected for a toolchain version, using the
+// most specific matching prefix of Expect ("3.11.2" beats "3.11").
+func (m Meta) Expected(version string) (string, bool) {
+	best, verdict := -1, ""
+	for prefix, v := range m.Expect {
+		if versionHasPrefix(version, prefix) && len(prefix) > best {
+			best, verdict = len(prefix), v
+		}
+	}
+	return verdict, best >= 0
+}
+
+func versionHasPrefix(version, prefix string) bool {
+	return version == prefix || strings.HasPrefix(version, prefix+".")
+}

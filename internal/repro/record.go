@@ -1,0 +1,100 @@
+package repro
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/reprokit/reprokit/internal/signature"
+)
+
+// WithSignature returns the archive with sig recorded in its metadata. Only
+// the metadata's `signature:` block changes (or is added); every other byte
+// of the archive stays as it was.
+func (r *Repro) WithSignature(sig signature.Signature) ([]byte, error) {
+	block, err := yaml.Marshal(map[string]signature.Signature{"signature": sig})
+	if err != nil {
+		return nil, err
+	}
+	raw := r.Raw
+	start, end, ok := r.memberData(MetaFile)
+	if !ok {
+		var b bytes.Buffer
+		b.Write(raw)
+		if len(raw) > 0 && raw[len(raw)-1] != '\n' {
+			b.WriteByte('\n')
+		}
+		b.WriteString("-- " + MetaFile + " --\n")
+		b.Write(block)
+		return r.reparse(b.Bytes())
+	}
+	meta := string(raw[start:end])
+	lines := strings.SplitAfter(meta, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	from, to := -1, len(lines) // the signature block's line range, 0-based
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(meta), &root); err == nil {
+		if m := docMap(&root); m != nil && m.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(m.Content); i += 2 {
+				if from >= 0 {
+					to = m.Content[i].Line - 1
+					break
+				}
+				if m.Content[i].Value == "signature" {
+					from = m.Content[i].Line - 1
+				}
+			}
+		}
+	}
+	var nb strings.Builder
+	if from < 0 {
+		nb.WriteString(meta)
+		if meta != "" && !strings.HasSuffix(meta, "\n") {
+			nb.WriteByte('\n')
+		}
+		nb.Write(block)
+	} else {
+		// Keep comment lines that belong to the next key.
+		for to > from+1 && strings.HasPrefix(strings.TrimSpace(lines[to-1]), "#") {
+			to--
+		}
+		nb.WriteString(strings.Join(lines[:from], ""))
+		nb.Write(block)
+		nb.WriteString(strings.Join(lines[to:], ""))
+	}
+	out := append(append(append([]byte{}, raw[:start]...), nb.String()...), raw[end:]...)
+	return r.reparse(out)
+}
+
+func (r *Repro) reparse(data []byte) ([]byte, error) {
+	if _, err := Parse(r.Path, data); err != nil {
+		return nil, fmt.Errorf("recording the signature would break the archive: %w", err)
+	}
+	return data, nil
+}
+
+// memberData returns the byte range of a member's data in Raw.
+func (r *Repro) memberData(name string) (start, end int, ok bool) {
+	off := 0
+	found := false
+	for _, l := range strings.SplitAfter(string(r.Raw), "\n") {
+		if isMarker(l) {
+			if found {
+				return start, off, true
+			}
+			n := strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r")
+			if strings.TrimSpace(n[3:len(n)-3]) == name {
+				found, start = true, off+len(l)
+			}
+		}
+		off += len(l)
+	}
+	if found {
+		return start, len(r.Raw), true
+	}
+	return 0, 0, false
+}

@@ -1,0 +1,171 @@
+// Package repro models a reprokit repro: a testscript txtar archive whose
+// script asserts the buggy behaviour, plus optional reprokit metadata kept in
+// a `.reprokit.yaml` file inside the same archive.
+//
+// Stock testscript ignores the metadata (it only writes the file into $WORK),
+// so an archive that uses stock commands stays runnable by `testscript`.
+package repro
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+// MetaFile is the archive member that holds reprokit's metadata.
+const MetaFile = ".reprokit.yaml"
+
+// Repro is one parsed archive. Raw keeps the exact bytes it was parsed from,
+// so that edits (such as recording a signature) touch nothing else.
+type Repro struct {
+	Path    string       // file the archive came from, as given by the user
+	Raw     []byte       // the archive, byte for byte
+	Archive *txtar.Archive
+	Meta    Meta         // zero when the archive has no metadata
+	HasMeta bool
+}
+
+// Error is a bad-input error that points at a line of an archive.
+type Error struct {
+	File string
+	Line int // 1-based; 0 when the error is about the whole file
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// Parse parses and validates an archive. name is used in error messages.
+func Parse(name string, data []byte) (*Repro, error) {
+	if bytes.IndexByte(data, 0) >= 0 {
+		return nil, &Error{File: name, Msg: "binary data (a NUL byte) in archive: a repro is a text txtar file"}
+	}
+	ar := txtar.Parse(data)
+	r := &Repro{Path: name, Raw: data, Archive: ar}
+	if strings.TrimSpace(stripComments(string(ar.Comment))) == "" {
+		return nil, &Error{File: name, Line: 1, Msg: "archive has no script: put testscript commands (e.g. `exec python3 repro.py`) before the first `-- file --` line"}
+	}
+	seen := map[string]int{}
+	lines := memberLines(data)
+	for i, f := range ar.Files {
+		line := lines[i]
+		if err := checkName(f.Name); err != "" {
+			return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("file name %q %s", f.Name, err)}
+		}
+		if prev, ok := seen[f.Name]; ok {
+			return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("duplicate file %q (first at line %d): rename or merge one of them", f.Name, prev)}
+		}
+		seen[f.Name] = line
+		if f.Name == MetaFile {
+			m, err := parseMeta(f.Data)
+			if err != nil {
+				return nil, metaError(name, line, err)
+			}
+			r.Meta, r.HasMeta = m, true
+		}
+	}
+	if err := r.validateScripts(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func checkName(n string) string {
+	switch {
+	case n == "":
+		return "is empty"
+	case path.IsAbs(n) || filepath.IsAbs(n):
+		return "is absolute: archive members must be relative to $WORK"
+	case strings.Contains(n, "\\"):
+		return "contains a backslash: use / in archive member names"
+	}
+	for _, part := range strings.Split(n, "/") {
+		if part == ".." {
+			return "contains \"..\": archive members must stay inside $WORK"
+		}
+	}
+	return ""
+}
+
+// memberLines returns the 1-based line of each `-- name --` marker.
+func memberLines(data []byte) []int {
+	var out []int
+	for i, l := range strings.SplitAfter(string(data), "\n") {
+		if isMarker(l) {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+func isMarker(l string) bool {
+	l = strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r")
+	return strings.HasPrefix(l, "-- ") && strings.HasSuffix(l, " --") && len(l) >= 7
+}
+
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(s, "\n") {
+		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "#") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+// Title is the first comment line of the script, or the metadata's title.
+func (r *Repro) Title() string {
+	if r.Meta.Title != "" {
+		return r.Meta.Title
+	}
+	for _, l := range strings.Split(string(r.Archive.Comment), "\n") {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "#") {
+			return strings.TrimSpace(strings.TrimLeft(t, "#"))
+		}
+		if t != "" {
+			break
+		}
+	}
+	return strings.TrimSuffix(filepath.Base(r.Path), filepath.Ext(r.Path))
+}
+
+// Name is the archive's base name without extension (e.g. "subint_fork").
+func (r *Repro) Name() string {
+	return strings.TrimSuffix(filepath.Base(r.Path), filepath.Ext(r.Path))
+}
+
+// Script is the main testscript, i.e. the archive's comment section.
+func (r *Repro) Script() string { return string(r.Archive.Comment) }
+
+// Files are the archive members without the metadata.
+func (r *Repro) Files() []txtar.File {
+	var out []txtar.File
+	for _, f := range r.Archive.Files {
+		if f.Name != MetaFile {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Format renders an archive; for an archive parsed from canonical input
+// (every member ending in a newline) Format(Parse(x)) == x.
+func Format(a *txtar.Archive) []byte { return txtar.Format(a) }
+
+// WithScript returns the archive bytes for running script against the same
+// files: used for tier checks. The metadata file is left out.
+func (r *Repro) WithScript(script string) []byte {
+	if script != "" && !strings.HasSuffix(script, "\n") {
+		script += "\n"
+	}
+	return txtar.Format(&txtar.Archive{Comment: []byte(script), Files: r.Files()})
+}

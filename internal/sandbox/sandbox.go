@@ -1,0 +1,395 @@
+// Package sandbox runs one testscript script in isolation: a re-exec of
+// reprokit that becomes PID 1 of new PID, mount, network, IPC and UTS
+// namespaces, sees the host read-only except its own work directory, runs
+// as an unprivileged user with rlimits, and dies with everything it started
+// when the deadline passes or reprokit itself dies.
+//
+// Where namespaces are unavailable it falls back to a process group plus a
+// child subreaper, and says so (Result.Isolation).
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Isolation levels.
+const (
+	Namespaces = "namespaces" // PID+mount+net+IPC+UTS namespaces, read-only host
+	ProcessGroup = "process-group" // degraded: process group and subreaper only
+)
+
+// SandboxUID is the unprivileged user a root-run sandbox drops to.
+const SandboxUID = 65534
+
+// Limits are the rlimits and caps for one run. Zero means the default.
+type Limits struct {
+	Timeout   time.Duration `json:"timeout"`    // wall clock for the whole tree; default 60s
+	Memory    uint64        `json:"memory"`     // RLIMIT_AS per process, bytes; default 4 GiB
+	Procs     uint64        `json:"procs"`      // RLIMIT_NPROC; default 512
+	FileSize  uint64        `json:"file_size"`  // RLIMIT_FSIZE, bytes; default 1 GiB
+	OutputCap int64         `json:"output_cap"` // captured bytes per stream of a toolchain command; default 1 MiB
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.Timeout <= 0 {
+		l.Timeout = 60 * time.Second
+	}
+	if l.Memory == 0 {
+		l.Memory = 4 << 30
+	}
+	if l.Procs == 0 {
+		l.Procs = 512
+	}
+	if l.FileSize == 0 {
+		l.FileSize = 1 << 30
+	}
+	if l.OutputCap == 0 {
+		l.OutputCap = 1 << 20
+	}
+	return l
+}
+
+// Tool is a command put on the script's PATH, e.g. python3 → the chosen
+// interpreter. Its output is capped through reprokit's shim.
+type Tool struct {
+	Name   string `json:"name"`
+	Target string `json:"target"`
+}
+
+// Spec is what the sandbox child needs; the parent writes it as JSON.
+type Spec struct {
+	Script    string            `json:"script"`     // txtar archive to run (main or tier check)
+	RunDir    string            `json:"run_dir"`    // private: bin/, script, work/
+	Limits    Limits            `json:"limits"`
+	Tools     []Tool            `json:"tools"`
+	Keep      []string          `json:"keep"`       // host dirs to keep visible (toolchain roots)
+	Mask      []string          `json:"mask"`       // host dirs to hide behind an empty tmpfs (HOME)
+	Env       []string          `json:"env"`        // extra script environment
+	Versions  map[string]string `json:"versions"`   // toolchain kind → version, for [python:3.12] conditions
+	Isolation string            `json:"isolation"`  // Namespaces or ProcessGroup
+	Exe       string            `json:"exe"`        // reprokit binary as seen inside the sandbox
+	Info      map[string]string `json:"info"`       // for logs only
+}
+
+// Result of one script run.
+type Result struct {
+	Outcome   string        `json:"outcome"` // "pass", "fail", "skip", or "" on harness error
+	Reason    string        `json:"reason"`  // failure or skip message
+	Log       string        `json:"log"`     // testscript log, work dir shown as $WORK
+	TimedOut  bool          `json:"timed_out"`
+	Duration  time.Duration `json:"duration"`
+	Isolation string        `json:"isolation"`
+	Err       string        `json:"err,omitempty"` // harness error
+	WorkDir   string        `json:"work_dir,omitempty"`
+}
+
+// Options for Run.
+type Options struct {
+	Limits    Limits
+	Tools     []Tool
+	Keep      []string
+	Env       []string
+	Versions  map[string]string
+	KeepDir   bool   // keep the run directory afterwards
+	Isolation string // "" (auto), Namespaces, or ProcessGroup
+}
+
+var (
+	degradeOnce   sync.Mutex
+	degradedCause error
+)
+
+// Degraded reports why namespaces were unavailable, if they were.
+func Degraded() error {
+	degradeOnce.Lock()
+	defer degradeOnce.Unlock()
+	return degradedCause
+}
+
+// Run runs the txtar archive script in a fresh sandbox and waits for it.
+func Run(ctx context.Context, archive []byte, opts Options) (res Result, err error) {
+	lim := opts.Limits.withDefaults()
+	runDir, err := os.MkdirTemp("", "reprokit-run-")
+	if err != nil {
+		return res, fmt.Errorf("creating run directory: %w", err)
+	}
+	defer func() {
+		if opts.KeepDir {
+			res.WorkDir = runDir
+			return
+		}
+		removeAll(runDir)
+	}()
+	iso := opts.Isolation
+	if iso == "" {
+		iso = Namespaces
+		if Degraded() != nil {
+			iso = ProcessGroup
+		}
+	}
+	res, err = runIn(ctx, runDir, archive, opts, lim, iso)
+	if err != nil && opts.Isolation == "" && iso == Namespaces && isNamespaceDenied(err) {
+		degradeOnce.Lock()
+		degradedCause = err
+		degradeOnce.Unlock()
+		removeAll(runDir)
+		if err := os.MkdirAll(runDir, 0o700); err != nil {
+			return res, err
+		}
+		res, err = runIn(ctx, runDir, archive, opts, lim, ProcessGroup)
+	}
+	return res, err
+}
+
+func isNamespaceDenied(err error) bool {
+	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EUSERS)
+}
+
+func removeAll(dir string) {
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o755) // a repro may leave read-only directories
+		}
+		return nil
+	})
+	os.RemoveAll(dir)
+}
+
+func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim Limits, iso string) (Result, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return Result{}, fmt.Errorf("finding the reprokit binary: %w", err)
+	}
+	spec := Spec{
+		Script:    filepath.Join(runDir, "repro.txtar"),
+		RunDir:    runDir,
+		Limits:    lim,
+		Tools:     opts.Tools,
+		Keep:      opts.Keep,
+		Env:       opts.Env,
+		Versions:  opts.Versions,
+		Isolation: iso,
+		Exe:       self,
+	}
+	if iso == Namespaces {
+		spec.Exe = filepath.Join(runDir, "bin", ".reprokit")
+		if home, err := os.UserHomeDir(); err == nil && home != "/" {
+			spec.Mask = append(spec.Mask, home)
+		}
+	}
+	if err := prepare(spec, archive, self); err != nil {
+		return Result{}, err
+	}
+	data, _ := json.Marshal(spec)
+	specPath := filepath.Join(runDir, "spec.json")
+	if err := os.WriteFile(specPath, data, 0o644); err != nil {
+		return Result{}, err
+	}
+	if iso == Namespaces && os.Geteuid() == 0 {
+		if err := chownTree(runDir, SandboxUID); err != nil {
+			return Result{}, fmt.Errorf("handing the run directory to the sandbox user: %w", err)
+		}
+	}
+	return start(ctx, self, specPath, spec)
+}
+
+// prepare lays out the run directory: the archive, the work root, and bin/
+// with one shim per tool.
+func prepare(spec Spec, archive []byte, self string) error {
+	bin := filepath.Join(spec.RunDir, "bin")
+	for _, d := range []string{bin, filepath.Join(spec.RunDir, "work")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(spec.Script, archive, 0o644); err != nil {
+		return err
+	}
+	if spec.Isolation == Namespaces {
+		// Mount point for the reprokit binary, bound read-only inside.
+		if err := os.WriteFile(spec.Exe, nil, 0o755); err != nil {
+			return err
+		}
+	}
+	for _, t := range spec.Tools {
+		shim := fmt.Sprintf("#!/bin/sh\nexec %s __shim %d %s \"$@\"\n", shellQuote(spec.Exe), spec.Limits.OutputCap, shellQuote(t.Target))
+		if err := os.WriteFile(filepath.Join(bin, t.Name), []byte(shim), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func chownTree(dir string, uid int) error {
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, uid)
+	})
+}
+
+// start launches the sandbox child and enforces the deadline.
+func start(ctx context.Context, self, specPath string, spec Spec) (Result, error) {
+	resR, resW, err := os.Pipe()
+	if err != nil {
+		return Result{}, err
+	}
+	defer resR.Close()
+	// The child watches this pipe: EOF means reprokit died, and it takes
+	// everything down with it (Pdeathsig is the first line of defence).
+	lifeR, lifeW, err := os.Pipe()
+	if err != nil {
+		resW.Close()
+		return Result{}, err
+	}
+	defer lifeW.Close()
+
+	cmd := exec.Command(self, "__sandbox", specPath)
+	cmd.Args[0] = "reprokit"
+	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"}
+	cmd.Stdin = lifeR
+	var diag cappedBuffer
+	diag.max = 64 << 10
+	cmd.Stdout, cmd.Stderr = &diag, &diag
+	cmd.ExtraFiles = []*os.File{resW}
+	cmd.SysProcAttr = sysProcAttr(spec.Isolation)
+
+	// Pdeathsig is tied to the thread that forks: keep it alive and ours.
+	runtime.LockOSThread()
+	began := time.Now()
+	err = cmd.Start()
+	runtime.UnlockOSThread()
+	lifeR.Close()
+	resW.Close()
+	if err != nil {
+		return Result{}, fmt.Errorf("starting the sandbox (%s): %w", spec.Isolation, err)
+	}
+
+	var out bytes.Buffer
+	readDone := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(&out, io.LimitReader(resR, 16<<20))
+		io.Copy(io.Discard, resR)
+		readDone <- err
+	}()
+
+	timer := time.NewTimer(spec.Limits.Timeout)
+	defer timer.Stop()
+	waitDone := make(chan error, 1)
+	go func() { waitDone <- cmd.Wait() }()
+	timedOut := false
+	var waitErr error
+	select {
+	case waitErr = <-waitDone:
+	case <-timer.C:
+		timedOut = true
+		kill(cmd, spec.Isolation)
+		waitErr = <-waitDone
+	case <-ctx.Done():
+		kill(cmd, spec.Isolation)
+		waitErr = <-waitDone
+	}
+	if spec.Isolation == ProcessGroup {
+		// Whatever is left in the group (the subreaper already killed
+		// descendants that left it) goes now.
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	<-readDone
+	dur := time.Since(began)
+
+	res := Result{Duration: dur, Isolation: spec.Isolation, TimedOut: timedOut}
+	switch {
+	case timedOut:
+		res.Err = fmt.Sprintf("time limit %s hit: the whole process tree was killed", spec.Limits.Timeout)
+		return res, nil
+	case ctx.Err() != nil:
+		res.Err = "interrupted"
+		return res, ctx.Err()
+	}
+	if out.Len() == 0 {
+		msg := strings.TrimSpace(diag.String())
+		if msg == "" && waitErr != nil {
+			msg = waitErr.Error()
+		}
+		if isSetupDenied(msg) && spec.Isolation == Namespaces {
+			return res, fmt.Errorf("sandbox setup: %s: %w", msg, syscall.EPERM)
+		}
+		res.Err = "sandbox died without a result: " + msg
+		return res, nil
+	}
+	var child Result
+	if err := json.Unmarshal(out.Bytes(), &child); err != nil {
+		res.Err = "sandbox result unreadable: " + err.Error()
+		return res, nil
+	}
+	child.Duration, child.Isolation, child.TimedOut = dur, spec.Isolation, false
+	return child, nil
+}
+
+func isSetupDenied(msg string) bool {
+	return strings.Contains(msg, "sandbox setup:") && (strings.Contains(msg, "operation not permitted") || strings.Contains(msg, "permission denied"))
+}
+
+func kill(cmd *exec.Cmd, iso string) {
+	if iso == ProcessGroup {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	// SIGKILL to the PID-namespace init ends every process in it; SIGTERM
+	// would be ignored by an init.
+	cmd.Process.Kill()
+}
+
+// cappedBuffer keeps the first max bytes written to it.
+type cappedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	max int
+}
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if room := c.max - c.buf.Len(); room > 0 {
+		if len(p) > room {
+			c.buf.Write(p[:room])
+		} else {
+			c.buf.Write(p)
+		}
+	}
+	return len(p), nil
+}
+
+func (c *cappedBuffer) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
+}
+
+// Probe runs an empty script in the sandbox and reports which isolation
+// this machine gives, and why namespaces failed when they did.
+func Probe(ctx context.Context) (string, error) {
+	res, err := Run(ctx, []byte("# probe\nexists repro.txtar\n"), Options{Isolation: Namespaces, Limits: Limits{Timeout: 10 * time.Second}})
+	if err != nil {
+		return ProcessGroup, err
+	}
+	if res.Err != "" {
+		return ProcessGroup, errors.New(res.Err)
+	}
+	return res.Isolation, nil
+}

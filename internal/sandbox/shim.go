@@ -1,0 +1,98 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// ShimMain is `reprokit __shim CAP TARGET ARGS…`, which the sandbox puts on
+// PATH as python3, go, …: it runs TARGET with its output capped at CAP bytes
+// per stream (the rest is counted and dropped, with a note), stops waiting
+// for output shortly after TARGET exits even if a grandchild still holds
+// the pipe, and ends the way TARGET ended, signal included.
+func ShimMain(args []string) int {
+	if len(args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: reprokit __shim CAP TARGET [ARG…]")
+		return 2
+	}
+	limit, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "reprokit __shim: bad cap:", err)
+		return 2
+	}
+	target := args[1]
+	cmd := exec.Command(target, args[2:]...)
+	cmd.Stdin = os.Stdin
+	stdout := &capWriter{w: os.Stdout, max: limit}
+	stderr := &capWriter{w: os.Stderr, max: limit}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// A grandchild that keeps our pipe open must not keep us waiting.
+	cmd.WaitDelay = 500 * time.Millisecond
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP)
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "reprokit: %v\n", err)
+		return 127
+	}
+	go func() {
+		for s := range sigs {
+			cmd.Process.Signal(s)
+		}
+	}()
+	err = cmd.Wait()
+	stdout.note()
+	stderr.note()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) && !errors.Is(err, exec.ErrWaitDelay) {
+		fmt.Fprintf(os.Stderr, "reprokit: %v\n", err)
+		return 127
+	}
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		signal.Reset()
+		dieFromSignal(ws.Signal())
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
+
+// capWriter passes through the first max bytes and counts the rest.
+type capWriter struct {
+	mu      sync.Mutex
+	w       io.Writer
+	max     int64
+	written int64
+	dropped int64
+}
+
+func (c *capWriter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if room := c.max - c.written; room > 0 {
+		n := int64(len(p))
+		if n > room {
+			n = room
+		}
+		c.w.Write(p[:n])
+		c.written += n
+		c.dropped += int64(len(p)) - n
+	} else {
+		c.dropped += int64(len(p))
+	}
+	return len(p), nil
+}
+
+func (c *capWriter) note() {
+	if c.dropped > 0 {
+		fmt.Fprintf(c.w, "\n[reprokit: output truncated: %d bytes past the %d-byte cap were dropped]\n", c.dropped, c.max)
+	}
+}

@@ -1,0 +1,150 @@
+// Package signature captures what identifies a bug in a run's output: how
+// the process ended, the fatal line, the last exception and the top frames.
+// Two runs show the same bug when their signatures Match.
+package signature
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Signature identifies a bug. Status, Fatal and Exception take part in
+// matching; Frames are kept for reports only, since they move whenever the
+// source is edited (which minimization does all the time).
+type Signature struct {
+	// Status is how the last command ended: "exit 0", "exit 1", or a signal
+	// by name ("SIGSEGV", "SIGABRT").
+	Status string `yaml:"status,omitempty" json:"status,omitempty"`
+	// Fatal is the first `Fatal Python error:`, `panic:`, `fatal error:` or
+	// signal line, if any.
+	Fatal string `yaml:"fatal,omitempty" json:"fatal,omitempty"`
+	// Exception is the last exception or warning as "Type: message".
+	Exception string `yaml:"exception,omitempty" json:"exception,omitempty"`
+	// Frames are the innermost frames, innermost first, as "file:line in func".
+	Frames []string `yaml:"frames,omitempty" json:"frames,omitempty"`
+}
+
+// IsZero reports whether nothing was captured.
+func (s Signature) IsZero() bool {
+	return s.Status == "" && s.Fatal == "" && s.Exception == "" && len(s.Frames) == 0
+}
+
+// IsCrash reports whether the signature is a crash: a fatal error or a signal.
+func (s Signature) IsCrash() bool {
+	return s.Fatal != "" || strings.HasPrefix(s.Status, "SIG")
+}
+
+// String is a one-line summary: "SIGABRT · Fatal Python error: …".
+func (s Signature) String() string {
+	var parts []string
+	for _, p := range []string{s.Status, s.Fatal, s.Exception} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// Match reports whether got shows the same bug as the recorded want: every
+// field recorded in want must be equal in got once numbers and addresses
+// (pids, thread ids, line numbers) are normalized away.
+func Match(want, got Signature) bool {
+	for _, f := range [][2]string{{want.Status, got.Status}, {want.Fatal, got.Fatal}, {want.Exception, got.Exception}} {
+		if f[0] != "" && Normalize(f[0]) != Normalize(f[1]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Diff says how got differs from want, for "slipped" messages.
+func Diff(want, got Signature) string {
+	var out []string
+	for _, f := range []struct{ name, w, g string }{{"status", want.Status, got.Status}, {"fatal", want.Fatal, got.Fatal}, {"exception", want.Exception, got.Exception}} {
+		if f.w != "" && Normalize(f.w) != Normalize(f.g) {
+			out = append(out, fmt.Sprintf("%s %q, recorded %q", f.name, f.g, f.w))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+var (
+	hexRE = regexp.MustCompile(`0x[0-9a-fA-F]+`)
+	numRE = regexp.MustCompile(`\d+`)
+)
+
+// Normalize replaces addresses and numbers so that pids and ids compare equal.
+func Normalize(s string) string {
+	s = hexRE.ReplaceAllString(s, "0xN")
+	return numRE.ReplaceAllString(s, "N")
+}
+
+var (
+	fatalRE     = regexp.MustCompile(`^(Fatal Python error: .*|panic: .*|fatal error: .*|Segmentation fault.*|SIG[A-Z]+: .*)$`)
+	exceptionRE = regexp.MustCompile(`^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iteration|Failure)\b(?:: .*)?)$`)
+	warningRE   = regexp.MustCompile(`^.*:\d+: ([A-Za-z_][\w.]*Warning: .*)$`)
+	pyFrameRE   = regexp.MustCompile(`^\s*File "([^"]+)", line (\d+)(?:, in | in )(.+)$`)
+	goFrameRE   = regexp.MustCompile(`^\t(\S+\.go):(\d+)`)
+	goFuncRE    = regexp.MustCompile(`^([\w./*()\-]+)\(.*\)$`)
+)
+
+// Extract reads a signature from a command's combined output and its end
+// status ("exit N" or a signal name).
+func Extract(output, status string) Signature {
+	sig := Signature{Status: status}
+	lines := strings.Split(strings.ReplaceAll(output, "\r\n", "\n"), "\n")
+	var frames []string
+	goFunc := ""
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \t")
+		switch {
+		case sig.Fatal == "" && fatalRE.MatchString(l):
+			sig.Fatal = l
+		case exceptionRE.MatchString(l) && !strings.HasPrefix(l, " "):
+			sig.Exception = l
+		case warningRE.MatchString(l):
+			sig.Exception = warningRE.FindStringSubmatch(l)[1]
+		}
+		if strings.HasPrefix(l, "Traceback (most recent call last)") || strings.HasPrefix(l, "Current thread") || strings.HasPrefix(l, "Thread 0x") || strings.HasPrefix(l, "goroutine ") {
+			frames = nil
+		}
+		if m := pyFrameRE.FindStringSubmatch(l); m != nil {
+			frames = append(frames, fmt.Sprintf("%s:%s in %s", m[1], m[2], m[3]))
+		}
+		if m := goFuncRE.FindStringSubmatch(l); m != nil {
+			goFunc = m[1]
+		} else if m := goFrameRE.FindStringSubmatch(l); m != nil && goFunc != "" {
+			frames = append([]string{}, frames...)
+			frames = append(frames, fmt.Sprintf("%s:%s in %s", m[1], m[2], goFunc))
+			goFunc = ""
+		}
+	}
+	if strings.Contains(output, "goroutine ") {
+		// Go prints innermost first already.
+		sig.Frames = firstN(frames, 5)
+	} else {
+		// Python tracebacks print innermost last; faulthandler's "most recent call first".
+		if strings.Contains(output, "most recent call first") {
+			sig.Frames = firstN(frames, 5)
+		} else {
+			sig.Frames = firstN(reverse(frames), 5)
+		}
+	}
+	return sig
+}
+
+func reverse(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[len(s)-1-i] = v
+	}
+	return out
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
