@@ -14,10 +14,13 @@ import (
 // the metadata's `signature:` block changes (or is added); every other byte
 // of the archive stays as it was.
 func (r *Repro) WithSignature(sig signature.Signature) ([]byte, error) {
-	block, err := yaml.Marshal(map[string]signature.Signature{"signature": sig})
-	if err != nil {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(map[string]signature.Signature{"signature": sig}); err != nil {
 		return nil, err
 	}
+	block := buf.Bytes()
 	raw := r.Raw
 	start, end, ok := r.memberData(MetaFile)
 	if !ok {

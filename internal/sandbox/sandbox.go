@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -186,9 +187,7 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 	}
 	if iso == Namespaces {
 		spec.Exe = filepath.Join(runDir, "bin", ".reprokit")
-		if home, err := os.UserHomeDir(); err == nil && home != "/" {
-			spec.Mask = append(spec.Mask, home)
-		}
+		spec.Mask = masks(append([]string{runDir}, opts.Keep...))
 	}
 	if err := prepare(spec, archive, self); err != nil {
 		return Result{}, err
@@ -204,6 +203,38 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		}
 	}
 	return start(ctx, self, specPath, spec)
+}
+
+// masks are the host directories hidden behind an empty tmpfs: the user's
+// home (by $HOME and by the password database: tokens live there), and any
+// directory on the way to a kept path that the sandbox user could not
+// traverse (a 0700 /root above ~/.pyenv); the kept paths are mounted back
+// inside the mask.
+func masks(keep []string) []string {
+	var out []string
+	add := func(p string) {
+		if p == "" || p == "/" {
+			return
+		}
+		for _, q := range out {
+			if q == p {
+				return
+			}
+		}
+		out = append(out, p)
+	}
+	add(os.Getenv("HOME"))
+	if u, err := user.Current(); err == nil {
+		add(u.HomeDir)
+	}
+	for _, k := range keep {
+		for dir := filepath.Dir(k); dir != "/" && dir != "."; dir = filepath.Dir(dir) {
+			if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o001 == 0 {
+				add(dir)
+			}
+		}
+	}
+	return out
 }
 
 // prepare lays out the run directory: the archive, the work root, and bin/

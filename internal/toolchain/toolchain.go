@@ -58,6 +58,9 @@ func Candidates(env func(string) string) []Candidate {
 		}
 	}
 	for _, dir := range pathList {
+		if strings.Contains(dir, "/.pyenv/shims") {
+			continue // pyenv's shims stand for the versions listed below
+		}
 		matches, _ := filepath.Glob(filepath.Join(dir, "python3.[0-9]*"))
 		for _, m := range matches {
 			if isPythonName(filepath.Base(m)) {
@@ -148,12 +151,15 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 			defer func() { <-sem }()
 			id := identity(c.Path)
 			if t, ok := cache.get(id); ok {
-				t.Source = c.Source
-				results[i] = &t
+				if t.Kind != "" { // "" caches a candidate that does not work
+					t.Source = c.Source
+					results[i] = &t
+				}
 				return
 			}
 			t, err := probe(ctx, c)
 			if err != nil {
+				cache.put(id, Toolchain{Identity: id})
 				return // not a working toolchain: skip it
 			}
 			t.Identity = id
