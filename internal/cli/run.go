@@ -193,6 +193,9 @@ func printResult(opts *RunOptions, res runner.Result) {
 	case res.Signature != nil:
 		detail = res.Signature.String()
 	}
+	if res.Verdict == repro.Changed && res.Reason != "" {
+		detail += " — " + res.Reason
+	}
 	exp := ""
 	if res.Expected != "" && res.Verdict != repro.Reproduces {
 		if res.Expected == res.Verdict {

@@ -24,7 +24,7 @@ var staticConditions = []string{"short", "net", "link", "symlink", "unix", "gc",
 var condPrefixRE = regexp.MustCompile(`^(exec:.+|go1\.\d+|python:\d+(\.\d+){0,2}|go:\d+(\.\d+){0,2})$`)
 
 // Line is one command line of a script, split into words the way
-// testscript splits them (single quotes, '' for a quote), unexpanded.
+// testscript splits them (single quotes, ” for a quote), unexpanded.
 type Line struct {
 	Num   int      // 1-based line within the script
 	Text  string   // the raw line

@@ -22,10 +22,10 @@ const MetaFile = ".reprokit.yaml"
 // Repro is one parsed archive. Raw keeps the exact bytes it was parsed from,
 // so that edits (such as recording a signature) touch nothing else.
 type Repro struct {
-	Path    string       // file the archive came from, as given by the user
-	Raw     []byte       // the archive, byte for byte
+	Path    string // file the archive came from, as given by the user
+	Raw     []byte // the archive, byte for byte
 	Archive *txtar.Archive
-	Meta    Meta         // zero when the archive has no metadata
+	Meta    Meta // zero when the archive has no metadata
 	HasMeta bool
 }
 

@@ -28,7 +28,7 @@ import (
 
 // Isolation levels.
 const (
-	Namespaces = "namespaces" // PID+mount+net+IPC+UTS namespaces, read-only host
+	Namespaces   = "namespaces"    // PID+mount+net+IPC+UTS namespaces, read-only host
 	ProcessGroup = "process-group" // degraded: process group and subreaper only
 )
 
@@ -72,17 +72,17 @@ type Tool struct {
 
 // Spec is what the sandbox child needs; the parent writes it as JSON.
 type Spec struct {
-	Script    string            `json:"script"`     // txtar archive to run (main or tier check)
-	RunDir    string            `json:"run_dir"`    // private: bin/, script, work/
+	Script    string            `json:"script"`  // txtar archive to run (main or tier check)
+	RunDir    string            `json:"run_dir"` // private: bin/, script, work/
 	Limits    Limits            `json:"limits"`
 	Tools     []Tool            `json:"tools"`
-	Keep      []string          `json:"keep"`       // host dirs to keep visible (toolchain roots)
-	Mask      []string          `json:"mask"`       // host dirs to hide behind an empty tmpfs (HOME)
-	Env       []string          `json:"env"`        // extra script environment
-	Versions  map[string]string `json:"versions"`   // toolchain kind → version, for [python:3.12] conditions
-	Isolation string            `json:"isolation"`  // Namespaces or ProcessGroup
-	Exe       string            `json:"exe"`        // reprokit binary as seen inside the sandbox
-	Info      map[string]string `json:"info"`       // for logs only
+	Keep      []string          `json:"keep"`      // host dirs to keep visible (toolchain roots)
+	Mask      []string          `json:"mask"`      // host dirs to hide behind an empty tmpfs (HOME)
+	Env       []string          `json:"env"`       // extra script environment
+	Versions  map[string]string `json:"versions"`  // toolchain kind → version, for [python:3.12] conditions
+	Isolation string            `json:"isolation"` // Namespaces or ProcessGroup
+	Exe       string            `json:"exe"`       // reprokit binary as seen inside the sandbox
+	Info      map[string]string `json:"info"`      // for logs only
 }
 
 // Result of one script run.
@@ -186,7 +186,9 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		Exe:       self,
 	}
 	if iso == Namespaces {
-		spec.Exe = filepath.Join(runDir, "bin", ".reprokit")
+		// Named reprokit: the binary dispatches on its name when it is a
+		// test binary (testscript.Main).
+		spec.Exe = filepath.Join(runDir, "self", "reprokit")
 		spec.Mask = masks(append([]string{runDir}, opts.Keep...))
 	}
 	if err := prepare(spec, archive, self); err != nil {
@@ -241,7 +243,7 @@ func masks(keep []string) []string {
 // with one shim per tool.
 func prepare(spec Spec, archive []byte, self string) error {
 	bin := filepath.Join(spec.RunDir, "bin")
-	for _, d := range []string{bin, filepath.Join(spec.RunDir, "work")} {
+	for _, d := range []string{bin, filepath.Join(spec.RunDir, "work"), filepath.Dir(spec.Exe)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
@@ -249,7 +251,7 @@ func prepare(spec Spec, archive []byte, self string) error {
 	if err := os.WriteFile(spec.Script, archive, 0o644); err != nil {
 		return err
 	}
-	if spec.Isolation == Namespaces {
+	if spec.Isolation == Namespaces && filepath.Dir(spec.Exe) != filepath.Dir(self) {
 		// Mount point for the reprokit binary, bound read-only inside.
 		if err := os.WriteFile(spec.Exe, nil, 0o755); err != nil {
 			return err
