@@ -242,11 +242,13 @@ func exitFor(results []runner.Result) error {
 	return nil
 }
 
-// record writes the signature of the first reproducing run of each repro.
+// record writes the signature of the first run of each repro whose script
+// passed: a reproducing run, or a slipped one (recording accepts the new
+// signature, like updating a golden file).
 func record(opts *RunOptions, repros []*repro.Repro, results []runner.Result) error {
 	for _, r := range repros {
 		for _, res := range results {
-			if res.File != r.Path || res.Verdict != repro.Reproduces || res.Signature == nil {
+			if res.File != r.Path || (res.Verdict != repro.Reproduces && res.Verdict != repro.Slipped) || res.Signature == nil {
 				continue
 			}
 			data, err := r.WithSignature(*res.Signature)
