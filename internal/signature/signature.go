@@ -50,7 +50,10 @@ func (s Signature) String() string {
 // field recorded in want must be equal in got once numbers and addresses
 // (pids, thread ids, line numbers) are normalized away.
 func Match(want, got Signature) bool {
-	for _, f := range [][2]string{{want.Status, got.Status}, {want.Fatal, got.Fatal}, {want.Exception, got.Exception}} {
+	if want.Status != "" && want.Status != got.Status {
+		return false // exit codes and signals compare exactly
+	}
+	for _, f := range [][2]string{{want.Fatal, got.Fatal}, {want.Exception, got.Exception}} {
 		if f[0] != "" && Normalize(f[0]) != Normalize(f[1]) {
 			return false
 		}
@@ -61,7 +64,10 @@ func Match(want, got Signature) bool {
 // Diff says how got differs from want, for "slipped" messages.
 func Diff(want, got Signature) string {
 	var out []string
-	for _, f := range []struct{ name, w, g string }{{"status", want.Status, got.Status}, {"fatal", want.Fatal, got.Fatal}, {"exception", want.Exception, got.Exception}} {
+	if want.Status != "" && want.Status != got.Status {
+		out = append(out, fmt.Sprintf("status %q, recorded %q", got.Status, want.Status))
+	}
+	for _, f := range []struct{ name, w, g string }{{"fatal", want.Fatal, got.Fatal}, {"exception", want.Exception, got.Exception}} {
 		if f.w != "" && Normalize(f.w) != Normalize(f.g) {
 			out = append(out, fmt.Sprintf("%s %q, recorded %q", f.name, f.g, f.w))
 		}
@@ -74,10 +80,11 @@ var (
 	numRE = regexp.MustCompile(`\d+`)
 )
 
-// Normalize replaces addresses and numbers so that pids and ids compare equal.
+// Normalize replaces addresses (ADDR) and numbers (N) so that pids, thread
+// ids and line numbers compare equal.
 func Normalize(s string) string {
-	s = hexRE.ReplaceAllString(s, "0xN")
-	return numRE.ReplaceAllString(s, "N")
+	s = numRE.ReplaceAllString(hexRE.ReplaceAllString(s, "ADDR"), "N")
+	return s
 }
 
 var (

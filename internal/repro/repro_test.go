@@ -1,0 +1,112 @@
+package repro
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/reprokit/reprokit/internal/signature"
+)
+
+// Every archive in the corpus and the specs round-trips exactly.
+func TestFormatRoundTrip(t *testing.T) {
+	files, _ := filepath.Glob("../../repros/*.txtar")
+	specs, _ := filepath.Glob("../../txtar/*.txtar")
+	files = append(files, specs...)
+	if len(files) == 0 {
+		t.Fatal("no archives found")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(filepath.Base(f), "run_") || strings.Contains(f, "txtar/") {
+			// Specs are testscript files, not repros: only the format is checked.
+			if got := Format(txtar.Parse(data)); string(got) != string(data) {
+				t.Errorf("%s: Format(Parse(x)) != x", f)
+			}
+			continue
+		}
+		r, err := Parse(f, data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if got := Format(r.Archive); string(got) != string(data) {
+			t.Errorf("%s: Format(Parse(x)) != x", f)
+		}
+		r2, err := Parse(f, Format(r.Archive))
+		if err != nil || r2.Title() != r.Title() || len(r2.Archive.Files) != len(r.Archive.Files) {
+			t.Errorf("%s: re-parse differs: %v", f, err)
+		}
+	}
+}
+
+func TestLines(t *testing.T) {
+	tests := []struct {
+		in    string
+		conds []string
+		neg   bool
+		words []string
+	}{
+		{"exec python3 repro.py", nil, false, []string{"exec", "python3", "repro.py"}},
+		{"! exec python3 -c 'print(1)'", nil, true, []string{"exec", "python3", "-c", "print(1)"}},
+		{"[!python:3.8] skip 'too old'", []string{"!python:3.8"}, false, []string{"skip", "too old"}},
+		{"stderr 'it''s # not a comment' # a comment", nil, false, []string{"stderr", "it's # not a comment"}},
+		{"  # only a comment", nil, false, nil},
+	}
+	for _, tt := range tests {
+		lines, err := Lines(tt.in)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.in, err)
+		}
+		if tt.words == nil {
+			if len(lines) != 0 {
+				t.Errorf("%q: got %v, want no lines", tt.in, lines)
+			}
+			continue
+		}
+		l := lines[0]
+		if strings.Join(l.Words, "|") != strings.Join(tt.words, "|") || l.Neg != tt.neg || strings.Join(l.Conds, "|") != strings.Join(tt.conds, "|") {
+			t.Errorf("%q: got conds=%q neg=%v words=%q", tt.in, l.Conds, l.Neg, l.Words)
+		}
+	}
+	if _, err := Lines("stdout 'unterminated"); err == nil {
+		t.Error("unterminated quote: no error")
+	}
+}
+
+func TestExpected(t *testing.T) {
+	m := Meta{Expect: map[string]string{"3": Fixed, "3.12": Reproduces, "3.12.1": Slipped}}
+	for ver, want := range map[string]string{"3.11.7": Fixed, "3.12.4": Reproduces, "3.12.1": Slipped, "3.1": Fixed} {
+		if got, _ := m.Expected(ver); got != want {
+			t.Errorf("Expected(%s) = %q, want %q", ver, got, want)
+		}
+	}
+	if _, ok := m.Expected("2.7.18"); ok {
+		t.Error("2.7.18 matched an expectation")
+	}
+	if _, ok := (Meta{Expect: map[string]string{"3.1": Fixed}}).Expected("3.12.0"); ok {
+		t.Error(`"3.1" must not match 3.12.0`)
+	}
+}
+
+// Recording a signature changes only the signature block.
+func TestWithSignature(t *testing.T) {
+	in := "# t\nexec python3 a.py\n-- a.py --\nprint(1)\n-- .reprokit.yaml --\n# c\nsignature:\n  status: exit 3\n\n# next\nexpect:\n  \"3\": fixed\n-- z.txt --\nz\n"
+	r, err := Parse("a.txtar", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.WithSignature(signature.Signature{Status: "SIGSEGV"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(in, "signature:\n  status: exit 3\n\n", "signature:\n  status: SIGSEGV\n", 1)
+	if string(out) != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+}
