@@ -1,0 +1,309 @@
+// Package minimize is reprokit's reduction engine. It is pure: it knows
+// nothing of Python, testscript or processes. It gets an input, passes that
+// cut the current candidate into units, and an oracle that says whether a
+// candidate is still interesting; it returns the smallest interesting
+// candidate it finds.
+//
+// Each pass runs delta debugging (ddmin) over its units: coarse to fine
+// granularity, complements tested before subsets, candidates of one round
+// tested in parallel but chosen in a fixed order (so the result does not
+// depend on the number of workers), and every oracle answer cached by the
+// candidate's content hash. Passes repeat until a whole round shrinks
+// nothing. When the last pass cuts the candidate into lines, the result is
+// 1-minimal at line level: removing any single line of it makes it
+// uninteresting.
+package minimize
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"sync"
+	"time"
+)
+
+// Oracle reports whether a candidate is still interesting. It is called
+// from several goroutines at once and must honour ctx.
+type Oracle func(ctx context.Context, candidate []byte) bool
+
+// Pass cuts the current candidate into units that can be removed (or, for
+// transforming passes, "switched off"): Split returns how many units there
+// are and a function that builds the candidate keeping only the units
+// marked true. Build(all true) must return cur unchanged.
+type Pass interface {
+	Name() string
+	Split(cur []byte) (n int, build func(keep []bool) []byte)
+}
+
+// Options tune a reduction. Zero values are the defaults.
+type Options struct {
+	// Jobs is how many candidates are tested at once; default 1. The result
+	// is the same for any value.
+	Jobs int
+	// Valid is an optional cheap check (a syntax check, say): a candidate it
+	// rejects is not given to the oracle and counts as uninteresting.
+	Valid func(candidate []byte) bool
+	// Progress, if set, is called after each oracle test.
+	Progress func(Progress)
+	// MaxRounds bounds the fixpoint loop; default 20.
+	MaxRounds int
+}
+
+// Progress is a snapshot for a progress line.
+type Progress struct {
+	Pass      string
+	Size      int // bytes of the best candidate so far
+	Lines     int
+	Tests     int
+	CacheHits int
+	Elapsed   time.Duration
+}
+
+// Stats describe a finished (or interrupted) reduction.
+type Stats struct {
+	Tests     int           `json:"tests"`      // oracle invocations
+	CacheHits int           `json:"cache_hits"` // candidates answered from the cache
+	Invalid   int           `json:"invalid"`    // candidates rejected by Valid, never run
+	Rounds    int           `json:"rounds"`
+	Wall      time.Duration `json:"wall_ns"`
+	Passes    []PassStats   `json:"passes"`
+}
+
+// PassStats are per pass, summed over rounds.
+type PassStats struct {
+	Name        string `json:"name"`
+	Tests       int    `json:"tests"`
+	CacheHits   int    `json:"cache_hits"`
+	BytesBefore int    `json:"bytes_before"`
+	BytesAfter  int    `json:"bytes_after"`
+	LinesBefore int    `json:"lines_before"`
+	LinesAfter  int    `json:"lines_after"`
+}
+
+// Reducer holds the cache and counters of one reduction.
+type Reducer struct {
+	oracle Oracle
+	opts   Options
+
+	mu       sync.Mutex
+	cache    map[[32]byte]bool
+	stats    Stats
+	pass     string
+	best     []byte
+	began    time.Time
+	progress func(Progress)
+}
+
+// New returns a reducer for oracle.
+func New(oracle Oracle, opts Options) *Reducer {
+	if opts.Jobs < 1 {
+		opts.Jobs = 1
+	}
+	if opts.MaxRounds < 1 {
+		opts.MaxRounds = 20
+	}
+	return &Reducer{oracle: oracle, opts: opts, cache: map[[32]byte]bool{}, progress: opts.Progress}
+}
+
+// Run reduces input, which must be interesting, with passes in order,
+// repeating them until nothing shrinks. On cancellation it returns the best
+// candidate found so far with ctx's error.
+func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte, Stats, error) {
+	r.began = time.Now()
+	r.best = input
+	r.cache[sha256.Sum256(input)] = true
+	idx := map[string]int{}
+	for _, p := range passes {
+		if _, ok := idx[p.Name()]; !ok {
+			idx[p.Name()] = len(r.stats.Passes)
+			r.stats.Passes = append(r.stats.Passes, PassStats{Name: p.Name()})
+		}
+	}
+	cur := input
+	for round := 0; round < r.opts.MaxRounds; round++ {
+		r.stats.Rounds++
+		before := cur
+		for _, p := range passes {
+			ps := &r.stats.Passes[idx[p.Name()]]
+			t0, h0 := r.stats.Tests, r.stats.CacheHits
+			if ps.BytesBefore == 0 {
+				ps.BytesBefore, ps.LinesBefore = len(cur), lines(cur)
+			}
+			r.mu.Lock()
+			r.pass = p.Name()
+			r.mu.Unlock()
+			cur = r.runPass(ctx, cur, p)
+			ps.Tests += r.stats.Tests - t0
+			ps.CacheHits += r.stats.CacheHits - h0
+			ps.BytesAfter, ps.LinesAfter = len(cur), lines(cur)
+			if ctx.Err() != nil {
+				r.stats.Wall = time.Since(r.began)
+				return cur, r.stats, ctx.Err()
+			}
+		}
+		if bytes.Equal(before, cur) {
+			break
+		}
+	}
+	r.stats.Wall = time.Since(r.began)
+	return cur, r.stats, nil
+}
+
+func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass) []byte {
+	n, build := p.Split(cur)
+	if n == 0 {
+		return cur
+	}
+	keep := r.DDMin(ctx, n, build)
+	out := build(keep)
+	if ctx.Err() != nil && !r.known(out) {
+		return cur
+	}
+	return out
+}
+
+// DDMin returns a 1-minimal set of units (as a keep mask) whose candidate
+// is interesting, given that keeping all units is.
+func (r *Reducer) DDMin(ctx context.Context, n int, build func(keep []bool) []byte) []bool {
+	cur := make([]int, n)
+	for i := range cur {
+		cur[i] = i
+	}
+	mask := func(units []int) []bool {
+		keep := make([]bool, n)
+		for _, u := range units {
+			keep[u] = true
+		}
+		return keep
+	}
+	gran := 2
+	for len(cur) >= 2 && ctx.Err() == nil {
+		gran = min(gran, len(cur))
+		chunks := split(cur, gran)
+		// Complements first: removing a chunk is what shrinks.
+		var cands [][]int
+		for i := range chunks {
+			cands = append(cands, without(cur, chunks[i]))
+		}
+		if i := r.first(ctx, cands, mask, build); i >= 0 {
+			cur = cands[i]
+			gran = max(gran-1, 2)
+			continue
+		}
+		if gran > 2 {
+			if i := r.first(ctx, chunks, mask, build); i >= 0 {
+				cur = chunks[i]
+				gran = 2
+				continue
+			}
+		}
+		if gran >= len(cur) {
+			break
+		}
+		gran = min(gran*2, len(cur))
+	}
+	if len(cur) == 1 && ctx.Err() == nil {
+		if r.first(ctx, [][]int{{}}, mask, build) == 0 {
+			cur = nil
+		}
+	}
+	return mask(cur)
+}
+
+// first tests candidates in windows of Jobs, in parallel, and returns the
+// lowest index of an interesting one (or -1). Taking the lowest index, not
+// the first to finish, keeps the result independent of Jobs.
+func (r *Reducer) first(ctx context.Context, cands [][]int, mask func([]int) []bool, build func([]bool) []byte) int {
+	for start := 0; start < len(cands); start += r.opts.Jobs {
+		end := min(start+r.opts.Jobs, len(cands))
+		results := make([]bool, end-start)
+		var wg sync.WaitGroup
+		for i := start; i < end; i++ {
+			cand := build(mask(cands[i]))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i-start] = r.Test(ctx, cand)
+			}()
+		}
+		wg.Wait()
+		for i, ok := range results {
+			if ok {
+				return start + i
+			}
+		}
+		if ctx.Err() != nil {
+			return -1
+		}
+	}
+	return -1
+}
+
+// Test asks the oracle about cand, through the cache and the Valid check.
+func (r *Reducer) Test(ctx context.Context, cand []byte) bool {
+	key := sha256.Sum256(cand)
+	r.mu.Lock()
+	if v, ok := r.cache[key]; ok {
+		r.stats.CacheHits++
+		r.mu.Unlock()
+		return v
+	}
+	r.mu.Unlock()
+	if r.opts.Valid != nil && !r.opts.Valid(cand) {
+		r.mu.Lock()
+		r.cache[key] = false
+		r.stats.Invalid++
+		r.mu.Unlock()
+		return false
+	}
+	ok := r.oracle(ctx, cand)
+	if ctx.Err() != nil {
+		return false // an interrupted answer is no answer: not cached
+	}
+	r.mu.Lock()
+	r.cache[key] = ok
+	r.stats.Tests++
+	if ok && len(cand) < len(r.best) {
+		r.best = cand
+	}
+	p := Progress{Pass: r.pass, Size: len(r.best), Lines: lines(r.best), Tests: r.stats.Tests, CacheHits: r.stats.CacheHits, Elapsed: time.Since(r.began)}
+	r.mu.Unlock()
+	if r.progress != nil {
+		r.progress(p)
+	}
+	return ok
+}
+
+func (r *Reducer) known(cand []byte) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.cache[sha256.Sum256(cand)]
+	return ok && v
+}
+
+func split(units []int, n int) [][]int {
+	var out [][]int
+	for i := 0; i < n; i++ {
+		lo, hi := i*len(units)/n, (i+1)*len(units)/n
+		if lo < hi {
+			out = append(out, units[lo:hi])
+		}
+	}
+	return out
+}
+
+func without(units, remove []int) []int {
+	drop := map[int]bool{}
+	for _, u := range remove {
+		drop[u] = true
+	}
+	var out []int
+	for _, u := range units {
+		if !drop[u] {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func lines(b []byte) int { return bytes.Count(b, []byte("\n")) }
