@@ -35,6 +35,16 @@ type Pass interface {
 	Split(cur []byte) (n int, build func(keep []bool) []byte)
 }
 
+// AllFirst is implemented by passes whose units are likely all removable
+// (unused definitions, say): the engine tries removing every unit with one
+// test before it splits.
+type AllFirst interface{ TryAllFirst() bool }
+
+// Repeater is implemented by passes whose removals expose more units (dead
+// code made dead by removing its only user): the engine repeats such a
+// pass while it shrinks.
+type Repeater interface{ Repeat() bool }
+
 // Options tune a reduction. Zero values are the defaults.
 type Options struct {
 	// Jobs is how many candidates are tested at once; default 1. The result
@@ -120,10 +130,18 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 		}
 	}
 	cur := input
+	changed := map[string]bool{}
 	for round := 0; round < r.opts.MaxRounds; round++ {
 		r.stats.Rounds++
 		before := cur
+		last := passes[len(passes)-1]
 		for _, p := range passes {
+			// After the first round, a pass that found nothing last round
+			// is skipped unless it is the last (finest) pass, whose empty
+			// round certifies the fixpoint, or a cheap repeating one.
+			if round > 0 && !changed[p.Name()] && p != last && !repeats(p) {
+				continue
+			}
 			ps := &r.stats.Passes[idx[p.Name()]]
 			t0, h0 := r.stats.Tests, r.stats.CacheHits
 			if ps.BytesBefore == 0 {
@@ -132,7 +150,13 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 			r.mu.Lock()
 			r.pass = p.Name()
 			r.mu.Unlock()
+			start := cur
 			cur = r.runPass(ctx, cur, p)
+			for prev := start; !bytes.Equal(prev, cur) && repeats(p) && ctx.Err() == nil; {
+				prev = cur
+				cur = r.runPass(ctx, cur, p)
+			}
+			changed[p.Name()] = !bytes.Equal(start, cur)
 			ps.Tests += r.stats.Tests - t0
 			ps.CacheHits += r.stats.CacheHits - h0
 			ps.BytesAfter, ps.LinesAfter = len(cur), lines(cur)
@@ -149,10 +173,20 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 	return cur, r.stats, nil
 }
 
+func repeats(p Pass) bool {
+	rep, ok := p.(Repeater)
+	return ok && rep.Repeat()
+}
+
 func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass) []byte {
 	n, build := p.Split(cur)
 	if n == 0 {
 		return cur
+	}
+	if af, ok := p.(AllFirst); ok && af.TryAllFirst() {
+		if none := build(make([]bool, n)); r.Test(ctx, none) {
+			return none
+		}
 	}
 	keep := r.DDMin(ctx, n, build)
 	out := build(keep)
@@ -164,6 +198,13 @@ func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass) []byte {
 
 // DDMin returns a 1-minimal set of units (as a keep mask) whose candidate
 // is interesting, given that keeping all units is.
+//
+// It is ddmin's complement step with two known improvements: after a
+// successful removal it goes on with the next chunk at the same
+// granularity instead of restarting from the first (each granularity costs
+// one sweep), and it doubles the granularity only after a full sweep. At
+// the finest granularity it sweeps until a sweep removes nothing: then
+// every single remaining unit has been tried, which is 1-minimality.
 func (r *Reducer) DDMin(ctx context.Context, n int, build func(keep []bool) []byte) []bool {
 	cur := make([]int, n)
 	for i := range cur {
@@ -177,34 +218,32 @@ func (r *Reducer) DDMin(ctx context.Context, n int, build func(keep []bool) []by
 		return keep
 	}
 	gran := 2
-	for len(cur) >= 2 && ctx.Err() == nil {
-		gran = min(gran, len(cur))
-		chunks := split(cur, gran)
-		// Complements first: removing a chunk is what shrinks.
-		var cands [][]int
-		for i := range chunks {
-			cands = append(cands, without(cur, chunks[i]))
-		}
-		if i := r.first(ctx, cands, mask, build); i >= 0 {
-			cur = cands[i]
-			gran = max(gran-1, 2)
-			continue
-		}
-		if gran > 2 {
-			if i := r.first(ctx, chunks, mask, build); i >= 0 {
-				cur = chunks[i]
-				gran = 2
+	for len(cur) > 0 && ctx.Err() == nil {
+		finest := gran >= len(cur)
+		chunks := split(cur, min(gran, len(cur)))
+		progressed := false
+		for i := 0; i < len(chunks) && ctx.Err() == nil; {
+			// Speculatively test the next Jobs removals; keep the first
+			// (lowest index) that is still interesting.
+			var cands [][]int
+			for k := i; k < len(chunks) && k < i+r.opts.Jobs; k++ {
+				cands = append(cands, without(cur, chunks[k]))
+			}
+			hit := r.first(ctx, cands, mask, build)
+			if hit < 0 {
+				i += len(cands)
 				continue
 			}
+			cur = cands[hit]
+			chunks = append(chunks[:i+hit], chunks[i+hit+1:]...)
+			i += hit
+			progressed = true
 		}
-		if gran >= len(cur) {
-			break
-		}
-		gran = min(gran*2, len(cur))
-	}
-	if len(cur) == 1 && ctx.Err() == nil {
-		if r.first(ctx, [][]int{{}}, mask, build) == 0 {
-			cur = nil
+		switch {
+		case finest && !progressed:
+			return mask(cur) // every single unit was tried: 1-minimal
+		case !finest:
+			gran *= 2
 		}
 	}
 	return mask(cur)

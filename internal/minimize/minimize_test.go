@@ -72,13 +72,13 @@ func TestDDMinTextbook(t *testing.T) {
 		tests int // oracle calls with Jobs=1: a regression guard on the search itself
 	}{
 		// Zeller & Hildebrandt's example: the failure needs units 1, 7 and 8.
-		{"zeller 1 7 8", 8, func(c []byte) bool { return has(c, 1, 7, 8) }, "1\n7\n8\n", 14},
+		{"zeller 1 7 8", 8, func(c []byte) bool { return has(c, 1, 7, 8) }, "1\n7\n8\n", 12},
 		// A single culprit among many.
-		{"one of 100", 100, func(c []byte) bool { return has(c, 42) }, "42\n", 11},
+		{"one of 100", 100, func(c []byte) bool { return has(c, 42) }, "42\n", 16},
 		// Two far apart.
-		{"two of 64", 64, func(c []byte) bool { return has(c, 3, 60) }, "3\n60\n", 27},
+		{"two of 64", 64, func(c []byte) bool { return has(c, 3, 60) }, "3\n60\n", 23},
 		// Everything is needed.
-		{"all of 4", 4, func(c []byte) bool { return has(c, 1, 2, 3, 4) }, "1\n2\n3\n4\n", 10},
+		{"all of 4", 4, func(c []byte) bool { return has(c, 1, 2, 3, 4) }, "1\n2\n3\n4\n", 6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

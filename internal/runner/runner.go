@@ -23,6 +23,7 @@ type Options struct {
 	Limits    sandbox.Limits // timeout, memory, procs, file size, output cap
 	Keep      bool           // keep work directories and report where
 	Isolation string         // "" (auto), sandbox.Namespaces or sandbox.ProcessGroup
+	NoTiers   bool           // skip the tier checks (the minimizer only asks "reproduces?")
 }
 
 // ToolchainRef is how a result names its toolchain.
@@ -142,6 +143,10 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	ex := LastExec(main.Log)
 	sig := signature.Extract(ex.Output, ex.Status)
 	res.Signature, res.Output = &sig, ex.Output
+	if opts.NoTiers {
+		res.Verdict = repro.Changed
+		return res
+	}
 	for _, t := range []struct {
 		tier    *repro.Tier
 		verdict string
@@ -306,4 +311,19 @@ func LastExec(log string) Exec {
 		}
 	}
 	return execs[len(execs)-1]
+}
+
+// Oracle returns the minimizer's test: a candidate archive is interesting
+// when it reproduces on tc with a signature matching want (a candidate that
+// passes with another signature has slipped to a different bug).
+func Oracle(tc toolchain.Toolchain, opts Options, want signature.Signature) func(context.Context, []byte) bool {
+	opts.Count, opts.NoTiers, opts.Keep = 1, true, false
+	return func(ctx context.Context, cand []byte) bool {
+		r, err := repro.Parse("candidate.txtar", cand)
+		if err != nil {
+			return false
+		}
+		r.Meta.Signature = &want
+		return Run(ctx, r, tc, opts).Verdict == repro.Reproduces
+	}
 }

@@ -96,6 +96,11 @@ var (
 	goFuncRE    = regexp.MustCompile(`^([\w./*()\-]+)\(.*\)$`)
 )
 
+// hintLines look like exceptions but are hints printed after the real one.
+var hintLines = map[string]bool{
+	"RuntimeWarning: Enable tracemalloc to get the object allocation traceback": true,
+}
+
 // Extract reads a signature from a command's combined output and its end
 // status ("exit N" or a signal name).
 func Extract(output, status string) Signature {
@@ -105,6 +110,9 @@ func Extract(output, status string) Signature {
 	goFunc := ""
 	for _, l := range lines {
 		l = strings.TrimRight(l, " \t")
+		if hintLines[l] {
+			continue
+		}
 		switch {
 		case sig.Fatal == "" && fatalRE.MatchString(l):
 			sig.Fatal = l

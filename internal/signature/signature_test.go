@@ -59,6 +59,12 @@ Current thread 0x00007f6b71a456c0 (most recent call first):
 			want:   Signature{Status: "exit 0", Exception: "DeprecationWarning: This process (pid=14) is multi-threaded, use of fork() may lead to deadlocks in the child."},
 		},
 		{
+			name:   "never-awaited coroutine, with the tracemalloc hint after it",
+			out:    "$WORK/app.py:9: RuntimeWarning: coroutine 'refresh' was never awaited\n  handler(event)\nRuntimeWarning: Enable tracemalloc to get the object allocation traceback\n",
+			status: "exit 0",
+			want:   Signature{Status: "exit 0", Exception: "RuntimeWarning: coroutine 'refresh' was never awaited"},
+		},
+		{
 			name: "go panic",
 			out: `panic: runtime error: index out of range [3] with length 3
 

@@ -1,0 +1,330 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/reprokit/reprokit/internal/atomicfile"
+	"github.com/reprokit/reprokit/internal/minimize"
+	"github.com/reprokit/reprokit/internal/passes"
+	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/runner"
+	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/toolchain"
+)
+
+// MinimizeOptions are the parsed flags of `reprokit minimize`.
+type MinimizeOptions struct {
+	IO        *IOStreams
+	File      string
+	Output    string        // default NAME.min.txtar next to the input
+	InPlace   bool          // replace the input, keeping NAME.txtar.orig
+	Jobs      int           // candidates tested at once
+	Budget    time.Duration // stop after this long with the best so far; 0 = none
+	JSON      bool
+	Python    string
+	Timeout   time.Duration // per test; 0 = 3x the input's run time, at least 2s
+	Confirm   int           // runs that must all reproduce before and after
+	Isolation string
+	Env       func(string) string
+}
+
+func newMinimizeCmd(ios *IOStreams) *cobra.Command {
+	opts := &MinimizeOptions{IO: ios, Env: os.Getenv}
+	cmd := &cobra.Command{
+		Use:   "minimize [flags] FILE",
+		Short: "Shrink a repro while it still reproduces with the same signature",
+		Long: `Shrink a repro archive while it still reproduces, with the same signature,
+on one chosen toolchain: drop files, script lines, indentation blocks and
+lines, unwrap blocks and simplify inside lines, until nothing more goes.
+
+The result (NAME.min.txtar next to the input, or -o) is written atomically
+and is 1-minimal at line level. The input is never overwritten unless
+--in-place, which keeps NAME.txtar.orig. Ctrl-C or --budget writes the
+smallest reproducing candidate found so far and says it is not minimal.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("minimize: name exactly one archive (e.g. `reprokit minimize repros/x.txtar`)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			return runMinimize(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Output, "output", "o", "", "where to write the result (default NAME.min.txtar next to the input)")
+	f.BoolVar(&opts.InPlace, "in-place", false, "replace the input with the result, keeping a backup NAME.txtar.orig")
+	f.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "candidates tested at once (the result is the same for any value)")
+	f.DurationVar(&opts.Budget, "budget", 0, "stop after this long and write the best so far (0: no limit)")
+	f.BoolVar(&opts.JSON, "json", false, "print statistics as JSON: tests, cache hits, wall time, sizes, per pass")
+	f.StringVar(&opts.Python, "python", "", "the Python version to reduce on (default: python3 on PATH)")
+	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
+	f.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result")
+	f.StringVar(&opts.Isolation, "isolation", "auto", "sandbox: auto, namespaces, or process-group")
+	return cmd
+}
+
+// MinimizeReport is what --json prints.
+type MinimizeReport struct {
+	Input       string         `json:"input"`
+	Output      string         `json:"output"`
+	Toolchain   string         `json:"toolchain"`
+	Signature   string         `json:"signature"`
+	Minimal     bool           `json:"minimal"` // false when interrupted or out of budget
+	LinesBefore int            `json:"lines_before"`
+	LinesAfter  int            `json:"lines_after"`
+	BytesBefore int            `json:"bytes_before"`
+	BytesAfter  int            `json:"bytes_after"`
+	Recheck     string         `json:"recheck"` // "3/3": reproducing runs of the result
+	Stats       minimize.Stats `json:"stats"`
+	WallMS      int64          `json:"wall_ms"`
+}
+
+func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
+	iso, err := isolationFlag(opts.Isolation)
+	if err != nil {
+		return err
+	}
+	if opts.Confirm < 1 {
+		return usagef("--confirm must be at least 1")
+	}
+	repros, err := repro.Load([]string{opts.File})
+	if err != nil {
+		return err
+	}
+	r := repros[0]
+	out, err := outputPath(opts)
+	if err != nil {
+		return err
+	}
+	if err := checkWritable(filepath.Dir(out)); err != nil {
+		return err
+	}
+	tc, note, err := oneToolchain(ctx, r, opts.Python, opts.Env)
+	if err != nil {
+		return err
+	}
+	if note != "" && !opts.JSON {
+		fmt.Fprintln(opts.IO.ErrOut, note)
+	}
+	began := time.Now()
+
+	// Confirm: the input must reproduce every time.
+	ropts := runner.Options{Count: opts.Confirm, Isolation: iso, Limits: sandbox.Limits{Timeout: max(opts.Timeout, 60*time.Second)}}
+	first := runner.Run(ctx, r, tc, ropts)
+	switch {
+	case first.Verdict == repro.Flaky:
+		return &usageError{fmt.Errorf("%s: flaky on %s (reproduced %s runs): minimizing a flaky repro chases noise; see the rate with `reprokit run --count 20 %s`, then make it deterministic", r.Path, tc.Name, first.Rate, r.Path)}
+	case first.Verdict != repro.Reproduces:
+		detail := first.Reason
+		if first.Error != "" {
+			detail = first.Error
+		}
+		return &usageError{fmt.Errorf("%s: does not reproduce on %s (verdict %s: %s): nothing to minimize", r.Path, tc.Name, first.Verdict, detail)}
+	}
+	want := *first.Signature
+	if r.Meta.Signature != nil {
+		want = *r.Meta.Signature
+	}
+	perTest := opts.Timeout
+	if perTest == 0 {
+		perTest = max(3*time.Duration(first.DurationMS/int64(opts.Confirm))*time.Millisecond, 2*time.Second)
+	}
+
+	syntax, err := passes.NewPythonSyntax(tc.Path)
+	if err != nil && tc.Kind == "python" {
+		return err
+	}
+	var valid func([]byte) bool
+	if syntax != nil {
+		defer syntax.Close()
+		valid = syntax.Valid
+	}
+	rctx := ctx
+	if opts.Budget > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, opts.Budget)
+		defer cancel()
+	}
+	progress, done := progressLine(opts.IO, opts.JSON)
+	red := minimize.New(runner.Oracle(tc, runner.Options{Isolation: iso, Limits: sandbox.Limits{Timeout: perTest}}, want), minimize.Options{
+		Jobs:     opts.Jobs,
+		Valid:    valid,
+		Progress: progress,
+	})
+	result, stats, rerr := red.Run(rctx, r.Raw, passes.Default())
+	done()
+	minimal := rerr == nil
+	if rerr != nil && !errors.Is(rerr, context.Canceled) && !errors.Is(rerr, context.DeadlineExceeded) {
+		return rerr
+	}
+
+	// Re-check the result (with a fresh context: an interrupt must not stop
+	// us from writing the best so far).
+	recheck := "skipped (interrupted)"
+	if ctx.Err() == nil {
+		rr, err := repro.Parse(r.Path, result)
+		if err != nil {
+			return fmt.Errorf("internal error: the minimized archive does not parse: %w", err)
+		}
+		rr.Meta.Signature = &want
+		res := runner.Run(ctx, rr, tc, runner.Options{Count: opts.Confirm, NoTiers: true, Isolation: iso, Limits: sandbox.Limits{Timeout: perTest}})
+		reproducing := opts.Confirm
+		if res.Rate != "" {
+			fmt.Sscanf(res.Rate, "%d/", &reproducing)
+		} else if res.Verdict != repro.Reproduces {
+			reproducing = 0
+		}
+		recheck = fmt.Sprintf("%d/%d", reproducing, opts.Confirm)
+		if reproducing != opts.Confirm && !opts.JSON {
+			fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: the result reproduced in only %s re-runs: it may have become flaky\n", recheck)
+		}
+	}
+
+	if err := writeResult(opts, out, result); err != nil {
+		return err
+	}
+	rep := MinimizeReport{
+		Input: r.Path, Output: out, Toolchain: tc.Name, Signature: want.String(), Minimal: minimal,
+		LinesBefore: countLines(r.Raw), LinesAfter: countLines(result),
+		BytesBefore: len(r.Raw), BytesAfter: len(result),
+		Recheck: recheck, Stats: stats, WallMS: time.Since(began).Milliseconds(),
+	}
+	if opts.JSON {
+		data, _ := json.MarshalIndent(rep, "", "  ")
+		fmt.Fprintf(opts.IO.Out, "%s\n", data)
+		return nil
+	}
+	state := "1-minimal at line level"
+	if !minimal {
+		state = "NOT minimal: stopped early (" + stopReason(rerr) + "), this is the smallest reproducing candidate so far"
+	}
+	fmt.Fprintf(opts.IO.Out, "%s: %d → %d lines, %d → %d bytes on %s; %d tests (%d cached, %d rejected by syntax), %s; %s\n",
+		out, rep.LinesBefore, rep.LinesAfter, rep.BytesBefore, rep.BytesAfter, tc.Name,
+		stats.Tests, stats.CacheHits, stats.Invalid, time.Since(began).Round(100*time.Millisecond), state)
+	fmt.Fprintf(opts.IO.Out, "signature kept: %s; re-check %s\n", want, recheck)
+	return nil
+}
+
+func stopReason(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "budget used up"
+	}
+	return "interrupted"
+}
+
+func countLines(b []byte) int { return strings.Count(string(b), "\n") }
+
+func outputPath(opts *MinimizeOptions) (string, error) {
+	if opts.InPlace {
+		if opts.Output != "" {
+			return "", usagef("--in-place and -o exclude each other")
+		}
+		return opts.File, nil
+	}
+	out := opts.Output
+	if out == "" {
+		out = strings.TrimSuffix(opts.File, ".txtar") + ".min.txtar"
+	}
+	if sameFile(out, opts.File) {
+		return "", usagef("-o %s is the input: the original is never overwritten (use --in-place, which keeps a backup)", out)
+	}
+	return out, nil
+}
+
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(fa, fb)
+	}
+	absA, _ := filepath.Abs(a)
+	absB, _ := filepath.Abs(b)
+	return absA == absB
+}
+
+// checkWritable fails now, not after an hour of minimizing.
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".reprokit-write-test-*")
+	if err != nil {
+		return usagef("cannot write the result in %s: %v", dir, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+func writeResult(opts *MinimizeOptions, out string, data []byte) error {
+	if opts.InPlace {
+		backup := opts.File + ".orig"
+		orig, err := os.ReadFile(opts.File)
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.WriteFile(backup, orig, 0o644); err != nil {
+			return fmt.Errorf("keeping a backup at %s: %w", backup, err)
+		}
+		if !opts.JSON {
+			fmt.Fprintf(opts.IO.ErrOut, "backup of the original: %s\n", backup)
+		}
+	}
+	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
+	return nil
+}
+
+// oneToolchain picks the toolchain a reduction targets: the newest match.
+func oneToolchain(ctx context.Context, r *repro.Repro, spec string, env func(string) string) (toolchain.Toolchain, string, error) {
+	if spec == "all" {
+		return toolchain.Toolchain{}, "", usagef("--python all: minimize targets one interpreter; name one (e.g. --python 3.12)")
+	}
+	jobs, err := plan(ctx, []*repro.Repro{r}, spec, env)
+	if err != nil {
+		return toolchain.Toolchain{}, "", err
+	}
+	var tcs []toolchain.Toolchain
+	for _, j := range jobs {
+		tcs = append(tcs, j.tc)
+	}
+	sort.SliceStable(tcs, func(i, j int) bool { return toolchain.CompareVersions(tcs[i].Version, tcs[j].Version) > 0 })
+	note := ""
+	if len(tcs) > 1 {
+		note = fmt.Sprintf("reprokit: %d interpreters match %q; minimizing on the newest, %s", len(tcs), spec, tcs[0].Name)
+	}
+	return tcs[0], note, nil
+}
+
+// progressLine shows size, tests, cache hits, elapsed time and the pass on
+// a terminal, and nothing otherwise.
+func progressLine(ios *IOStreams, quiet bool) (func(minimize.Progress), func()) {
+	if quiet || !ios.IsTTY {
+		return nil, func() {}
+	}
+	bar := progressbar.NewOptions(-1,
+		progressbar.OptionSetWriter(ios.ErrOut),
+		progressbar.OptionSpinnerType(14),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(100*time.Millisecond),
+	)
+	return func(p minimize.Progress) {
+			bar.Describe(fmt.Sprintf("%-22s %4d lines %6d bytes · %d tests, %d cached · %s", p.Pass, p.Lines, p.Size, p.Tests, p.CacheHits, p.Elapsed.Round(time.Second)))
+			bar.Add(1)
+		}, func() {
+			bar.Finish()
+		}
+}
+

@@ -1,0 +1,231 @@
+// Package passes holds the archive-aware reduction passes that reprokit's
+// minimizer runs over a repro, coarse to fine: drop files, drop script
+// lines, drop indentation blocks level by level, unwrap blocks, simplify
+// inside lines, drop single lines. The script's assertions, its title, its
+// skip lines and the metadata are never touched.
+//
+// Blocks and lines work on any text; unwrapping and in-line simplification
+// follow Python's shapes but are harmless elsewhere (the oracle decides).
+package passes
+
+import (
+	"strings"
+
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/reprokit/reprokit/internal/minimize"
+	"github.com/reprokit/reprokit/internal/repro"
+)
+
+// Default returns the passes in the order the minimizer runs them. The
+// last one cuts into lines, which makes a fixpoint result 1-minimal at
+// line level.
+func Default() []minimize.Pass {
+	out := []minimize.Pass{
+		Files{}, Script{}, Dead{},
+		Blocks{Depth: 0}, Blocks{Depth: 1}, Blocks{Depth: 2}, Blocks{Depth: 3},
+		Unwrap{}, Lines{},
+	}
+	// In-line simplification is the costliest per byte saved: it runs on
+	// what the line pass left, and the line pass runs again last.
+	out = append(out, Simplify()...)
+	return append(out, Lines{})
+}
+
+// doc is an archive cut into lines.
+type doc struct {
+	script []string // lines of the script, each ending in \n
+	files  []member
+}
+
+type member struct {
+	name  string
+	lines []string
+	meta  bool
+}
+
+func parse(cur []byte) *doc {
+	ar := txtar.Parse(cur)
+	d := &doc{script: splitLines(string(ar.Comment))}
+	for _, f := range ar.Files {
+		d.files = append(d.files, member{name: f.Name, lines: splitLines(string(f.Data)), meta: f.Name == repro.MetaFile})
+	}
+	return d
+}
+
+func (d *doc) format() []byte {
+	ar := &txtar.Archive{Comment: []byte(strings.Join(d.script, ""))}
+	for _, f := range d.files {
+		ar.Files = append(ar.Files, txtar.File{Name: f.name, Data: []byte(strings.Join(f.lines, ""))})
+	}
+	return txtar.Format(ar)
+}
+
+func (d *doc) clone() *doc {
+	c := &doc{script: append([]string{}, d.script...)}
+	for _, f := range d.files {
+		c.files = append(c.files, member{name: f.name, lines: append([]string{}, f.lines...), meta: f.meta})
+	}
+	return c
+}
+
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	ls := strings.SplitAfter(s, "\n")
+	if ls[len(ls)-1] == "" {
+		ls = ls[:len(ls)-1]
+	}
+	return ls
+}
+
+// Files drops whole archive members (never the metadata).
+type Files struct{}
+
+func (Files) Name() string { return "files" }
+func (Files) Split(cur []byte) (int, func([]bool) []byte) {
+	d := parse(cur)
+	var idx []int
+	for i, f := range d.files {
+		if !f.meta {
+			idx = append(idx, i)
+		}
+	}
+	return len(idx), func(keep []bool) []byte {
+		drop := map[int]bool{}
+		for u, i := range idx {
+			drop[i] = !keep[u]
+		}
+		c := d.clone()
+		c.files = nil
+		for i, f := range d.files {
+			if !drop[i] {
+				c.files = append(c.files, f)
+			}
+		}
+		return c.format()
+	}
+}
+
+// removableScriptLines are the script lines a pass may drop: commands that
+// are not assertions and not skips, and comments other than the title.
+func removableScriptLines(script []string) []int {
+	var out []int
+	titleSeen := false
+	for i, l := range script {
+		t := strings.TrimSpace(l)
+		switch {
+		case t == "":
+			out = append(out, i)
+		case strings.HasPrefix(t, "#"):
+			if titleSeen {
+				out = append(out, i)
+			}
+			titleSeen = true
+		default:
+			titleSeen = true
+			lines, err := repro.Lines(l)
+			if err != nil || len(lines) == 0 || len(lines[0].Words) == 0 {
+				continue
+			}
+			cmd := lines[0].Words[0]
+			if repro.Assertions[cmd] || cmd == "skip" || cmd == "stop" {
+				continue
+			}
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Script drops script lines: never an assertion, a skip or the title.
+type Script struct{}
+
+func (Script) Name() string { return "script" }
+func (Script) Split(cur []byte) (int, func([]bool) []byte) {
+	d := parse(cur)
+	idx := removableScriptLines(d.script)
+	return len(idx), func(keep []bool) []byte {
+		c := d.clone()
+		c.script = dropIndexes(d.script, idx, keep)
+		return c.format()
+	}
+}
+
+func dropIndexes(lines []string, idx []int, keep []bool) []string {
+	drop := map[int]bool{}
+	for u, i := range idx {
+		if !keep[u] {
+			drop[i] = true
+		}
+	}
+	var out []string
+	for i, l := range lines {
+		if !drop[i] {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// lineRef names one line of one member (file -1 is the script).
+type lineRef struct{ file, line int }
+
+// Lines drops single lines of any member but the metadata, and removable
+// script lines.
+type Lines struct{}
+
+func (Lines) Name() string { return "lines" }
+func (Lines) Split(cur []byte) (int, func([]bool) []byte) {
+	d := parse(cur)
+	var refs []lineRef
+	for _, i := range removableScriptLines(d.script) {
+		refs = append(refs, lineRef{-1, i})
+	}
+	for fi, f := range d.files {
+		if f.meta {
+			continue
+		}
+		for li := range f.lines {
+			refs = append(refs, lineRef{fi, li})
+		}
+	}
+	return len(refs), func(keep []bool) []byte {
+		return dropRefs(d, refs, keep, nil)
+	}
+}
+
+// dropRefs removes the lines of refs not kept; ranges extends a ref to
+// more lines (a block's body).
+func dropRefs(d *doc, refs []lineRef, keep []bool, span func(lineRef) int) []byte {
+	drop := map[lineRef]bool{}
+	for u, r := range refs {
+		if keep[u] {
+			continue
+		}
+		n := 1
+		if span != nil {
+			n = span(r)
+		}
+		for k := 0; k < n; k++ {
+			drop[lineRef{r.file, r.line + k}] = true
+		}
+	}
+	c := d.clone()
+	c.script = nil
+	for i, l := range d.script {
+		if !drop[lineRef{-1, i}] {
+			c.script = append(c.script, l)
+		}
+	}
+	for fi, f := range d.files {
+		c.files[fi].lines = nil
+		for li, l := range f.lines {
+			if !drop[lineRef{fi, li}] {
+				c.files[fi].lines = append(c.files[fi].lines, l)
+			}
+		}
+	}
+	return c.format()
+}

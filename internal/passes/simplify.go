@@ -1,0 +1,248 @@
+package passes
+
+import (
+	"strings"
+
+	"github.com/reprokit/reprokit/internal/minimize"
+)
+
+// span is a byte range [from, to) of a line.
+type span struct{ from, to int }
+
+// group is one bracketed list on a line: its elements, split at commas
+// that are not nested in brackets or strings.
+type group struct {
+	open, close int
+	elems       []span
+}
+
+// scanLine finds a line's outermost bracket groups that close on the same
+// line, and the contents of its string literals. It understands Python's
+// quoting (prefixes, triple quotes on one line, escapes) and # comments.
+func scanLine(l string) (groups []group, strs []span) {
+	depth := 0
+	var cur *group
+	elemStart := 0
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		switch {
+		case c == '#':
+			return groups, strs
+		case c == '\'' || c == '"':
+			q := string(c)
+			if strings.HasPrefix(l[i:], q+q+q) {
+				q = q + q + q
+			}
+			start := i + len(q)
+			j := start
+			for j < len(l) && !strings.HasPrefix(l[j:], q) {
+				if l[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(l) {
+				return groups, strs // unterminated on this line: leave it alone
+			}
+			if j > start {
+				strs = append(strs, span{start, j})
+			}
+			i = j + len(q) - 1
+		case c == '(' || c == '[' || c == '{':
+			depth++
+			if depth == 1 {
+				groups = append(groups, group{open: i, close: -1})
+				cur = &groups[len(groups)-1]
+				elemStart = i + 1
+			}
+		case c == ')' || c == ']' || c == '}':
+			if depth == 1 && cur != nil {
+				cur.close = i
+				cur.elems = appendElem(cur.elems, l, elemStart, i)
+				cur = nil
+			}
+			if depth > 0 {
+				depth--
+			}
+		case c == ',' && depth == 1 && cur != nil:
+			cur.elems = appendElem(cur.elems, l, elemStart, i)
+			elemStart = i + 1
+		}
+	}
+	// Drop groups that did not close on this line.
+	var closed []group
+	for _, g := range groups {
+		if g.close >= 0 {
+			closed = append(closed, g)
+		}
+	}
+	return closed, strs
+}
+
+func appendElem(elems []span, l string, from, to int) []span {
+	for from < to && l[from] == ' ' {
+		from++
+	}
+	for to > from && l[to-1] == ' ' {
+		to--
+	}
+	if from < to {
+		elems = append(elems, span{from, to})
+	}
+	return elems
+}
+
+// removal spans of a group's elements: an element with its following
+// separator, the last one with its preceding separator.
+func elemRemovals(l string, g group) []span {
+	var out []span
+	for k, e := range g.elems {
+		switch {
+		case k+1 < len(g.elems):
+			out = append(out, span{e.from, g.elems[k+1].from})
+		case k > 0:
+			out = append(out, span{g.elems[k-1].to, e.to})
+		default:
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// edit is a removable span of one line.
+type edit struct {
+	ref  lineRef
+	span span
+}
+
+// spanPass removes spans found by find in each line of each file.
+type spanPass struct {
+	name string
+	find func(line string) []span
+}
+
+func (p spanPass) Name() string { return p.name }
+func (p spanPass) Split(cur []byte) (int, func([]bool) []byte) {
+	d := parse(cur)
+	var edits []edit
+	for fi, f := range d.files {
+		if f.meta {
+			continue
+		}
+		for li, l := range f.lines {
+			for _, s := range p.find(l) {
+				edits = append(edits, edit{lineRef{fi, li}, s})
+			}
+		}
+	}
+	return len(edits), func(keep []bool) []byte {
+		cut := map[lineRef][]span{}
+		for u, e := range edits {
+			if !keep[u] {
+				cut[e.ref] = append(cut[e.ref], e.span)
+			}
+		}
+		c := d.clone()
+		for ref, spans := range cut {
+			l := c.files[ref.file].lines[ref.line]
+			gone := make([]bool, len(l))
+			for _, s := range spans {
+				for i := s.from; i < s.to && i < len(l); i++ {
+					gone[i] = true
+				}
+			}
+			var b strings.Builder
+			for i := 0; i < len(l); i++ {
+				if !gone[i] {
+					b.WriteByte(l[i])
+				}
+			}
+			c.files[ref.file].lines[ref.line] = b.String()
+		}
+		return c.format()
+	}
+}
+
+// Simplify returns the in-line passes, in order: elements of calls, lists,
+// dicts and tuples; parameter annotations; parameter defaults; string
+// literal contents.
+func Simplify() []minimize.Pass {
+	return []minimize.Pass{
+		spanPass{"simplify-args", func(l string) []span {
+			groups, _ := scanLine(l)
+			var out []span
+			for _, g := range groups {
+				out = append(out, elemRemovals(l, g)...)
+			}
+			return out
+		}},
+		spanPass{"simplify-annotations", annotations},
+		spanPass{"simplify-defaults", defaults},
+		spanPass{"simplify-strings", func(l string) []span {
+			_, strs := scanLine(l)
+			return strs
+		}},
+	}
+}
+
+// annotations finds `: T` in def parameters and `-> T` before the colon.
+func annotations(l string) []span {
+	t := strings.TrimSpace(l)
+	if !strings.HasPrefix(t, "def ") && !strings.HasPrefix(t, "async def ") {
+		return nil
+	}
+	groups, _ := scanLine(l)
+	if len(groups) == 0 {
+		return nil
+	}
+	g := groups[0]
+	var out []span
+	for _, e := range g.elems {
+		el := l[e.from:e.to]
+		if i := strings.IndexByte(el, ':'); i > 0 {
+			end := len(el)
+			if j := strings.IndexByte(el, '='); j > i {
+				end = j
+				for end > i && el[end-1] == ' ' {
+					end--
+				}
+			}
+			out = append(out, span{e.from + i, e.from + end})
+		}
+	}
+	rest := l[g.close+1:]
+	if i := strings.Index(rest, "->"); i >= 0 {
+		if j := strings.LastIndexByte(rest, ':'); j > i {
+			from := g.close + 1 + i
+			for from > g.close+1 && l[from-1] == ' ' {
+				from--
+			}
+			out = append(out, span{from, g.close + 1 + j})
+		}
+	}
+	return out
+}
+
+// defaults finds `=value` of def parameters.
+func defaults(l string) []span {
+	t := strings.TrimSpace(l)
+	if !strings.HasPrefix(t, "def ") && !strings.HasPrefix(t, "async def ") {
+		return nil
+	}
+	groups, _ := scanLine(l)
+	if len(groups) == 0 {
+		return nil
+	}
+	var out []span
+	for _, e := range groups[0].elems {
+		el := l[e.from:e.to]
+		if i := strings.IndexByte(el, '='); i > 0 {
+			from := e.from + i
+			for from > e.from && l[from-1] == ' ' {
+				from--
+			}
+			out = append(out, span{from, e.to})
+		}
+	}
+	return out
+}
