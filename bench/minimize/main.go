@@ -80,9 +80,9 @@ func mainFile(ar *txtar.Archive) (name string, argv []string) {
 	for _, l := range strings.Split(string(ar.Comment), "\n") {
 		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(l), "! "))
 		if len(f) >= 3 && f[0] == "exec" && strings.HasPrefix(f[1], "python") {
-			for i, a := range f[2:] {
+			for _, a := range f[2:] {
 				if strings.HasSuffix(a, ".py") {
-					return a, f[2:][i:]
+					return a, f[2:]
 				}
 			}
 		}
@@ -165,7 +165,9 @@ func benchPeer(tool, reprokit, pyBin, in, dir, python string, jobs int) row {
 	must(os.MkdirAll(work, 0o755))
 	target := filepath.Join(work, name)
 	must(os.WriteFile(target, src, 0o644))
-	if err := exec.Command(test).Run(); err != nil {
+	check := exec.Command(test)
+	check.Dir = work
+	if err := check.Run(); err != nil {
 		return row{reproduces: "no", note: "the interestingness test fails on the input: " + err.Error()}
 	}
 	os.Remove(counter)

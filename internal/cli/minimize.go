@@ -37,6 +37,7 @@ type MinimizeOptions struct {
 	Timeout   time.Duration // per test; 0 = 3x the input's run time, at least 2s
 	Confirm   int           // runs that must all reproduce before and after
 	Isolation string
+	Passes    []string // pass order; default passes.Names()
 	Env       func(string) string
 }
 
@@ -74,6 +75,7 @@ smallest reproducing candidate found so far and says it is not minimal.`,
 	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
 	f.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result")
 	f.StringVar(&opts.Isolation, "isolation", "auto", "sandbox: auto, namespaces, or process-group")
+	f.StringSliceVar(&opts.Passes, "passes", passes.Names(), "the passes to run, in order; the last one certifies the result")
 	return cmd
 }
 
@@ -109,6 +111,15 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 	out, err := outputPath(opts)
 	if err != nil {
 		return err
+	}
+	var plan []minimize.Pass
+	all := passes.All()
+	for _, name := range opts.Passes {
+		p, ok := all[name]
+		if !ok {
+			return usagef("--passes: unknown pass %q (known: %s)", name, strings.Join(passes.Names(), ", "))
+		}
+		plan = append(plan, p)
 	}
 	if err := checkWritable(filepath.Dir(out)); err != nil {
 		return err
@@ -165,7 +176,7 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 		Valid:    valid,
 		Progress: progress,
 	})
-	result, stats, rerr := red.Run(rctx, r.Raw, passes.Default())
+	result, stats, rerr := red.Run(rctx, r.Raw, plan)
 	done()
 	minimal := rerr == nil
 	if rerr != nil && !errors.Is(rerr, context.Canceled) && !errors.Is(rerr, context.DeadlineExceeded) {
@@ -327,4 +338,3 @@ func progressLine(ios *IOStreams, quiet bool) (func(minimize.Progress), func()) 
 			bar.Finish()
 		}
 }
-

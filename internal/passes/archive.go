@@ -24,7 +24,7 @@ func Default() []minimize.Pass {
 	out := []minimize.Pass{
 		Files{}, Script{}, Dead{},
 		Blocks{Depth: 0}, Blocks{Depth: 1}, Blocks{Depth: 2}, Blocks{Depth: 3},
-		Unwrap{}, Lines{},
+		Unwrap{}, Hollow{}, Lines{},
 	}
 	// In-line simplification is the costliest per byte saved: it runs on
 	// what the line pass left, and the line pass runs again last.
@@ -173,13 +173,16 @@ func dropIndexes(lines []string, idx []int, keep []bool) []string {
 type lineRef struct{ file, line int }
 
 // Lines drops single lines of any member but the metadata, and removable
-// script lines.
+// script lines. In a .py file a line goes with the lines indented under it:
+// a block header without its body (or a body without its header) is never
+// valid Python, so the unit a line stands for is the line and its block.
 type Lines struct{}
 
 func (Lines) Name() string { return "lines" }
 func (Lines) Split(cur []byte) (int, func([]bool) []byte) {
 	d := parse(cur)
 	var refs []lineRef
+	spans := map[lineRef]int{}
 	for _, i := range removableScriptLines(d.script) {
 		refs = append(refs, lineRef{-1, i})
 	}
@@ -187,12 +190,25 @@ func (Lines) Split(cur []byte) (int, func([]bool) []byte) {
 		if f.meta {
 			continue
 		}
+		if strings.HasSuffix(f.name, ".py") {
+			for _, n := range tree(f.lines) {
+				r := lineRef{fi, n.line}
+				refs = append(refs, r)
+				spans[r] = n.end - n.line
+			}
+			for li, l := range f.lines {
+				if indent(l) < 0 { // blank lines are not in the tree
+					refs = append(refs, lineRef{fi, li})
+				}
+			}
+			continue
+		}
 		for li := range f.lines {
 			refs = append(refs, lineRef{fi, li})
 		}
 	}
 	return len(refs), func(keep []bool) []byte {
-		return dropRefs(d, refs, keep, nil)
+		return dropRefs(d, refs, keep, func(r lineRef) int { return max(spans[r], 1) })
 	}
 }
 
@@ -228,4 +244,26 @@ func dropRefs(d *doc, refs []lineRef, keep []bool, span func(lineRef) int) []byt
 		}
 	}
 	return c.format()
+}
+
+// StartGranularity: after the block passes most remaining lines are
+// needed, so the line pass starts with chunks of about four lines.
+func (Lines) StartGranularity(n int) int { return n / 4 }
+
+// All maps each pass name to the pass, for --passes.
+func All() map[string]minimize.Pass {
+	m := map[string]minimize.Pass{}
+	for _, p := range append(Default(), Hollow{}, Blocks{Depth: 4}) {
+		m[p.Name()] = p
+	}
+	return m
+}
+
+// Names returns the default pass order as names.
+func Names() []string {
+	var out []string
+	for _, p := range Default() {
+		out = append(out, p.Name())
+	}
+	return out
 }

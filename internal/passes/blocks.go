@@ -89,11 +89,11 @@ func (Unwrap) Name() string { return "unwrap" }
 func (Unwrap) Split(cur []byte) (int, func([]bool) []byte) {
 	d := parse(cur)
 	type unit struct {
-		file   int
-		header int   // header line
-		body   [2]int // body lines [from, to)
-		drop   [2]int // lines dropped besides the header: trailing clauses [from, to)
-		dedent int
+		file     int
+		header   int    // header line
+		body     [2]int // body lines [from, to)
+		drop     [2]int // lines dropped besides the header: trailing clauses [from, to)
+		dedent   int
 		passOnly bool // an else/finally clause with only pass: drop it whole
 	}
 	var units []unit
@@ -183,4 +183,63 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 		}
 	}
 	return false
+}
+
+// Hollow replaces the body of a def, class, if, for, while, with or try by
+// `pass`: code that is defined but never reaches the bug goes in one test,
+// while the name it defines stays.
+type Hollow struct{}
+
+func (Hollow) Name() string { return "hollow" }
+func (Hollow) Split(cur []byte) (int, func([]bool) []byte) {
+	d := parse(cur)
+	type unit struct {
+		file, header, end int
+		bodyIndent     string
+	}
+	var units []unit
+	for fi, f := range d.files {
+		if f.meta || !strings.HasSuffix(f.name, ".py") {
+			continue
+		}
+		nodes := tree(f.lines)
+		for k, n := range nodes {
+			if n.end-n.line < 2 || !strings.HasSuffix(strings.TrimSpace(stripComment(f.lines[n.line])), ":") {
+				continue
+			}
+			body := f.lines[nodes[k+1].line]
+			if n.end-n.line == 2 && strings.TrimSpace(body) == "pass" {
+				continue
+			}
+			units = append(units, unit{fi, n.line, n.end, body[:len(body)-len(strings.TrimLeft(body, " \t"))]})
+		}
+	}
+	return len(units), func(keep []bool) []byte {
+		c := d.clone()
+		for fi := range c.files {
+			var out []string
+			skipUntil := -1
+			for li, l := range d.files[fi].lines {
+				if li < skipUntil {
+					continue
+				}
+				out = append(out, l)
+				for u, un := range units {
+					if !keep[u] && un.file == fi && un.header == li {
+						out = append(out, un.bodyIndent+"pass\n")
+						skipUntil = un.end
+					}
+				}
+			}
+			c.files[fi].lines = out
+		}
+		return c.format()
+	}
+}
+
+func stripComment(l string) string {
+	if i := strings.Index(l, "#"); i >= 0 && !strings.ContainsAny(l[:i], `"'`) {
+		return l[:i]
+	}
+	return l
 }

@@ -246,3 +246,7 @@ func defaults(l string) []span {
 	}
 	return out
 }
+
+// Fine marks the in-line passes for the engine: small edits, rerun only
+// while they still shrink.
+func (spanPass) Fine() bool { return true }
