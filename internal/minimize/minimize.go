@@ -40,6 +40,15 @@ type Pass interface {
 // test before it splits.
 type AllFirst interface{ TryAllFirst() bool }
 
+// Fine is implemented by passes that make small edits (in-line
+// simplification): after the first round they run again only while they
+// still shrink, together with the last pass.
+type Fine interface{ Fine() bool }
+
+// Granular is implemented by passes that know where to start splitting:
+// a pass over units that are mostly needed saves tests by starting fine.
+type Granular interface{ StartGranularity(n int) int }
+
 // Repeater is implemented by passes whose removals expose more units (dead
 // code made dead by removing its only user): the engine repeats such a
 // pass while it shrinks.
@@ -131,15 +140,18 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 	}
 	cur := input
 	changed := map[string]bool{}
+	certifierShrank := false
 	for round := 0; round < r.opts.MaxRounds; round++ {
 		r.stats.Rounds++
 		before := cur
-		last := passes[len(passes)-1]
-		for _, p := range passes {
-			// After the first round, a pass that found nothing last round
-			// is skipped unless it is the last (finest) pass, whose empty
-			// round certifies the fixpoint, or a cheap repeating one.
-			if round > 0 && !changed[p.Name()] && p != last && !repeats(p) {
+		for i, p := range passes {
+			last := i == len(passes)-1
+			// After the first round the candidate is nearly minimal: the
+			// coarse passes would mostly re-test what they kept. Later
+			// rounds run the repeating passes, the fine passes that still
+			// shrank last round, and the last pass, whose empty round
+			// certifies the fixpoint.
+			if round > 0 && !last && !repeats(p) && !(isFine(p) && changed[p.Name()]) {
 				continue
 			}
 			ps := &r.stats.Passes[idx[p.Name()]]
@@ -151,12 +163,15 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 			r.pass = p.Name()
 			r.mu.Unlock()
 			start := cur
-			cur = r.runPass(ctx, cur, p)
+			cur = r.runPass(ctx, cur, p, last)
 			for prev := start; !bytes.Equal(prev, cur) && repeats(p) && ctx.Err() == nil; {
 				prev = cur
-				cur = r.runPass(ctx, cur, p)
+				cur = r.runPass(ctx, cur, p, false)
 			}
 			changed[p.Name()] = !bytes.Equal(start, cur)
+			if last {
+				certifierShrank = changed[p.Name()]
+			}
 			ps.Tests += r.stats.Tests - t0
 			ps.CacheHits += r.stats.CacheHits - h0
 			ps.BytesAfter, ps.LinesAfter = len(cur), lines(cur)
@@ -165,7 +180,9 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 				return cur, r.stats, ctx.Err()
 			}
 		}
-		if bytes.Equal(before, cur) {
+		// Another round only when the last pass itself removed something:
+		// otherwise it has just certified the state every other pass left.
+		if bytes.Equal(before, cur) || !certifierShrank {
 			break
 		}
 	}
@@ -173,12 +190,17 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 	return cur, r.stats, nil
 }
 
+func isFine(p Pass) bool {
+	f, ok := p.(Fine)
+	return ok && f.Fine()
+}
+
 func repeats(p Pass) bool {
 	rep, ok := p.(Repeater)
 	return ok && rep.Repeat()
 }
 
-func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass) []byte {
+func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify bool) []byte {
 	n, build := p.Split(cur)
 	if n == 0 {
 		return cur
@@ -188,7 +210,11 @@ func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass) []byte {
 			return none
 		}
 	}
-	keep := r.DDMin(ctx, n, build)
+	gran := 2
+	if g, ok := p.(Granular); ok {
+		gran = max(2, g.StartGranularity(n))
+	}
+	keep := r.ddmin(ctx, n, build, certify, gran)
 	out := build(keep)
 	if ctx.Err() != nil && !r.known(out) {
 		return cur
@@ -206,6 +232,13 @@ func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass) []byte {
 // the finest granularity it sweeps until a sweep removes nothing: then
 // every single remaining unit has been tried, which is 1-minimality.
 func (r *Reducer) DDMin(ctx context.Context, n int, build func(keep []bool) []byte) []bool {
+	return r.ddmin(ctx, n, build, true, 2)
+}
+
+// ddmin without certify stops after the first sweep at the finest
+// granularity: enough for the coarse passes, whose units the last pass
+// covers again line by line.
+func (r *Reducer) ddmin(ctx context.Context, n int, build func(keep []bool) []byte, certify bool, gran int) []bool {
 	cur := make([]int, n)
 	for i := range cur {
 		cur[i] = i
@@ -217,7 +250,6 @@ func (r *Reducer) DDMin(ctx context.Context, n int, build func(keep []bool) []by
 		}
 		return keep
 	}
-	gran := 2
 	for len(cur) > 0 && ctx.Err() == nil {
 		finest := gran >= len(cur)
 		chunks := split(cur, min(gran, len(cur)))
@@ -240,7 +272,7 @@ func (r *Reducer) DDMin(ctx context.Context, n int, build func(keep []bool) []by
 			progressed = true
 		}
 		switch {
-		case finest && !progressed:
+		case finest && (!progressed || !certify):
 			return mask(cur) // every single unit was tried: 1-minimal
 		case !finest:
 			gran *= 2
