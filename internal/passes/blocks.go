@@ -195,7 +195,7 @@ func (Hollow) Split(cur []byte) (int, func([]bool) []byte) {
 	d := parse(cur)
 	type unit struct {
 		file, header, end int
-		bodyIndent     string
+		bodyIndent        string
 	}
 	var units []unit
 	for fi, f := range d.files {
