@@ -24,7 +24,7 @@ func Default() []minimize.Pass {
 	out := []minimize.Pass{
 		Files{}, Script{}, Dead{},
 		Blocks{Depth: 0}, Blocks{Depth: 1}, Blocks{Depth: 2}, Blocks{Depth: 3},
-		Unwrap{}, Hollow{}, Lines{},
+		Unwrap{}, Hollow{}, Subtrees{},
 	}
 	// In-line simplification is the costliest per byte saved: it runs on
 	// what the line pass left, and the line pass runs again last.
@@ -173,13 +173,27 @@ func dropIndexes(lines []string, idx []int, keep []bool) []string {
 type lineRef struct{ file, line int }
 
 // Lines drops single lines of any member but the metadata, and removable
-// script lines. In a .py file a line goes with the lines indented under it:
-// a block header without its body (or a body without its header) is never
-// valid Python, so the unit a line stands for is the line and its block.
+// script lines. As the last pass it certifies 1-minimality at line level.
 type Lines struct{}
 
 func (Lines) Name() string { return "lines" }
 func (Lines) Split(cur []byte) (int, func([]bool) []byte) {
+	return splitLinesPass(cur, false)
+}
+
+// Subtrees is the line pass where, in a .py file, a line goes with the
+// lines indented under it: a header without its body is rarely valid, so
+// this finds block removals at every depth in one sweep. It is not a
+// certificate: a header whose body is its only child can go alone (the
+// body stays validly over-indented), which Lines then finds.
+type Subtrees struct{}
+
+func (Subtrees) Name() string { return "subtrees" }
+func (Subtrees) Split(cur []byte) (int, func([]bool) []byte) {
+	return splitLinesPass(cur, true)
+}
+
+func splitLinesPass(cur []byte, subtrees bool) (int, func([]bool) []byte) {
 	d := parse(cur)
 	var refs []lineRef
 	spans := map[lineRef]int{}
@@ -190,7 +204,7 @@ func (Lines) Split(cur []byte) (int, func([]bool) []byte) {
 		if f.meta {
 			continue
 		}
-		if strings.HasSuffix(f.name, ".py") {
+		if subtrees && strings.HasSuffix(f.name, ".py") {
 			for _, n := range tree(f.lines) {
 				r := lineRef{fi, n.line}
 				refs = append(refs, r)
@@ -247,8 +261,11 @@ func dropRefs(d *doc, refs []lineRef, keep []bool, span func(lineRef) int) []byt
 }
 
 // StartGranularity: after the block passes most remaining lines are
-// needed, so the line pass starts with chunks of about four lines.
+// needed, so the line passes start with chunks of about four lines.
 func (Lines) StartGranularity(n int) int { return n / 4 }
+
+// StartGranularity as for Lines.
+func (Subtrees) StartGranularity(n int) int { return n / 4 }
 
 // All maps each pass name to the pass, for --passes.
 func All() map[string]minimize.Pass {
@@ -264,6 +281,33 @@ func Names() []string {
 	var out []string
 	for _, p := range Default() {
 		out = append(out, p.Name())
+	}
+	return out
+}
+
+// SingleLineRemovals returns every candidate that removes exactly one line
+// the passes may remove (any line of a member but the metadata, or a
+// removable script line): the neighbourhood that 1-minimality is about.
+func SingleLineRemovals(cur []byte) [][]byte {
+	d := parse(cur)
+	var refs []lineRef
+	for _, i := range removableScriptLines(d.script) {
+		refs = append(refs, lineRef{-1, i})
+	}
+	for fi, f := range d.files {
+		if !f.meta {
+			for li := range f.lines {
+				refs = append(refs, lineRef{fi, li})
+			}
+		}
+	}
+	var out [][]byte
+	for u := range refs {
+		keep := make([]bool, len(refs))
+		for k := range keep {
+			keep[k] = k != u
+		}
+		out = append(out, dropRefs(d, refs, keep, nil))
 	}
 	return out
 }

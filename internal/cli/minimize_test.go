@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/reprokit/reprokit/internal/passes"
+	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/runner"
+	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/toolchain"
+)
+
+// The sandbox re-executes this test binary as reprokit.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "__") {
+		os.Exit(Main(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+const bloat = `# parse() rejects the word "bad"
+! exec python3 bloat.py
+stderr 'ValueError: cannot parse'
+-- bloat.py --
+import json
+import sys
+
+CONFIG = {"retries": 3}
+
+
+def helper(x):
+    return x * 2
+
+
+def parse(value):
+    if value == "bad":
+        raise ValueError("cannot parse %r" % value)
+    return helper(int(value))
+
+
+for v in ["1", "2", "bad"]:
+    print(parse(v), file=sys.stdout)
+`
+
+// A minimized archive is 1-minimal at line level: removing any single
+// removable line makes it stop reproducing (or slip).
+func TestMinimizeIsOneMinimal(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "bloat.txtar")
+	if err := os.WriteFile(in, []byte(bloat), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ios, out, errOut := Test()
+	opts := &MinimizeOptions{IO: ios, File: in, Jobs: 2, Confirm: 1, Isolation: "auto", Passes: passes.Names(), Env: os.Getenv}
+	if err := runMinimize(context.Background(), opts); err != nil {
+		t.Fatalf("minimize: %v\n%s%s", err, out, errOut)
+	}
+	result, err := os.ReadFile(filepath.Join(dir, "bloat.min.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := pickPython(t, "")
+	assertOneMinimal(t, result, tc)
+}
+
+// The committed results of the benchmark inputs are 1-minimal too, on the
+// interpreter they were minimized on (3.12).
+func TestBenchResultsAreOneMinimal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the benchmark results")
+	}
+	files, _ := filepath.Glob("../../bench/minimize/results/*.min.txtar")
+	if len(files) == 0 {
+		t.Skip("no committed benchmark results")
+	}
+	tc := pickPython(t, "3.12")
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertOneMinimal(t, data, tc)
+		})
+	}
+}
+
+func pickPython(t *testing.T, version string) toolchain.Toolchain {
+	all, err := toolchain.Discover(context.Background(), os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcs, err := toolchain.Select(all, "python", version)
+	if err != nil {
+		t.Skipf("needs Python %s, which toolchain discovery did not find: %v", version, err)
+	}
+	return tcs[len(tcs)-1]
+}
+
+func assertOneMinimal(t *testing.T, archive []byte, tc toolchain.Toolchain) {
+	t.Helper()
+	r, err := repro.Parse("result.txtar", archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := runner.Options{Limits: sandbox.Limits{Timeout: 20e9}}
+	res := runner.Run(context.Background(), r, tc, opts)
+	if res.Verdict != repro.Reproduces {
+		t.Fatalf("the result does not reproduce on %s: %s %s %s", tc.Name, res.Verdict, res.Reason, res.Error)
+	}
+	oracle := runner.Oracle(tc, opts, *res.Signature)
+	for i, cand := range passes.SingleLineRemovals(archive) {
+		if oracle(context.Background(), cand) {
+			t.Errorf("not 1-minimal: removal %d still reproduces:\n%s", i, cand)
+		}
+	}
+}
