@@ -96,6 +96,6 @@ behaviour; reprokit runs it in isolation on each toolchain and gives a verdict.`
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%v (see `%s --help`)", err, c.CommandPath())
 	})
-	root.AddCommand(newRunCmd(ios), newMinimizeCmd(ios), newToolchainsCmd(ios))
+	root.AddCommand(newRunCmd(ios), newMinimizeCmd(ios), newDraftCmd(ios), newToolchainsCmd(ios))
 	return root
 }

@@ -1,0 +1,566 @@
+// Package draft renders an upstream issue draft for a repro: the title,
+// what happens (signature and trimmed output), the reproducer in the
+// upstream's own terms (the standalone files and the command), the version
+// matrix with its boundary in words, the flakiness, the two-tier ask, the
+// environment, and related issues. The tracker profile decides the shape;
+// everything is redacted before it is written.
+package draft
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/reprokit/reprokit/internal/redact"
+	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/signature"
+	"github.com/reprokit/reprokit/internal/toolchain"
+	"github.com/reprokit/reprokit/internal/tracker"
+)
+
+// Cell is one (toolchain, verdict) of the matrix.
+type Cell struct {
+	Name      string // toolchain name, e.g. cpython-3.12.1
+	Version   string
+	Verdict   string
+	Rate      string // "7/10" when counted
+	Reason    string
+	Signature *signature.Signature
+	Output    string // the deciding command's stdout and stderr
+}
+
+// Environment is what the probes found; empty fields are left out.
+type Environment struct {
+	OS, Kernel, Arch, Libc string
+	VV                     map[string]string // toolchain version -> `python -VV`
+	GoVersion, GoEnv       string
+}
+
+// Related is an upstream issue found by a duplicate search.
+type Related struct {
+	Number      int
+	Title, URL  string
+	State       string
+}
+
+// Input is everything a draft is made from.
+type Input struct {
+	Repro   *repro.Repro
+	Cells   []Cell
+	Env     Environment
+	Related []Related
+}
+
+// Draft is a rendered draft.
+type Draft struct {
+	Title  string
+	Body   string
+	Labels []string
+	Repo   string
+	// Missing names the tiers the repro does not state.
+	Missing []string
+}
+
+// Funcs are the template functions profiles may use.
+func Funcs() template.FuncMap {
+	return template.FuncMap{
+		"fence": fence,
+		"join":  strings.Join,
+	}
+}
+
+// Render builds the draft for in with profile p, redacted by red.
+func Render(in Input, p *tracker.Profile, red *redact.Redactor) (*Draft, error) {
+	data := build(in)
+	var title, body strings.Builder
+	if err := p.TitleTmpl.Execute(&title, data); err != nil {
+		return nil, fmt.Errorf("%s: title template: %w", p.Source, err)
+	}
+	if err := p.BodyTmpl.Execute(&body, data); err != nil {
+		return nil, fmt.Errorf("%s: body template: %w", p.Source, err)
+	}
+	d := &Draft{
+		Title:   red.String(strings.TrimSpace(title.String())),
+		Body:    red.String(tidy(body.String())),
+		Labels:  p.LabelsFor(data.Crash),
+		Repo:    p.Repo,
+		Missing: data.MissingTiers,
+	}
+	if d.Repo == "" {
+		d.Repo = in.Repro.Meta.Repo
+	}
+	return d, nil
+}
+
+// Write writes the draft as Markdown, with a header that `reprokit file`
+// reads back (repo, labels, title) in an HTML comment GitHub does not show.
+func (d *Draft) Write(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "<!-- reprokit draft\nrepo: %s\nlabels: %s\n-->\n# %s\n\n%s", d.Repo, strings.Join(d.Labels, ", "), d.Title, d.Body)
+	return err
+}
+
+// Data is what the profile templates see: ready-made Markdown blocks.
+type Data struct {
+	Title, Summary, WhatHappens, Reproducer, Matrix, Boundary string
+	Flaky, Ask, Related, FullOutput, Archive                  string
+	MinorVersions, OSFamily, PythonVV, Machine               string
+	GoVersion, GoEnv                                         string
+	Signature                                                string
+	Crash                                                    bool
+	MissingTiers                                             []string
+	Reproduces                                               []string
+}
+
+func build(in Input) Data {
+	r := in.Repro
+	cells := append([]Cell{}, in.Cells...)
+	sort.SliceStable(cells, func(i, j int) bool { return toolchain.CompareVersions(cells[i].Version, cells[j].Version) < 0 })
+	deciding := decidingCell(cells, r)
+	var d Data
+	if deciding.Signature != nil {
+		d.Signature = deciding.Signature.String()
+		d.Crash = deciding.Signature.IsCrash()
+	}
+	d.Title = title(r, deciding.Signature)
+	for _, c := range cells {
+		if c.Verdict == repro.Reproduces || c.Verdict == repro.Flaky {
+			d.Reproduces = append(d.Reproduces, c.Version)
+		}
+	}
+	d.Boundary = Boundary(cells)
+	d.Summary = summary(r, d)
+	d.WhatHappens = whatHappens(deciding)
+	d.Reproducer = reproducer(r)
+	d.Matrix = matrix(cells, d.Boundary)
+	d.Flaky = flaky(cells)
+	d.Ask, d.MissingTiers = ask(r)
+	d.Related = related(in.Related)
+	d.FullOutput = details(fmt.Sprintf("Full output on %s", deciding.Name), fence("", stable(deciding.Output)))
+	d.Archive = details("The repro as a testscript archive (run it with `reprokit run FILE`, or the stock `testscript` command)", fence("txtar", string(r.Raw)))
+	d.MinorVersions = minors(d.Reproduces)
+	d.OSFamily = "Linux"
+	d.PythonVV = pythonVV(cells, in.Env)
+	d.Machine = machine(in.Env)
+	d.GoVersion = fence("", orDash(in.Env.GoVersion))
+	d.GoEnv = details("go env", fence("", orDash(in.Env.GoEnv)))
+	return d
+}
+
+// decidingCell is the newest reproducing cell, else the newest one.
+func decidingCell(cells []Cell, r *repro.Repro) Cell {
+	for i := len(cells) - 1; i >= 0; i-- {
+		if cells[i].Verdict == repro.Reproduces {
+			return cells[i]
+		}
+	}
+	if len(cells) > 0 {
+		return cells[len(cells)-1]
+	}
+	return Cell{Signature: r.Meta.Signature}
+}
+
+func title(r *repro.Repro, sig *signature.Signature) string {
+	t := r.Title()
+	if r.Meta.Title != "" || sig == nil {
+		return t
+	}
+	key := sig.Fatal
+	if key == "" {
+		key = sig.Exception
+	}
+	if key == "" || strings.Contains(t, key) {
+		return t
+	}
+	if len(key) > 90 {
+		key = key[:87] + "..."
+	}
+	return fmt.Sprintf("%s: `%s`", t, stable(key))
+}
+
+func summary(r *repro.Repro, d Data) string {
+	s := r.Title()
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s + " " + d.Boundary
+}
+
+var (
+	pidRE  = regexp.MustCompile(`\bpid=\d+`)
+	addrRE = regexp.MustCompile(`\b0x[0-9a-fA-F]{8,}\b`)
+)
+
+// stable makes run-to-run noise (pids, addresses) deterministic, so that
+// drafts diff cleanly in git.
+func stable(s string) string {
+	s = pidRE.ReplaceAllString(s, "pid=N")
+	return addrRE.ReplaceAllString(s, "0x…")
+}
+
+func whatHappens(c Cell) string {
+	if c.Signature == nil {
+		return "The repro did not run here."
+	}
+	var b strings.Builder
+	status := c.Signature.Status
+	switch {
+	case strings.HasPrefix(status, "SIG"):
+		fmt.Fprintf(&b, "On %s the process is killed by `%s`", c.Name, status)
+	default:
+		fmt.Fprintf(&b, "On %s the process ends with `%s`", c.Name, status)
+	}
+	trimmed := trim(c.Output)
+	if trimmed == "" {
+		b.WriteString(".")
+		return b.String()
+	}
+	b.WriteString(" and prints:\n\n")
+	b.WriteString(fence("", stable(trimmed)))
+	return b.String()
+}
+
+// trim keeps what matters: the fatal error with the frames after it, or
+// the tail of the last traceback, or the warning lines.
+func trim(out string) string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "Fatal Python error:") || strings.HasPrefix(l, "panic:") || strings.HasPrefix(l, "fatal error:") {
+			return strings.Join(lines[i:min(len(lines), i+12)], "\n")
+		}
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.HasPrefix(lines[i], "Traceback (most recent call last)") {
+			tail := lines[i:]
+			if len(tail) > 14 {
+				tail = append([]string{lines[i], "  ..."}, tail[len(tail)-12:]...)
+			}
+			return strings.Join(tail, "\n")
+		}
+	}
+	var warn []string
+	for i, l := range lines {
+		if strings.Contains(l, "Warning: ") {
+			warn = append(warn, l)
+			if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "  ") {
+				warn = append(warn, lines[i+1])
+			}
+		}
+	}
+	if len(warn) > 0 {
+		return strings.Join(warn, "\n")
+	}
+	if len(lines) > 12 {
+		lines = lines[len(lines)-12:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// reproducer shows the files and the command, as a maintainer would run
+// them without reprokit.
+func reproducer(r *repro.Repro) string {
+	var b strings.Builder
+	for _, f := range r.Files() {
+		fmt.Fprintf(&b, "`%s`:\n\n%s\n\n", f.Name, fence(lang(f.Name), string(f.Data)))
+	}
+	cmds, checks := commands(r.Script())
+	if len(cmds) > 0 {
+		b.WriteString("Run it with:\n\n")
+		b.WriteString(fence("sh", strings.Join(cmds, "\n")+"\n"))
+	}
+	if len(checks) > 0 {
+		b.WriteString("\n\nThe bug is present when " + strings.Join(checks, ", and ") + ".")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// commands turns the script into shell commands and prose checks.
+func commands(script string) (cmds, checks []string) {
+	lines, _ := repro.Lines(script)
+	for _, l := range lines {
+		if len(l.Words) == 0 {
+			continue
+		}
+		args := l.Words[1:]
+		switch l.Words[0] {
+		case "exec":
+			var q []string
+			for _, a := range args {
+				q = append(q, shellQuote(a))
+			}
+			cmd := strings.Join(q, " ")
+			if l.Neg {
+				cmd += "   # exits non-zero"
+			}
+			cmds = append(cmds, cmd)
+		case "stdout", "stderr":
+			if len(args) == 0 {
+				continue
+			}
+			verb := "matches"
+			if l.Neg {
+				verb = "does not match"
+			}
+			checks = append(checks, fmt.Sprintf("its %s %s `%s`", l.Words[0], verb, args[len(args)-1]))
+		}
+	}
+	return cmds, checks
+}
+
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>()*?[]#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func lang(name string) string {
+	switch {
+	case strings.HasSuffix(name, ".py"):
+		return "python"
+	case strings.HasSuffix(name, ".go"):
+		return "go"
+	case strings.HasSuffix(name, ".sh"):
+		return "sh"
+	case strings.HasSuffix(name, ".json"):
+		return "json"
+	case strings.HasSuffix(name, ".toml"):
+		return "toml"
+	case strings.HasSuffix(name, ".yaml"), strings.HasSuffix(name, ".yml"):
+		return "yaml"
+	}
+	return ""
+}
+
+func matrix(cells []Cell, boundary string) string {
+	if len(cells) == 0 {
+		return "Not run on any interpreter here."
+	}
+	var b strings.Builder
+	b.WriteString("| version | verdict | what it shows |\n|---|---|---|\n")
+	for _, c := range cells {
+		v := c.Verdict
+		if c.Rate != "" && c.Verdict == repro.Flaky {
+			v += " " + c.Rate
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", c.Version, v, strings.ReplaceAll(stable(shows(c)), "|", `\|`))
+	}
+	b.WriteString("\n" + boundary)
+	return b.String()
+}
+
+// shows is a cell's one-line evidence.
+func shows(c Cell) string {
+	switch {
+	case c.Verdict == repro.Skipped:
+		return c.Reason
+	case c.Signature != nil && (c.Signature.Fatal != "" || c.Signature.Exception != ""):
+		return "`" + c.Signature.String() + "`"
+	}
+	if first := firstLine(c.Output); first != "" {
+		return "`" + first + "`"
+	}
+	if c.Signature != nil {
+		return "`" + c.Signature.Status + "`"
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if t := strings.TrimSpace(l); t != "" {
+			if len(t) > 100 {
+				t = t[:97] + "..."
+			}
+			return t
+		}
+	}
+	return ""
+}
+
+// Boundary states the matrix in words: consecutive versions with the same
+// verdict form one range.
+func Boundary(cells []Cell) string {
+	if len(cells) == 0 {
+		return ""
+	}
+	type run struct {
+		from, to Cell
+	}
+	var runs []run
+	for _, c := range cells {
+		if n := len(runs); n > 0 && runs[n-1].to.Verdict == c.Verdict {
+			runs[n-1].to = c
+			continue
+		}
+		runs = append(runs, run{c, c})
+	}
+	span := func(r run) string {
+		if r.from.Version == r.to.Version {
+			return r.from.Version
+		}
+		return r.from.Version + "–" + r.to.Version
+	}
+	// Reproducing ranges first: they are the news.
+	sort.SliceStable(runs, func(i, j int) bool {
+		return runs[i].from.Verdict == repro.Reproduces && runs[j].from.Verdict != repro.Reproduces
+	})
+	var parts []string
+	for _, r := range runs {
+		s := span(r)
+		switch r.from.Verdict {
+		case repro.Reproduces:
+			parts = append(parts, "reproduces on "+s)
+		case repro.Fixed:
+			parts = append(parts, s+" work as the make-it-work tier asks")
+		case repro.FailsCleanly:
+			what := firstLine(r.to.Output)
+			if r.to.Signature != nil && r.to.Signature.Exception != "" {
+				what = r.to.Signature.Exception
+			}
+			if what != "" {
+				parts = append(parts, fmt.Sprintf("%s fail cleanly instead (`%s`)", s, stable(what)))
+			} else {
+				parts = append(parts, s+" fail cleanly instead")
+			}
+		case repro.Skipped:
+			parts = append(parts, fmt.Sprintf("skipped on %s (%s)", s, r.from.Reason))
+		case repro.Flaky:
+			parts = append(parts, "reproduces intermittently on "+s)
+		case repro.Slipped:
+			parts = append(parts, s+" show a different bug")
+		case repro.ErrorVerdict:
+			parts = append(parts, s+" could not be run")
+		default:
+			parts = append(parts, s+" behave differently")
+		}
+	}
+	out := strings.Join(parts, "; ")
+	return strings.ToUpper(out[:1]) + out[1:] + "."
+}
+
+func flaky(cells []Cell) string {
+	var parts []string
+	for _, c := range cells {
+		if c.Rate == "" {
+			continue
+		}
+		var n, total int
+		fmt.Sscanf(c.Rate, "%d/%d", &n, &total)
+		if n != total && n > 0 {
+			parts = append(parts, fmt.Sprintf("%d of %d runs on %s", n, total, c.Version))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "**Flaky:** it reproduced in " + strings.Join(parts, ", ") + "."
+}
+
+func ask(r *repro.Repro) (string, []string) {
+	var b strings.Builder
+	var missing []string
+	t := r.Meta.Tiers
+	if t.MakeItWork != nil {
+		fmt.Fprintf(&b, "**Ideally (make it work):** %s\n\n", strings.TrimSpace(t.MakeItWork.Ask))
+	} else {
+		missing = append(missing, "make-it-work")
+	}
+	if t.FailCleanly != nil {
+		fmt.Fprintf(&b, "**Minimally (fail cleanly):** %s\n\n", strings.TrimSpace(t.FailCleanly.Ask))
+	} else {
+		missing = append(missing, "fail-cleanly")
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(&b, "_The repro states no %s tier yet._\n", strings.Join(missing, " or "))
+	}
+	return strings.TrimSpace(b.String()), missing
+}
+
+func related(rs []Related) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "- #%d %s (%s) %s\n", r.Number, r.Title, r.State, r.URL)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func minors(versions []string) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range versions {
+		parts := strings.SplitN(v, ".", 3)
+		mm := v
+		if len(parts) >= 2 {
+			mm = parts[0] + "." + parts[1]
+		}
+		if !seen[mm] {
+			seen[mm] = true
+			out = append(out, mm)
+		}
+	}
+	if len(out) == 0 {
+		return "_none: it does not reproduce on any interpreter here_"
+	}
+	return strings.Join(out, ", ")
+}
+
+func pythonVV(cells []Cell, env Environment) string {
+	var b strings.Builder
+	for _, c := range cells {
+		if vv := env.VV[c.Version]; vv != "" {
+			fmt.Fprintf(&b, "%s  # %s\n", vv, c.Verdict)
+		}
+	}
+	if b.Len() == 0 {
+		return "_not collected_"
+	}
+	return fence("", b.String())
+}
+
+func machine(env Environment) string {
+	var parts []string
+	for _, p := range []string{env.OS, strings.TrimSpace(env.Kernel + " " + env.Arch), env.Libc} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Machine: " + strings.Join(parts, ", ") + "."
+}
+
+func details(summary, body string) string {
+	return fmt.Sprintf("<details><summary>%s</summary>\n\n%s\n\n</details>", summary, body)
+}
+
+// fence wraps text in a code fence longer than any backtick run inside it.
+func fence(lang, text string) string {
+	n := 3
+	for run, i := 0, 0; i < len(text); i++ {
+		if text[i] == '`' {
+			run++
+			n = max(n, run+1)
+		} else {
+			run = 0
+		}
+	}
+	f := strings.Repeat("`", n)
+	return f + lang + "\n" + strings.TrimRight(text, "\n") + "\n" + f
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// tidy trims the ends; blank lines inside are the template's and the
+// reproducer's own (collapsing them would change the code shown).
+func tidy(s string) string {
+	return strings.TrimSpace(s) + "\n"
+}
