@@ -41,9 +41,9 @@ type Environment struct {
 
 // Related is an upstream issue found by a duplicate search.
 type Related struct {
-	Number      int
-	Title, URL  string
-	State       string
+	Number     int
+	Title, URL string
+	State      string
 }
 
 // Input is everything a draft is made from.
@@ -106,12 +106,12 @@ func (d *Draft) Write(w io.Writer) error {
 type Data struct {
 	Title, Summary, WhatHappens, Reproducer, Matrix, Boundary string
 	Flaky, Ask, Related, FullOutput, Archive                  string
-	MinorVersions, OSFamily, PythonVV, Machine               string
-	GoVersion, GoEnv                                         string
-	Signature                                                string
-	Crash                                                    bool
-	MissingTiers                                             []string
-	Reproduces                                               []string
+	MinorVersions, OSFamily, PythonVV, Machine                string
+	GoVersion, GoEnv                                          string
+	Signature                                                 string
+	Crash                                                     bool
+	MissingTiers                                              []string
+	Reproduces                                                []string
 }
 
 func build(in Input) Data {
