@@ -11,6 +11,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/reprokit/reprokit/internal/cli"
+	"github.com/reprokit/reprokit/internal/fakegithub"
 )
 
 func TestMain(m *testing.M) {
@@ -29,12 +30,65 @@ func TestSpecs(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("REPO", filepath.Join(mustGetwd(), "..", ".."))
+			// A fake GitHub per script, on loopback, under a base path.
+			srv := fakegithub.New("reprokit-bot", fakeToken)
+			env.Defer(srv.Close)
+			env.Values["fakegh"] = srv
+			env.Setenv("GH_FAKE_API", srv.URL)
+			env.Setenv("GH_FAKE_TOKEN", fakeToken)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"noprocs": cmdNoProcs,
+			"fakegh":  cmdFakeGH,
 		},
 	})
+}
+
+const fakeToken = "ghp_SpecToken0123456789abcdefABCDEF012345"
+
+// fakegh drives the script's fake GitHub:
+//
+//	fakegh fault ENDPOINT KIND [N]   inject N failures (see fakegithub.Fault)
+//	fakegh seed STATE TITLE BODY     add an issue by someone else
+//	fakegh droplabels                creates ignore labels (no push access)
+//	fakegh issues                    print the issues: number, state, labels, body size, comments, title
+//	fakegh requests                  print method, path, query and body of every request
+func cmdFakeGH(ts *testscript.TestScript, neg bool, args []string) {
+	srv := ts.Value("fakegh").(*fakegithub.Server)
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: fakegh fault|seed|droplabels|issues|requests ...")
+	}
+	switch args[0] {
+	case "fault":
+		n := 1
+		if len(args) == 4 {
+			fmt.Sscan(args[3], &n)
+		} else if len(args) != 3 {
+			ts.Fatalf("usage: fakegh fault ENDPOINT KIND [N]")
+		}
+		srv.Fault(args[1], args[2], n)
+	case "seed":
+		if len(args) != 4 {
+			ts.Fatalf("usage: fakegh seed STATE TITLE BODY")
+		}
+		srv.Seed(args[1], args[2], args[3])
+	case "droplabels":
+		srv.DropLabels = true
+	case "issues":
+		issues := srv.Issues()
+		fmt.Fprintf(ts.Stdout(), "issues: %d\n", len(issues))
+		for _, i := range issues {
+			fmt.Fprintf(ts.Stdout(), "#%d %s by %s labels=[%s] body=%d comments=%d %s\n", i.Number, i.State, i.User, strings.Join(i.Labels, ","), len([]rune(i.Body)), len(i.Comments), i.Title)
+		}
+	case "requests":
+		fmt.Fprintf(ts.Stdout(), "requests: %d\n", len(srv.Requests()))
+		for _, r := range srv.Requests() {
+			fmt.Fprintf(ts.Stdout(), "%s %s?%s %s\n", r.Method, r.Path, r.Query, r.Body)
+		}
+	default:
+		ts.Fatalf("unknown fakegh command %q", args[0])
+	}
 }
 
 func mustGetwd() string {

@@ -113,57 +113,11 @@ func runDraft(ctx context.Context, opts *DraftOptions) error {
 	}
 	red := redact.New()
 	for _, r := range repros {
-		name := opts.Tracker
-		if name == "" {
-			name = r.Meta.Tracker
-		}
-		if name == "" {
-			name = "github"
-		}
-		prof, err := tracker.Load(name, opts.TrackersDir, draft.Funcs())
-		if err != nil {
-			return &usageError{fmt.Errorf("%s: %w", r.Path, err)}
-		}
-		if prof.Repo == "" && r.Meta.Repo == "" {
-			fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: %s: tracker %s needs `repo: OWNER/NAME` in the metadata to be filed\n", r.Path, name)
-		}
-		spec := opts.Python
-		if r.Kind() != "python" {
-			spec = ""
-		}
-		tcs, err := toolchain.Select(all, r.Kind(), spec)
-		if err != nil {
-			return usagef("%s: %v", r.Path, err)
-		}
-		var jobs []job
-		for _, tc := range tcs {
-			jobs = append(jobs, job{r, tc})
-		}
-		results := runAll(ctx, jobs, max(opts.Jobs, 1), runner.Options{Count: max(opts.Count, 1), Isolation: iso, Limits: sandbox.Limits{Timeout: opts.Timeout}}, func(runner.Result) {})
-		var cells []draft.Cell
-		reproducing := 0
-		for _, res := range results {
-			if res.Verdict == repro.ErrorVerdict {
-				return fmt.Errorf("%s on %s: %s", r.Path, res.Toolchain.Name, res.Error)
-			}
-			if res.Verdict == repro.Reproduces || res.Verdict == repro.Flaky {
-				reproducing++
-			}
-			cells = append(cells, draft.Cell{Name: res.Toolchain.Name, Version: res.Toolchain.Version, Verdict: res.Verdict, Rate: res.Rate, Reason: res.Reason, Signature: res.Signature, Output: res.Output})
-		}
-		if reproducing == 0 && !opts.Force {
-			return usagef("%s: reproduces on none of %d interpreters: nothing to report (see `reprokit run --python all %s`; --force drafts it anyway)", r.Path, len(cells), r.Path)
-		}
-		d, err := draft.Render(draft.Input{Repro: r, Cells: cells, Env: draft.Probe(ctx, tcs)}, prof, red)
+		d, name, reproducing, total, err := renderDraft(ctx, opts, r, all, red, iso)
 		if err != nil {
 			return err
 		}
-		if reproducing == 0 {
-			d.Body = "> **Warning: this repro reproduces on none of the interpreters it was run on. Do not file it as is.**\n\n" + d.Body
-		}
-		if len(d.Missing) > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: %s states no %s tier; the draft says so\n", r.Path, strings.Join(d.Missing, " or "))
-		}
+		cells := total
 		var buf bytes.Buffer
 		d.Write(&buf)
 		out := opts.Output
@@ -180,7 +134,64 @@ func runDraft(ctx context.Context, opts *DraftOptions) error {
 		if err := atomicfile.WriteFile(out, buf.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", out, err)
 		}
-		fmt.Fprintf(opts.IO.Out, "%s: %s (%d of %d interpreters reproduce)\n", out, d.Title, reproducing, len(cells))
+		fmt.Fprintf(opts.IO.Out, "%s: %s (%d of %d interpreters reproduce)\n", out, d.Title, reproducing, cells)
 	}
 	return nil
+}
+
+// renderDraft runs r on its toolchains and renders its draft.
+func renderDraft(ctx context.Context, opts *DraftOptions, r *repro.Repro, all []toolchain.Toolchain, red *redact.Redactor, iso string) (*draft.Draft, string, int, int, error) {
+	fail := func(err error) (*draft.Draft, string, int, int, error) { return nil, "", 0, 0, err }
+	name := opts.Tracker
+	if name == "" {
+		name = r.Meta.Tracker
+	}
+	if name == "" {
+		name = "github"
+	}
+	prof, err := tracker.Load(name, opts.TrackersDir, draft.Funcs())
+	if err != nil {
+		return fail(&usageError{fmt.Errorf("%s: %w", r.Path, err)})
+	}
+	if prof.Repo == "" && r.Meta.Repo == "" {
+		fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: %s: tracker %s needs `repo: OWNER/NAME` in the metadata to be filed\n", r.Path, name)
+	}
+	spec := opts.Python
+	if r.Kind() != "python" {
+		spec = ""
+	}
+	tcs, err := toolchain.Select(all, r.Kind(), spec)
+	if err != nil {
+		return fail(usagef("%s: %v", r.Path, err))
+	}
+	var jobs []job
+	for _, tc := range tcs {
+		jobs = append(jobs, job{r, tc})
+	}
+	results := runAll(ctx, jobs, max(opts.Jobs, 1), runner.Options{Count: max(opts.Count, 1), Isolation: iso, Limits: sandbox.Limits{Timeout: opts.Timeout}}, func(runner.Result) {})
+	var cells []draft.Cell
+	reproducing := 0
+	for _, res := range results {
+		if res.Verdict == repro.ErrorVerdict {
+			return fail(fmt.Errorf("%s on %s: %s", r.Path, res.Toolchain.Name, res.Error))
+		}
+		if res.Verdict == repro.Reproduces || res.Verdict == repro.Flaky {
+			reproducing++
+		}
+		cells = append(cells, draft.Cell{Name: res.Toolchain.Name, Version: res.Toolchain.Version, Verdict: res.Verdict, Rate: res.Rate, Reason: res.Reason, Signature: res.Signature, Output: res.Output})
+	}
+	if reproducing == 0 && !opts.Force {
+		return fail(usagef("%s: reproduces on none of %d interpreters: nothing to report (see `reprokit run --python all %s`; --force drafts it anyway)", r.Path, len(cells), r.Path))
+	}
+	d, err := draft.Render(draft.Input{Repro: r, Cells: cells, Env: draft.Probe(ctx, tcs)}, prof, red)
+	if err != nil {
+		return fail(err)
+	}
+	if reproducing == 0 {
+		d.Body = "> **Warning: this repro reproduces on none of the interpreters it was run on. Do not file it as is.**\n\n" + d.Body
+	}
+	if len(d.Missing) > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: %s states no %s tier; the draft says so\n", r.Path, strings.Join(d.Missing, " or "))
+	}
+	return d, name, reproducing, len(cells), nil
 }

@@ -28,3 +28,5 @@ func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	var out, errOut bytes.Buffer
 	return &IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}, &out, &errOut
 }
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

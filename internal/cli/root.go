@@ -25,10 +25,19 @@ const (
 	ExitHarness     = 3 // a run ended in `error`: the harness failed or a time limit hit
 )
 
-// ExitError carries an exit code without a message (the output said it all).
-type ExitError struct{ Code int }
+// ExitError carries an exit code, and a message when the output has not
+// said it all.
+type ExitError struct {
+	Code int
+	msg  string
+}
 
-func (e *ExitError) Error() string { return fmt.Sprintf("exit %d", e.Code) }
+func (e *ExitError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return fmt.Sprintf("exit %d", e.Code)
+}
 
 // usageError marks errors that exit 2.
 type usageError struct{ err error }
@@ -69,6 +78,9 @@ func exitCode(err error, ios *IOStreams) int {
 	}
 	var ee *ExitError
 	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(ios.ErrOut, "reprokit: %s\n", ee.msg)
+		}
 		return ee.Code
 	}
 	fmt.Fprintf(ios.ErrOut, "reprokit: %v\n", err)
@@ -96,6 +108,6 @@ behaviour; reprokit runs it in isolation on each toolchain and gives a verdict.`
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%v (see `%s --help`)", err, c.CommandPath())
 	})
-	root.AddCommand(newRunCmd(ios), newMinimizeCmd(ios), newDraftCmd(ios), newToolchainsCmd(ios))
+	root.AddCommand(newRunCmd(ios), newMinimizeCmd(ios), newDraftCmd(ios), newFileCmd(ios), newToolchainsCmd(ios))
 	return root
 }

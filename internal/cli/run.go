@@ -230,14 +230,14 @@ func exitFor(results []runner.Result) error {
 	for _, r := range results {
 		switch {
 		case r.Verdict == repro.ErrorVerdict:
-			return &ExitError{ExitHarness}
+			return &ExitError{Code: ExitHarness}
 		case r.Verdict == repro.Reproduces, r.Verdict == repro.Skipped, r.Expected != "" && r.Verdict == r.Expected:
 		default:
 			code = ExitNotAsBefore
 		}
 	}
 	if code != ExitOK {
-		return &ExitError{code}
+		return &ExitError{Code: code}
 	}
 	return nil
 }

@@ -7,6 +7,8 @@
 package draft
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"regexp"
@@ -62,6 +64,13 @@ type Draft struct {
 	Repo   string
 	// Missing names the tiers the repro does not state.
 	Missing []string
+	// Fingerprint identifies the repro and its bug (a hash of the signature
+	// and the archive): filing hides it in the issue body, so that a retry
+	// finds the issue it may already have created.
+	Fingerprint string
+	// Search is the phrase a duplicate search looks for: the fatal line or
+	// the exception.
+	Search string
 }
 
 // Funcs are the template functions profiles may use.
@@ -92,14 +101,72 @@ func Render(in Input, p *tracker.Profile, red *redact.Redactor) (*Draft, error) 
 	if d.Repo == "" {
 		d.Repo = in.Repro.Meta.Repo
 	}
+	d.Search = red.String(stable(data.searchKey))
+	d.Fingerprint = Fingerprint(data.searchKey, in.Repro.Raw)
 	return d, nil
 }
 
+// Fingerprint hashes a signature's key and an archive.
+func Fingerprint(key string, archive []byte) string {
+	h := sha256.New()
+	h.Write([]byte(signature.Normalize(key)))
+	h.Write([]byte{0})
+	h.Write(archive)
+	return hex.EncodeToString(h.Sum(nil))[:20]
+}
+
 // Write writes the draft as Markdown, with a header that `reprokit file`
-// reads back (repo, labels, title) in an HTML comment GitHub does not show.
+// reads back (repo, labels, fingerprint, search) in an HTML comment, then
+// the title as a heading, then the body.
 func (d *Draft) Write(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "<!-- reprokit draft\nrepo: %s\nlabels: %s\n-->\n# %s\n\n%s", d.Repo, strings.Join(d.Labels, ", "), d.Title, d.Body)
+	_, err := fmt.Fprintf(w, "<!-- reprokit draft\nrepo: %s\nlabels: %s\nfingerprint: %s\nsearch: %s\n-->\n# %s\n\n%s",
+		d.Repo, strings.Join(d.Labels, ", "), d.Fingerprint, d.Search, d.Title, d.Body)
 	return err
+}
+
+// Read parses a draft written by Write (possibly edited by hand since).
+func Read(name string, data []byte) (*Draft, error) {
+	s := strings.ReplaceAll(string(data), "\r\n", "\n")
+	if !strings.HasPrefix(s, "<!-- reprokit draft\n") {
+		return nil, fmt.Errorf("%s:1: not a reprokit draft (it starts with the `<!-- reprokit draft` header that `reprokit draft` writes)", name)
+	}
+	end := strings.Index(s, "\n-->\n")
+	if end < 0 {
+		return nil, fmt.Errorf("%s:1: the draft header is not closed with -->", name)
+	}
+	d := &Draft{}
+	for i, l := range strings.Split(s[len("<!-- reprokit draft\n"):end], "\n") {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: want `key: value` in the draft header, got %q", name, i+2, l)
+		}
+		v = strings.TrimSpace(v)
+		switch strings.TrimSpace(k) {
+		case "repo":
+			d.Repo = v
+		case "labels":
+			for _, lab := range strings.Split(v, ",") {
+				if lab = strings.TrimSpace(lab); lab != "" {
+					d.Labels = append(d.Labels, lab)
+				}
+			}
+		case "fingerprint":
+			d.Fingerprint = v
+		case "search":
+			d.Search = v
+		}
+	}
+	rest := s[end+len("\n-->\n"):]
+	titleLine, body, _ := strings.Cut(rest, "\n")
+	if !strings.HasPrefix(titleLine, "# ") {
+		return nil, fmt.Errorf("%s: the line after the header must be the title, as `# Title`", name)
+	}
+	d.Title = strings.TrimSpace(strings.TrimPrefix(titleLine, "# "))
+	d.Body = strings.TrimLeft(body, "\n")
+	if d.Fingerprint == "" {
+		d.Fingerprint = Fingerprint(d.Title, []byte(d.Body))
+	}
+	return d, nil
 }
 
 // Data is what the profile templates see: ready-made Markdown blocks.
@@ -112,6 +179,8 @@ type Data struct {
 	Crash                                                     bool
 	MissingTiers                                              []string
 	Reproduces                                                []string
+
+	searchKey string
 }
 
 func build(in Input) Data {
@@ -123,6 +192,13 @@ func build(in Input) Data {
 	if deciding.Signature != nil {
 		d.Signature = deciding.Signature.String()
 		d.Crash = deciding.Signature.IsCrash()
+		d.searchKey = deciding.Signature.Fatal
+		if d.searchKey == "" {
+			d.searchKey = deciding.Signature.Exception
+		}
+	}
+	if d.searchKey == "" {
+		d.searchKey = r.Title()
 	}
 	d.Title = title(r, deciding.Signature)
 	for _, c := range cells {
