@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/reprokit/reprokit/internal/minimize"
@@ -172,10 +173,15 @@ func Simplify() []minimize.Pass {
 			groups, _ := scanLine(l)
 			var out []span
 			for _, g := range groups {
-				out = append(out, elemRemovals(l, g)...)
+				// f(x) -> f() is left to simplify-calls (f(x) -> f).
+				if len(g.elems) >= 2 {
+					out = append(out, elemRemovals(l, g)...)
+				}
 			}
 			return out
 		}},
+		spanPass{"simplify-calls", calls},
+		spanPass{"simplify-prefix", prefixes},
 		spanPass{"simplify-annotations", annotations},
 		spanPass{"simplify-defaults", defaults},
 		spanPass{"simplify-strings", func(l string) []span {
@@ -250,3 +256,74 @@ func defaults(l string) []span {
 // Fine marks the in-line passes for the engine: small edits, rerun only
 // while they still shrink.
 func (spanPass) Fine() bool { return true }
+
+// calls finds whole bracket groups that follow a name, a closing bracket
+// or a string: f(x) -> f, a[i] -> a, g()() -> g().
+func calls(l string) []span {
+	var out []span
+	for _, g := range allGroups(l) {
+		if g.open == 0 {
+			continue
+		}
+		prev := l[g.open-1]
+		if prev == '_' || prev == ')' || prev == ']' || prev >= 'a' && prev <= 'z' || prev >= 'A' && prev <= 'Z' || prev >= '0' && prev <= '9' {
+			// A def's parameter list or a class's bases are not calls.
+			t := strings.TrimSpace(l)
+			if strings.HasPrefix(t, "def ") || strings.HasPrefix(t, "async def ") || strings.HasPrefix(t, "class ") {
+				continue
+			}
+			out = append(out, span{g.open, g.close + 1})
+		}
+	}
+	return out
+}
+
+var prefixRE = regexp.MustCompile(`^(\s*)((?:return|yield)\s+|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s+)`)
+
+// prefixes finds what turns an expression into a statement that binds or
+// returns it: "x = f()" -> "f()", "return f()" -> "f()".
+func prefixes(l string) []span {
+	m := prefixRE.FindStringSubmatchIndex(l)
+	if m == nil || strings.Contains(l[m[4]:m[5]], "==") {
+		return nil
+	}
+	return []span{{m[4], m[5]}}
+}
+
+// allGroups finds every bracket pair of a line, at any depth, outside
+// strings and comments.
+func allGroups(l string) []group {
+	var out []group
+	var stack []int
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		switch {
+		case c == '#':
+			return out
+		case c == '\'' || c == '"':
+			q := string(c)
+			if strings.HasPrefix(l[i:], q+q+q) {
+				q = q + q + q
+			}
+			j := i + len(q)
+			for j < len(l) && !strings.HasPrefix(l[j:], q) {
+				if l[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(l) {
+				return out
+			}
+			i = j + len(q) - 1
+		case c == '(' || c == '[' || c == '{':
+			stack = append(stack, i)
+		case c == ')' || c == ']' || c == '}':
+			if len(stack) > 0 {
+				out = append(out, group{open: stack[len(stack)-1], close: i})
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+	return out
+}
