@@ -99,9 +99,7 @@ func benchReprokit(reprokit, in, dir, python string, jobs int) row {
 	err := cmd.Run()
 	wall := time.Since(began)
 	var rep struct {
-		Stats struct {
-			Tests int `json:"tests"`
-		} `json:"stats"`
+		Runs int `json:"runs"` // every sandboxed run, confirmations included
 	}
 	if err != nil || json.Unmarshal(stdout.Bytes(), &rep) != nil {
 		return row{wall: wall, reproduces: "no", note: fmt.Sprint(err)}
@@ -109,7 +107,7 @@ func benchReprokit(reprokit, in, dir, python string, jobs int) row {
 	data, _ := os.ReadFile(outFile)
 	ar := txtar.Parse(data)
 	name, _ := mainFile(txtar.Parse(mustRead(in)))
-	r := row{tests: rep.Stats.Tests, wall: wall}
+	r := row{tests: rep.Runs, wall: wall}
 	for _, f := range ar.Files {
 		if f.Name == name {
 			r.lines, r.bytes = bytes.Count(f.Data, []byte("\n")), len(f.Data)
@@ -234,11 +232,15 @@ func signatureOf(reprokit, in, python string) (int, string) {
 	return status, res.Signature.Exception
 }
 
+// verify runs the result 5 times: "yes 5/5", or "no" with the rate.
 func verify(reprokit, archive, python string) string {
-	if exec.Command(reprokit, "run", "--python", python, archive).Run() == nil {
-		return "yes"
+	out, _ := exec.Command(reprokit, "run", "--json", "--count", "5", "--python", python, archive).Output()
+	var res struct{ Verdict, Rate string }
+	json.Unmarshal(out, &res)
+	if res.Verdict == "reproduces" {
+		return "yes " + res.Rate
 	}
-	return "no"
+	return "no (" + res.Verdict + " " + res.Rate + ")"
 }
 
 func findPython(reprokit, version string) string {

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -91,6 +92,10 @@ type MinimizeReport struct {
 	BytesBefore int            `json:"bytes_before"`
 	BytesAfter  int            `json:"bytes_after"`
 	Recheck     string         `json:"recheck"` // "3/3": reproducing runs of the result
+	// Runs counts every sandboxed run of a candidate: an interesting
+	// candidate is run twice (it must reproduce both times), so Runs is
+	// Stats.Tests plus the confirming runs.
+	Runs int64 `json:"runs"`
 	Stats       minimize.Stats `json:"stats"`
 	WallMS      int64          `json:"wall_ms"`
 }
@@ -171,7 +176,8 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 		defer cancel()
 	}
 	progress, done := progressLine(opts.IO, opts.JSON)
-	red := minimize.New(runner.Oracle(tc, runner.Options{Isolation: iso, Limits: sandbox.Limits{Timeout: perTest}}, want), minimize.Options{
+	var runs atomic.Int64
+	red := minimize.New(runner.Oracle(tc, runner.Options{Isolation: iso, Limits: sandbox.Limits{Timeout: perTest}}, want, 2, &runs), minimize.Options{
 		Jobs:     opts.Jobs,
 		Valid:    valid,
 		Progress: progress,
@@ -200,7 +206,7 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 			reproducing = 0
 		}
 		recheck = fmt.Sprintf("%d/%d", reproducing, opts.Confirm)
-		if reproducing != opts.Confirm && !opts.JSON {
+		if reproducing != opts.Confirm {
 			fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: the result reproduced in only %s re-runs: it may have become flaky\n", recheck)
 		}
 	}
@@ -212,7 +218,7 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 		Input: r.Path, Output: out, Toolchain: tc.Name, Signature: want.String(), Minimal: minimal,
 		LinesBefore: countLines(r.Raw), LinesAfter: countLines(result),
 		BytesBefore: len(r.Raw), BytesAfter: len(result),
-		Recheck: recheck, Stats: stats, WallMS: time.Since(began).Milliseconds(),
+		Recheck: recheck, Stats: stats, Runs: runs.Load(), WallMS: time.Since(began).Milliseconds(),
 	}
 	if opts.JSON {
 		data, _ := json.MarshalIndent(rep, "", "  ")
@@ -223,9 +229,9 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 	if !minimal {
 		state = "NOT minimal: stopped early (" + stopReason(rerr) + "), this is the smallest reproducing candidate so far"
 	}
-	fmt.Fprintf(opts.IO.Out, "%s: %d → %d lines, %d → %d bytes on %s; %d tests (%d cached, %d rejected by syntax), %s; %s\n",
+	fmt.Fprintf(opts.IO.Out, "%s: %d → %d lines, %d → %d bytes on %s; %d tests in %d runs (%d cached, %d rejected by syntax), %s; %s\n",
 		out, rep.LinesBefore, rep.LinesAfter, rep.BytesBefore, rep.BytesAfter, tc.Name,
-		stats.Tests, stats.CacheHits, stats.Invalid, time.Since(began).Round(100*time.Millisecond), state)
+		stats.Tests, rep.Runs, stats.CacheHits, stats.Invalid, time.Since(began).Round(100*time.Millisecond), state)
 	fmt.Fprintf(opts.IO.Out, "signature kept: %s; re-check %s\n", want, recheck)
 	return nil
 }

@@ -112,7 +112,7 @@ func assertOneMinimal(t *testing.T, archive []byte, tc toolchain.Toolchain) {
 	if res.Verdict != repro.Reproduces {
 		t.Fatalf("the result does not reproduce on %s: %s %s %s", tc.Name, res.Verdict, res.Reason, res.Error)
 	}
-	oracle := runner.Oracle(tc, opts, *res.Signature)
+	oracle := runner.Oracle(tc, opts, *res.Signature, 1, nil)
 	for i, cand := range passes.SingleLineRemovals(archive) {
 		if oracle(context.Background(), cand) {
 			t.Errorf("not 1-minimal: removal %d still reproduces:\n%s", i, cand)

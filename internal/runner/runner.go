@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/reprokit/reprokit/internal/repro"
@@ -316,7 +317,12 @@ func LastExec(log string) Exec {
 // Oracle returns the minimizer's test: a candidate archive is interesting
 // when it reproduces on tc with a signature matching want (a candidate that
 // passes with another signature has slipped to a different bug).
-func Oracle(tc toolchain.Toolchain, opts Options, want signature.Signature) func(context.Context, []byte) bool {
+//
+// A candidate must reproduce confirm times in a row (at least once): a
+// reduction can turn a deterministic bug into a race (a thread that now
+// exits before the fork), and one lucky run must not let that in. runs,
+// if not nil, counts every sandboxed run.
+func Oracle(tc toolchain.Toolchain, opts Options, want signature.Signature, confirm int, runs *atomic.Int64) func(context.Context, []byte) bool {
 	opts.Count, opts.NoTiers, opts.Keep = 1, true, false
 	return func(ctx context.Context, cand []byte) bool {
 		r, err := repro.Parse("candidate.txtar", cand)
@@ -324,6 +330,14 @@ func Oracle(tc toolchain.Toolchain, opts Options, want signature.Signature) func
 			return false
 		}
 		r.Meta.Signature = &want
-		return Run(ctx, r, tc, opts).Verdict == repro.Reproduces
+		for i := 0; i < max(confirm, 1); i++ {
+			if runs != nil {
+				runs.Add(1)
+			}
+			if Run(ctx, r, tc, opts).Verdict != repro.Reproduces {
+				return false
+			}
+		}
+		return true
 	}
 }
