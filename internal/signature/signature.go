@@ -23,6 +23,10 @@ type Signature struct {
 	Exception string `yaml:"exception,omitempty" json:"exception,omitempty"`
 	// Frames are the innermost frames, innermost first, as "file:line in func".
 	Frames []string `yaml:"frames,omitempty" json:"frames,omitempty"`
+	// Seen are all the exception and warning lines of the output, in order:
+	// a recorded exception matches if any of them is it (a thread may print
+	// an unrelated traceback after the bug's warning, in either order).
+	Seen []string `yaml:"-" json:"-"`
 }
 
 // IsZero reports whether nothing was captured.
@@ -53,12 +57,23 @@ func Match(want, got Signature) bool {
 	if want.Status != "" && want.Status != got.Status {
 		return false // exit codes and signals compare exactly
 	}
-	for _, f := range [][2]string{{want.Fatal, got.Fatal}, {want.Exception, got.Exception}} {
-		if f[0] != "" && Normalize(f[0]) != Normalize(f[1]) {
-			return false
+	if want.Fatal != "" && Normalize(want.Fatal) != Normalize(got.Fatal) {
+		return false
+	}
+	return want.Exception == "" || sawException(want.Exception, got)
+}
+
+func sawException(want string, got Signature) bool {
+	w := Normalize(want)
+	if w == Normalize(got.Exception) {
+		return true
+	}
+	for _, e := range got.Seen {
+		if w == Normalize(e) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // Diff says how got differs from want, for "slipped" messages.
@@ -67,10 +82,11 @@ func Diff(want, got Signature) string {
 	if want.Status != "" && want.Status != got.Status {
 		out = append(out, fmt.Sprintf("status %q, recorded %q", got.Status, want.Status))
 	}
-	for _, f := range []struct{ name, w, g string }{{"fatal", want.Fatal, got.Fatal}, {"exception", want.Exception, got.Exception}} {
-		if f.w != "" && Normalize(f.w) != Normalize(f.g) {
-			out = append(out, fmt.Sprintf("%s %q, recorded %q", f.name, f.g, f.w))
-		}
+	if want.Fatal != "" && Normalize(want.Fatal) != Normalize(got.Fatal) {
+		out = append(out, fmt.Sprintf("fatal %q, recorded %q", got.Fatal, want.Fatal))
+	}
+	if want.Exception != "" && !sawException(want.Exception, got) {
+		out = append(out, fmt.Sprintf("exception %q, recorded %q", got.Exception, want.Exception))
 	}
 	return strings.Join(out, "; ")
 }
@@ -118,8 +134,10 @@ func Extract(output, status string) Signature {
 			sig.Fatal = l
 		case exceptionRE.MatchString(l) && !strings.HasPrefix(l, " "):
 			sig.Exception = l
+			sig.Seen = append(sig.Seen, l)
 		case warningRE.MatchString(l):
 			sig.Exception = warningRE.FindStringSubmatch(l)[1]
+			sig.Seen = append(sig.Seen, sig.Exception)
 		}
 		if strings.HasPrefix(l, "Traceback (most recent call last)") || strings.HasPrefix(l, "Current thread") || strings.HasPrefix(l, "Thread 0x") || strings.HasPrefix(l, "goroutine ") {
 			frames = nil

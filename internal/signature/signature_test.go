@@ -110,6 +110,14 @@ func TestMatch(t *testing.T) {
 			t.Errorf("Match(%v) = %v, want %v", tt.got, got, tt.want)
 		}
 	}
+	// The bug's warning, then an unrelated thread traceback: still the bug.
+	noisy := Extract("app.py:3: DeprecationWarning: This process (pid=7) is multi-threaded\nException in thread Thread-1:\nTraceback (most recent call last):\nAttributeError: 'T' object has no attribute 'm'\n", "exit 0")
+	if !Match(rec, noisy) {
+		t.Errorf("an extra traceback after the recorded warning must not count as slippage: %+v", noisy)
+	}
+	if Match(Signature{Exception: "KeyError: 'x'"}, noisy) {
+		t.Error("a different exception matched")
+	}
 	if !Match(Signature{}, Signature{Status: "SIGSEGV"}) {
 		t.Error("an empty recorded signature matches anything")
 	}
