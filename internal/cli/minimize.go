@@ -82,22 +82,22 @@ smallest reproducing candidate found so far and says it is not minimal.`,
 
 // MinimizeReport is what --json prints.
 type MinimizeReport struct {
-	Input       string         `json:"input"`
-	Output      string         `json:"output"`
-	Toolchain   string         `json:"toolchain"`
-	Signature   string         `json:"signature"`
-	Minimal     bool           `json:"minimal"` // false when interrupted or out of budget
-	LinesBefore int            `json:"lines_before"`
-	LinesAfter  int            `json:"lines_after"`
-	BytesBefore int            `json:"bytes_before"`
-	BytesAfter  int            `json:"bytes_after"`
-	Recheck     string         `json:"recheck"` // "3/3": reproducing runs of the result
+	Input       string `json:"input"`
+	Output      string `json:"output"`
+	Toolchain   string `json:"toolchain"`
+	Signature   string `json:"signature"`
+	Minimal     bool   `json:"minimal"` // false when interrupted or out of budget
+	LinesBefore int    `json:"lines_before"`
+	LinesAfter  int    `json:"lines_after"`
+	BytesBefore int    `json:"bytes_before"`
+	BytesAfter  int    `json:"bytes_after"`
+	Recheck     string `json:"recheck"` // "3/3": reproducing runs of the result
 	// Runs counts every sandboxed run of a candidate: an interesting
 	// candidate is run twice (it must reproduce both times), so Runs is
 	// Stats.Tests plus the confirming runs.
-	Runs int64 `json:"runs"`
-	Stats       minimize.Stats `json:"stats"`
-	WallMS      int64          `json:"wall_ms"`
+	Runs   int64          `json:"runs"`
+	Stats  minimize.Stats `json:"stats"`
+	WallMS int64          `json:"wall_ms"`
 }
 
 func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
