@@ -117,7 +117,6 @@ func runDraft(ctx context.Context, opts *DraftOptions) error {
 		if err != nil {
 			return err
 		}
-		cells := total
 		var buf bytes.Buffer
 		d.Write(&buf)
 		out := opts.Output
@@ -134,7 +133,7 @@ func runDraft(ctx context.Context, opts *DraftOptions) error {
 		if err := atomicfile.WriteFile(out, buf.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", out, err)
 		}
-		fmt.Fprintf(opts.IO.Out, "%s: %s (%d of %d interpreters reproduce)\n", out, d.Title, reproducing, cells)
+		fmt.Fprintf(opts.IO.Out, "%s: %s (%d of %d interpreters reproduce)\n", out, d.Title, reproducing, total)
 	}
 	return nil
 }

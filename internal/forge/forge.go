@@ -330,6 +330,12 @@ func (c *Client) retry(ctx context.Context, what string, call func() (*github.Re
 }
 
 func (c *Client) retryIn(ctx context.Context, repo, what string, call func() (*github.Response, error)) error {
+	return c.attempt(ctx, repo, what, true, call)
+}
+
+// attempt calls until success, waiting out rate limits and, when
+// retryTransient, backing off after timeouts and 5xx; bounded by MaxTries.
+func (c *Client) attempt(ctx context.Context, repo, what string, retryTransient bool, call func() (*github.Response, error)) error {
 	for try := 1; ; try++ {
 		resp, err := call()
 		if err == nil {
@@ -341,11 +347,14 @@ func (c *Client) retryIn(ctx context.Context, repo, what string, call func() (*g
 			}
 			continue
 		}
-		if transient(err, resp) && try < c.opts.MaxTries {
+		if retryTransient && transient(err, resp) && try < c.opts.MaxTries {
 			if err := c.sleep(ctx, time.Duration(1<<(try-1))*time.Second, ""); err != nil {
 				return err
 			}
 			continue
+		}
+		if what == "" {
+			return c.classify(err, resp, repo)
 		}
 		return fmt.Errorf("%s: %w", what, c.classify(err, resp, repo))
 	}
@@ -354,21 +363,11 @@ func (c *Client) retryIn(ctx context.Context, repo, what string, call func() (*g
 // retryWrite is retry for a write that is safe to repeat only when it
 // surely did not happen: rate limits (refused before acting), not 5xx.
 func (c *Client) retryWrite(ctx context.Context, repo string, call func() (*github.Response, error)) error {
-	for try := 1; ; try++ {
+	return c.attempt(ctx, repo, "", false, func() (*github.Response, error) {
 		c.gap(ctx)
-		resp, err := call()
-		c.wrote()
-		if err == nil {
-			return nil
-		}
-		if wait, ok := c.waitFor(err, resp, try); ok && try < c.opts.MaxTries {
-			if err := c.sleep(ctx, wait, describe(err, resp)); err != nil {
-				return err
-			}
-			continue
-		}
-		return c.classify(err, resp, repo)
-	}
+		defer c.wrote()
+		return call()
+	})
 }
 
 // waitFor says how long to wait before retrying a rate-limited call.

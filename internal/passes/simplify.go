@@ -30,25 +30,14 @@ func scanLine(l string) (groups []group, strs []span) {
 		case c == '#':
 			return groups, strs
 		case c == '\'' || c == '"':
-			q := string(c)
-			if strings.HasPrefix(l[i:], q+q+q) {
-				q = q + q + q
-			}
-			start := i + len(q)
-			j := start
-			for j < len(l) && !strings.HasPrefix(l[j:], q) {
-				if l[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			if j >= len(l) {
+			content, end, ok := stringAt(l, i)
+			if !ok {
 				return groups, strs // unterminated on this line: leave it alone
 			}
-			if j > start {
-				strs = append(strs, span{start, j})
+			if content.to > content.from {
+				strs = append(strs, content)
 			}
-			i = j + len(q) - 1
+			i = end - 1
 		case c == '(' || c == '[' || c == '{':
 			depth++
 			if depth == 1 {
@@ -301,21 +290,11 @@ func allGroups(l string) []group {
 		case c == '#':
 			return out
 		case c == '\'' || c == '"':
-			q := string(c)
-			if strings.HasPrefix(l[i:], q+q+q) {
-				q = q + q + q
-			}
-			j := i + len(q)
-			for j < len(l) && !strings.HasPrefix(l[j:], q) {
-				if l[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			if j >= len(l) {
+			_, end, ok := stringAt(l, i)
+			if !ok {
 				return out
 			}
-			i = j + len(q) - 1
+			i = end - 1
 		case c == '(' || c == '[' || c == '{':
 			stack = append(stack, i)
 		case c == ')' || c == ']' || c == '}':
@@ -326,4 +305,26 @@ func allGroups(l string) []group {
 		}
 	}
 	return out
+}
+
+// stringAt reads the string literal whose quote is at l[i] (single, double
+// or triple, with backslash escapes): its content span and the index just
+// past its closing quote; ok is false when it does not end on this line.
+func stringAt(l string, i int) (content span, end int, ok bool) {
+	q := l[i : i+1]
+	if strings.HasPrefix(l[i:], q+q+q) {
+		q = q + q + q
+	}
+	start := i + len(q)
+	j := start
+	for j < len(l) && !strings.HasPrefix(l[j:], q) {
+		if l[j] == '\\' {
+			j++
+		}
+		j++
+	}
+	if j >= len(l) {
+		return span{}, 0, false
+	}
+	return span{start, j}, j + len(q), true
 }
