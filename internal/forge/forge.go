@@ -87,7 +87,6 @@ type Client struct {
 	mu    sync.Mutex
 	last  time.Time // last write
 	login string
-	Base  *url.URL
 }
 
 // New builds a client.
@@ -111,7 +110,6 @@ func New(opts Options) (*Client, error) {
 	if err := c.reset(); err != nil {
 		return nil, err
 	}
-	c.Base = c.gh.BaseURL
 	return c, nil
 }
 

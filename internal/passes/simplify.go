@@ -182,15 +182,10 @@ func Simplify() []minimize.Pass {
 
 // annotations finds `: T` in def parameters and `-> T` before the colon.
 func annotations(l string) []span {
-	t := strings.TrimSpace(l)
-	if !strings.HasPrefix(t, "def ") && !strings.HasPrefix(t, "async def ") {
+	g, ok := defParams(l)
+	if !ok {
 		return nil
 	}
-	groups, _ := scanLine(l)
-	if len(groups) == 0 {
-		return nil
-	}
-	g := groups[0]
 	var out []span
 	for _, e := range g.elems {
 		el := l[e.from:e.to]
@@ -220,16 +215,12 @@ func annotations(l string) []span {
 
 // defaults finds `=value` of def parameters.
 func defaults(l string) []span {
-	t := strings.TrimSpace(l)
-	if !strings.HasPrefix(t, "def ") && !strings.HasPrefix(t, "async def ") {
-		return nil
-	}
-	groups, _ := scanLine(l)
-	if len(groups) == 0 {
+	g, ok := defParams(l)
+	if !ok {
 		return nil
 	}
 	var out []span
-	for _, e := range groups[0].elems {
+	for _, e := range g.elems {
 		el := l[e.from:e.to]
 		if i := strings.IndexByte(el, '='); i > 0 {
 			from := e.from + i
@@ -257,8 +248,7 @@ func calls(l string) []span {
 		prev := l[g.open-1]
 		if prev == '_' || prev == ')' || prev == ']' || prev >= 'a' && prev <= 'z' || prev >= 'A' && prev <= 'Z' || prev >= '0' && prev <= '9' {
 			// A def's parameter list or a class's bases are not calls.
-			t := strings.TrimSpace(l)
-			if strings.HasPrefix(t, "def ") || strings.HasPrefix(t, "async def ") || strings.HasPrefix(t, "class ") {
+			if isDef(l) || strings.HasPrefix(strings.TrimSpace(l), "class ") {
 				continue
 			}
 			out = append(out, span{g.open, g.close + 1})
@@ -327,4 +317,21 @@ func stringAt(l string, i int) (content span, end int, ok bool) {
 		return span{}, 0, false
 	}
 	return span{start, j}, j + len(q), true
+}
+
+func isDef(l string) bool {
+	t := strings.TrimSpace(l)
+	return strings.HasPrefix(t, "def ") || strings.HasPrefix(t, "async def ")
+}
+
+// defParams is the parameter list of a def line.
+func defParams(l string) (group, bool) {
+	if !isDef(l) {
+		return group{}, false
+	}
+	groups, _ := scanLine(l)
+	if len(groups) == 0 {
+		return group{}, false
+	}
+	return groups[0], true
 }
