@@ -3,6 +3,7 @@ package repro
 import (
 	"bytes"
 	"fmt"
+	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -14,10 +15,33 @@ import (
 // the metadata's `signature:` block changes (or is added); every other byte
 // of the archive stays as it was.
 func (r *Repro) WithSignature(sig signature.Signature) ([]byte, error) {
+	return r.withKey("signature", sig)
+}
+
+// WithExpect returns the archive with its `expect:` block replaced by
+// expect, keys in version order; nothing else changes.
+func (r *Repro) WithExpect(expect map[string]string, less func(a, b string) bool) ([]byte, error) {
+	keys := make([]string, 0, len(expect))
+	for k := range expect {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return less(keys[i], keys[j]) })
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	for _, k := range keys {
+		// Quoted, so that 3.10 stays a string and does not become 3.1.
+		m.Content = append(m.Content,
+			&yaml.Node{Kind: yaml.ScalarNode, Value: k, Style: yaml.DoubleQuotedStyle},
+			&yaml.Node{Kind: yaml.ScalarNode, Value: expect[k]})
+	}
+	return r.withKey("expect", m)
+}
+
+// withKey replaces (or appends) one top-level key of the metadata.
+func (r *Repro) withKey(key string, value any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(map[string]signature.Signature{"signature": sig}); err != nil {
+	if err := enc.Encode(map[string]any{key: value}); err != nil {
 		return nil, err
 	}
 	block := buf.Bytes()
@@ -31,14 +55,14 @@ func (r *Repro) WithSignature(sig signature.Signature) ([]byte, error) {
 		}
 		b.WriteString("-- " + MetaFile + " --\n")
 		b.Write(block)
-		return r.reparse(b.Bytes())
+		return r.reparse(key, b.Bytes())
 	}
 	meta := string(raw[start:end])
 	lines := strings.SplitAfter(meta, "\n")
 	if lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
 	}
-	from, to := -1, len(lines) // the signature block's line range, 0-based
+	from, to := -1, len(lines) // the key's block line range, 0-based
 	var root yaml.Node
 	if err := yaml.Unmarshal([]byte(meta), &root); err == nil {
 		if m := docMap(&root); m != nil && m.Kind == yaml.MappingNode {
@@ -47,7 +71,7 @@ func (r *Repro) WithSignature(sig signature.Signature) ([]byte, error) {
 					to = m.Content[i].Line - 1
 					break
 				}
-				if m.Content[i].Value == "signature" {
+				if m.Content[i].Value == key {
 					from = m.Content[i].Line - 1
 				}
 			}
@@ -70,12 +94,12 @@ func (r *Repro) WithSignature(sig signature.Signature) ([]byte, error) {
 		nb.WriteString(strings.Join(lines[to:], ""))
 	}
 	out := append(append(append([]byte{}, raw[:start]...), nb.String()...), raw[end:]...)
-	return r.reparse(out)
+	return r.reparse(key, out)
 }
 
-func (r *Repro) reparse(data []byte) ([]byte, error) {
+func (r *Repro) reparse(key string, data []byte) ([]byte, error) {
 	if _, err := Parse(r.Path, data); err != nil {
-		return nil, fmt.Errorf("recording the signature would break the archive: %w", err)
+		return nil, fmt.Errorf("recording the %s would break the archive: %w", key, err)
 	}
 	return data, nil
 }

@@ -48,6 +48,9 @@ func Parse(name string, data []byte) (*Repro, error) {
 	if bytes.IndexByte(data, 0) >= 0 {
 		return nil, &Error{File: name, Msg: "binary data (a NUL byte) in archive: a repro is a text txtar file"}
 	}
+	if line := conflictMarker(data); line > 0 {
+		return nil, &Error{File: name, Line: line, Msg: "unresolved merge conflict marker: keep one side (for expectations, the newer `check --update`), delete the <<<<<<< ======= >>>>>>> lines, and rerun"}
+	}
 	ar := txtar.Parse(data)
 	r := &Repro{Path: name, Raw: data, Archive: ar}
 	if strings.TrimSpace(stripComments(string(ar.Comment))) == "" {
@@ -93,6 +96,21 @@ func checkName(n string) string {
 		}
 	}
 	return ""
+}
+
+// conflictMarker returns the 1-based line of the first merge conflict git
+// left in a file (a "<<<<<<< " line closed by a ">>>>>>> " line), or 0.
+func conflictMarker(data []byte) int {
+	open := 0
+	for i, l := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(l, "<<<<<<< ") && open == 0:
+			open = i + 1
+		case strings.HasPrefix(l, ">>>>>>> ") && open > 0:
+			return open
+		}
+	}
+	return 0
 }
 
 // memberLines returns the 1-based line of each `-- name --` marker.

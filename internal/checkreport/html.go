@@ -1,0 +1,111 @@
+package checkreport
+
+import (
+	_ "embed"
+	"html/template"
+	"io"
+	"strings"
+
+	"github.com/reprokit/reprokit/internal/suite"
+)
+
+//go:embed report.html.tmpl
+var pageTemplate string
+
+var page = template.Must(template.New("page").Parse(pageTemplate))
+
+type htmlRow struct {
+	File, Name, Title string
+	Boundaries        []string
+	Cells             []htmlCell
+	Upstream          *Upstream
+	Comment           string
+}
+
+type htmlCell struct {
+	Present                  bool
+	Label, Verdict, Class    string
+	Toolchain, Detail, Hover string
+	Transition, Meaning      string
+}
+
+type htmlPage struct {
+	Summary     string
+	Columns     []string
+	Rows        []htmlRow
+	Transitions []suite.Cell
+	Stale       map[string][]string
+}
+
+// WriteHTML writes a self-contained page: no scripts, no external files.
+func (r *Report) WriteHTML(w io.Writer) error {
+	cols := r.Columns()
+	p := htmlPage{Summary: suite.Summarize(r.Cells).String(), Stale: map[string][]string{}}
+	for _, c := range cols {
+		p.Columns = append(p.Columns, heading(r, c))
+	}
+	for _, f := range r.Files {
+		row := htmlRow{File: f, Name: Name(f), Title: r.Titles[f], Boundaries: r.Boundaries[f], Comment: r.Comments[f]}
+		if u, ok := r.Upstream[f]; ok {
+			row.Upstream = &u
+		}
+		if len(r.Stale[f]) > 0 {
+			p.Stale[f] = r.Stale[f]
+		}
+		for _, col := range cols {
+			c, ok := r.Cell(f, col)
+			if !ok {
+				row.Cells = append(row.Cells, htmlCell{})
+				continue
+			}
+			row.Cells = append(row.Cells, cellView(c))
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	for _, c := range r.Cells {
+		if c.Transition != "" && c.Transition != suite.New {
+			p.Transitions = append(p.Transitions, c)
+		}
+	}
+	return page.Execute(w, p)
+}
+
+func cellView(c suite.Cell) htmlCell {
+	classes := []string{"cell", "v-" + c.Verdict}
+	switch {
+	case c.Transition == suite.New:
+		classes = append(classes, "new")
+	case c.Transition != "":
+		classes = append(classes, "transition")
+	}
+	if c.Cached {
+		classes = append(classes, "cached")
+	}
+	var detail []string
+	if c.Signature != nil {
+		detail = append(detail, "signature: "+c.Signature.String())
+	}
+	if c.Reason != "" {
+		detail = append(detail, c.Reason)
+	}
+	if c.Error != "" {
+		detail = append(detail, "error: "+c.Error)
+	}
+	if c.Expected != "" {
+		detail = append(detail, "expected: "+c.Expected)
+	}
+	if c.Cached {
+		detail = append(detail, "cached result")
+	}
+	return htmlCell{
+		Present:    true,
+		Label:      label(c),
+		Verdict:    c.Verdict,
+		Class:      strings.Join(classes, " "),
+		Toolchain:  c.Toolchain.Name,
+		Detail:     strings.Join(detail, "\n"),
+		Hover:      c.Toolchain.Name + ": " + c.Verdict + "\n" + strings.Join(detail, "\n"),
+		Transition: c.Transition,
+		Meaning:    c.Meaning,
+	}
+}

@@ -1,0 +1,82 @@
+package suite
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/toolchain"
+)
+
+// UpdatedExpectations returns a repro's expectations after a check: each
+// toolchain run gets its verdict under its minor version ("3.12"), or its
+// full version where two toolchains of one minor version disagree. Entries
+// that matched a toolchain that ran are replaced; the others (toolchains not
+// on this machine) are kept. Errors are never recorded.
+func UpdatedExpectations(old map[string]string, cells []Cell) map[string]string {
+	ran := map[string]bool{}
+	for _, c := range cells {
+		ran[c.Toolchain.Version] = true
+	}
+	out := map[string]string{}
+	for key, v := range old {
+		if !matchesAny(key, ran) {
+			out[key] = v
+		}
+	}
+	byMinor := map[string][]Cell{}
+	for _, c := range cells {
+		if c.Verdict == repro.ErrorVerdict {
+			// Keep what was expected: an error says nothing about the bug.
+			if c.Expected != "" {
+				out[c.Toolchain.Version] = c.Expected
+			}
+			continue
+		}
+		m := minor(c.Toolchain.Version)
+		byMinor[m] = append(byMinor[m], c)
+	}
+	for m, cs := range byMinor {
+		agree := true
+		for _, c := range cs {
+			agree = agree && c.Verdict == cs[0].Verdict
+		}
+		for _, c := range cs {
+			if agree {
+				out[m] = c.Verdict
+			} else {
+				out[c.Toolchain.Version] = c.Verdict
+			}
+		}
+	}
+	return out
+}
+
+func matchesAny(key string, versions map[string]bool) bool {
+	for v := range versions {
+		if v == key || strings.HasPrefix(v, key+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// Stale lists the expectation keys that match none of the toolchains on
+// this machine: reported, since the CI machine may have them.
+func Stale(expect map[string]string, available []toolchain.Toolchain) []string {
+	versions := map[string]bool{}
+	for _, t := range available {
+		versions[t.Version] = true
+	}
+	var out []string
+	for key := range expect {
+		if !matchesAny(key, versions) {
+			out = append(out, key)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return toolchain.CompareVersions(out[i], out[j]) < 0 })
+	return out
+}
+
+// VersionLess orders expectation keys.
+func VersionLess(a, b string) bool { return toolchain.CompareVersions(a, b) < 0 }

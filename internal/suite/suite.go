@@ -1,0 +1,203 @@
+// Package suite is the regression check's logic: it compares each run's
+// verdict with the expectation recorded for its toolchain, names the
+// transition and what it means, states the boundaries of each repro's
+// matrix in words, splits the cells into shards and merges them back.
+package suite
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/runner"
+	"github.com/reprokit/reprokit/internal/toolchain"
+)
+
+// Cell is one (repro, toolchain) of a check: the run's result (the same
+// object `run --json` prints, whose `expected` is the expectation) plus the
+// transition from that expectation.
+type Cell struct {
+	runner.Result
+	// Transition is "reproduces → fixed", "new" (no expectation recorded),
+	// or empty when the verdict is the expected one.
+	Transition string `json:"transition,omitempty"`
+	// Meaning says what the transition means for the upstream bug.
+	Meaning string `json:"meaning,omitempty"`
+	// Attention is set when the cell makes the check fail.
+	Attention bool `json:"attention"`
+	// Cached is set when the result came from the result cache.
+	Cached bool `json:"cached,omitempty"`
+	// Shard is the "I/N" that ran the cell, when sharded.
+	Shard string `json:"shard,omitempty"`
+}
+
+// New is the transition of a cell whose toolchain has no expectation.
+const New = "new"
+
+// Classify fills the transition of c from its expectation and verdict.
+func Classify(c *Cell) {
+	c.Transition, c.Meaning, c.Attention = "", "", false
+	exp, got := c.Expected, c.Verdict
+	switch {
+	case exp == "":
+		c.Transition = New
+		c.Meaning = "no expectation recorded for this toolchain; `check --update` records it"
+		if got == repro.ErrorVerdict {
+			c.Attention = true
+		}
+		return
+	case exp == got:
+		return
+	}
+	c.Transition = exp + " → " + got
+	c.Attention = true
+	c.Meaning = meaning(exp, got)
+}
+
+func meaning(exp, got string) string {
+	switch {
+	case got == repro.ErrorVerdict:
+		return "the harness failed or the time limit hit: not a verdict on the bug"
+	case exp == repro.Reproduces && got == repro.Fixed:
+		return "the make-it-work fix landed"
+	case exp == repro.Reproduces && got == repro.FailsCleanly:
+		return "the fail-cleanly fix landed"
+	case exp == repro.FailsCleanly && got == repro.Fixed:
+		return "the make-it-work fix landed (it used to fail cleanly)"
+	case got == repro.Reproduces && (exp == repro.Fixed || exp == repro.FailsCleanly):
+		return "regression: the bug is back"
+	case exp == repro.Fixed && got == repro.FailsCleanly:
+		return "regression: it no longer works, though it fails cleanly"
+	case got == repro.Changed:
+		return "behaviour differs from everything known: triage needed"
+	case got == repro.Slipped:
+		return "a different bug now: the script passes with another signature"
+	case got == repro.Flaky:
+		return "intermittent now: look at the rate"
+	case got == repro.Skipped:
+		return "no longer runs here: a condition or the toolchain is missing"
+	case exp == repro.Skipped:
+		return "runs here now: record what it does"
+	}
+	return fmt.Sprintf("expected %s, got %s", exp, got)
+}
+
+// Landed reports whether the cell's transition is an upstream fix landing.
+func (c Cell) Landed() bool {
+	return c.Expected != "" && c.Expected != c.Verdict &&
+		(c.Verdict == repro.Fixed || c.Verdict == repro.FailsCleanly) &&
+		(c.Expected == repro.Reproduces || c.Expected == repro.FailsCleanly && c.Verdict == repro.Fixed)
+}
+
+// Sort orders cells by archive, then toolchain version: the order of every
+// output, so that a merged report equals an unsharded one.
+func Sort(cells []Cell) {
+	sort.SliceStable(cells, func(i, j int) bool {
+		a, b := cells[i], cells[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if c := toolchain.CompareVersions(a.Toolchain.Version, b.Toolchain.Version); c != 0 {
+			return c < 0
+		}
+		return a.Toolchain.Name < b.Toolchain.Name
+	})
+}
+
+// ByFile groups sorted cells by archive, keeping the order.
+func ByFile(cells []Cell) (files []string, groups map[string][]Cell) {
+	groups = map[string][]Cell{}
+	for _, c := range cells {
+		if _, ok := groups[c.File]; !ok {
+			files = append(files, c.File)
+		}
+		groups[c.File] = append(groups[c.File], c)
+	}
+	return files, groups
+}
+
+// Boundaries states where a repro's verdict changes along the version
+// order: "introduced in 3.12 (3.11.7 fixed, 3.12.1 reproduces)". Skipped
+// and errored cells say nothing about the bug and are passed over.
+func Boundaries(cells []Cell) []string {
+	var known []Cell
+	for _, c := range cells {
+		if c.Verdict != repro.Skipped && c.Verdict != repro.ErrorVerdict {
+			known = append(known, c)
+		}
+	}
+	var out []string
+	for i := 1; i < len(known); i++ {
+		prev, cur := known[i-1], known[i]
+		if prev.Verdict == cur.Verdict {
+			continue
+		}
+		at := minor(cur.Toolchain.Version)
+		if at == minor(prev.Toolchain.Version) {
+			at = cur.Toolchain.Version
+		}
+		evidence := fmt.Sprintf("(%s %s, %s %s)", prev.Toolchain.Version, prev.Verdict, cur.Toolchain.Version, cur.Verdict)
+		var what string
+		switch {
+		case cur.Verdict == repro.Reproduces:
+			what = "introduced in " + at
+		case prev.Verdict == repro.Reproduces && cur.Verdict == repro.Fixed:
+			what = "fixed in " + at
+		case prev.Verdict == repro.Reproduces && cur.Verdict == repro.FailsCleanly:
+			what = "fails cleanly since " + at
+		default:
+			what = fmt.Sprintf("%s → %s in %s", prev.Verdict, cur.Verdict, at)
+		}
+		out = append(out, what+" "+evidence)
+	}
+	if len(out) == 0 && len(known) > 0 {
+		out = append(out, fmt.Sprintf("%s on every version run (%s–%s)", known[0].Verdict,
+			known[0].Toolchain.Version, known[len(known)-1].Toolchain.Version))
+	}
+	return out
+}
+
+// minor is "3.12" of "3.12.1", "2.7" of "2.7.18".
+func minor(version string) string {
+	parts := strings.SplitN(version, ".", 3)
+	if len(parts) < 2 {
+		return version
+	}
+	return parts[0] + "." + parts[1]
+}
+
+// Summary counts the cells.
+type Summary struct {
+	Cells, AsExpected, Transitions, New, Errors, Cached int
+}
+
+// Summarize counts cells by outcome.
+func Summarize(cells []Cell) Summary {
+	var s Summary
+	for _, c := range cells {
+		s.Cells++
+		if c.Cached {
+			s.Cached++
+		}
+		switch {
+		case c.Verdict == repro.ErrorVerdict:
+			s.Errors++
+		case c.Transition == New:
+			s.New++
+		case c.Transition != "":
+			s.Transitions++
+		default:
+			s.AsExpected++
+		}
+	}
+	return s
+}
+
+func (s Summary) String() string {
+	out := fmt.Sprintf("%d cells: %d as expected, %d transitions, %d new, %d errors", s.Cells, s.AsExpected, s.Transitions, s.New, s.Errors)
+	if s.Cached > 0 {
+		out += fmt.Sprintf(" (%d cached)", s.Cached)
+	}
+	return out
+}
