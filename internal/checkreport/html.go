@@ -29,11 +29,15 @@ type htmlCell struct {
 	Transition, Meaning      string
 }
 
+type htmlTransition struct {
+	Name, File, Toolchain, Transition, Meaning string
+}
+
 type htmlPage struct {
 	Summary     string
 	Columns     []string
 	Rows        []htmlRow
-	Transitions []suite.Cell
+	Transitions []htmlTransition
 	Stale       map[string][]string
 }
 
@@ -64,7 +68,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 	for _, c := range r.Cells {
 		if c.Transition != "" && c.Transition != suite.New {
-			p.Transitions = append(p.Transitions, c)
+			p.Transitions = append(p.Transitions, htmlTransition{Name(c.File), c.File, c.Toolchain.Name, c.Transition, c.Meaning})
 		}
 	}
 	return page.Execute(w, p)
@@ -99,7 +103,7 @@ func cellView(c suite.Cell) htmlCell {
 	}
 	return htmlCell{
 		Present:    true,
-		Label:      label(c),
+		Label:      strings.TrimSuffix(label(c), "*"), // the page marks cached cells itself
 		Verdict:    c.Verdict,
 		Class:      strings.Join(classes, " "),
 		Toolchain:  c.Toolchain.Name,

@@ -112,6 +112,9 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	}
 	for _, out := range []string{opts.JUnit, opts.HTML} {
 		if out != "" {
+			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+				return usagef("%s: %v", out, err)
+			}
 			if err := checkWritable(filepath.Dir(out)); err != nil {
 				return err
 			}

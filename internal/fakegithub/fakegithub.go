@@ -30,6 +30,7 @@ type Issue struct {
 	Title    string
 	Body     string
 	State    string
+	Reason   string // state_reason of a closed issue: completed, not_planned
 	Labels   []string
 	User     string
 	Comments []string
@@ -85,11 +86,13 @@ func (s *Server) Fault(endpoint, kind string, n int) {
 	}
 }
 
-// Seed adds an issue opened by someone else.
+// Seed adds an issue opened by someone else. state is open, closed, or
+// closed:REASON (closed:completed, closed:not_planned).
 func (s *Server) Seed(state, title, body string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	iss := &Issue{Number: len(s.issues) + 100, Title: title, Body: body, State: state, User: "someone-else"}
+	state, reason, _ := strings.Cut(state, ":")
+	iss := &Issue{Number: len(s.issues) + 100, Title: title, Body: body, State: state, Reason: reason, User: "someone-else"}
 	s.issues = append(s.issues, iss)
 	return iss.Number
 }
@@ -145,7 +148,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rateHeaders(w, 4999, time.Now().Add(time.Hour))
-	if r.Header.Get("Authorization") != "Bearer "+s.Token {
+	// As on github.com, a public issue can be read without a token; a token
+	// that is sent must be the right one.
+	auth := r.Header.Get("Authorization")
+	anonymousRead := auth == "" && endpoint == "get"
+	if auth != "Bearer "+s.Token && !anonymousRead {
 		writeError(w, http.StatusUnauthorized, "Bad credentials", nil)
 		return
 	}
@@ -356,11 +363,18 @@ func (s *Server) issueJSON(iss *Issue) map[string]any {
 	for _, l := range iss.Labels {
 		labels = append(labels, map[string]any{"name": l})
 	}
-	return map[string]any{
+	out := map[string]any{
 		"number": iss.Number, "title": iss.Title, "body": iss.Body, "state": iss.State,
 		"html_url": fmt.Sprintf("https://github.example/owner/repo/issues/%d", iss.Number),
 		"user":     map[string]any{"login": iss.User}, "labels": orEmpty(labels),
 	}
+	if iss.State == "closed" {
+		out["closed_at"] = "2026-03-01T12:00:00Z"
+		if iss.Reason != "" {
+			out["state_reason"] = iss.Reason
+		}
+	}
+	return out
 }
 
 func rateHeaders(w http.ResponseWriter, remaining int, reset time.Time) {

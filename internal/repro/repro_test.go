@@ -110,3 +110,41 @@ func TestWithSignature(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// Updating expectations changes only the expect block, keys in version
+// order and quoted (3.10 must not become the float 3.1).
+func TestWithExpect(t *testing.T) {
+	in := "# t\nexec python3 a.py\n-- a.py --\nprint(1)\n-- .reprokit.yaml --\nexpect:\n  \"3\": fixed\n# sig\nsignature:\n  status: exit 3\n-- z.txt --\nz\n"
+	r, err := Parse("a.txtar", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	less := func(a, b string) bool { return len(a) < len(b) || len(a) == len(b) && a < b }
+	out, err := r.WithExpect(map[string]string{"3.10": Reproduces, "3.9": Fixed}, less)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(in, "expect:\n  \"3\": fixed\n", "expect:\n  \"3.9\": fixed\n  \"3.10\": reproduces\n", 1)
+	if string(out) != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+	back, err := Parse("a.txtar", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := back.Meta.Expected("3.10.13"); v != Reproduces {
+		t.Errorf("3.10.13 expects %q after the round trip", v)
+	}
+}
+
+func TestConflictMarkers(t *testing.T) {
+	in := "# t\nexec python3 a.py\n-- a.py --\n\"\"\"\n=======\ndocs\n\"\"\"\n-- .reprokit.yaml --\nexpect:\n<<<<<<< HEAD\n  \"3\": fixed\n=======\n  \"3\": reproduces\n>>>>>>> other\n"
+	_, err := Parse("a.txtar", []byte(in))
+	if err == nil || !strings.Contains(err.Error(), "a.txtar:10: unresolved merge conflict marker") {
+		t.Errorf("got %v", err)
+	}
+	// A lone ======= (a docstring underline) is not a conflict.
+	if _, err := Parse("a.txtar", []byte("# t\nexec python3 a.py\n-- a.py --\n\"\"\"\n=======\n\"\"\"\n")); err != nil {
+		t.Errorf("docstring underline taken for a conflict: %v", err)
+	}
+}

@@ -151,6 +151,9 @@ func Boundaries(cells []Cell) []string {
 		}
 		out = append(out, what+" "+evidence)
 	}
+	if len(known) == 0 && len(cells) > 0 {
+		out = append(out, fmt.Sprintf("%s on every version run", cells[0].Verdict))
+	}
 	if len(out) == 0 && len(known) > 0 {
 		out = append(out, fmt.Sprintf("%s on every version run (%s–%s)", known[0].Verdict,
 			known[0].Toolchain.Version, known[len(known)-1].Toolchain.Version))
