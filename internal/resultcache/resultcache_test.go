@@ -1,0 +1,42 @@
+package resultcache
+
+import (
+	"testing"
+
+	"github.com/reprokit/reprokit/internal/runner"
+)
+
+// A result comes back only for the very same inputs; errors never do.
+func TestKeyAndRoundTrip(t *testing.T) {
+	c := Cache{Dir: t.TempDir()}
+	archive := []byte("# t\nexec python3 -c 'print(1)'\n")
+	key := Key(archive, "/usr/bin/python3|/usr/bin/python3.11|1000|1700000000", "3.11.2", "count=1")
+	for name, other := range map[string]string{
+		"archive":   Key(append(archive, '\n'), "/usr/bin/python3|/usr/bin/python3.11|1000|1700000000", "3.11.2", "count=1"),
+		"toolchain": Key(archive, "/usr/bin/python3|/usr/bin/python3.11|1000|1700000001", "3.11.2", "count=1"),
+		"version":   Key(archive, "/usr/bin/python3|/usr/bin/python3.11|1000|1700000000", "3.11.3", "count=1"),
+		"options":   Key(archive, "/usr/bin/python3|/usr/bin/python3.11|1000|1700000000", "3.11.2", "count=2"),
+	} {
+		if other == key {
+			t.Errorf("changing the %s keeps the key", name)
+		}
+	}
+	if _, ok := c.Get(key); ok {
+		t.Fatal("hit in an empty cache")
+	}
+	res := runner.Result{File: "a.txtar", Verdict: "reproduces", Output: "boom\n", Log: "> exec\n"}
+	if err := c.Put(key, res); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := c.Get(key)
+	if !ok || got.Verdict != "reproduces" || got.Output != "boom\n" || got.Log != "> exec\n" {
+		t.Fatalf("round trip: %+v %v", got, ok)
+	}
+	errKey := Key(archive, "x", "3.12.1", "")
+	if err := c.Put(errKey, runner.Result{Verdict: "error", Error: "time limit"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Get(errKey); ok {
+		t.Error("an error was cached")
+	}
+}
