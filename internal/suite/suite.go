@@ -155,8 +155,12 @@ func Boundaries(cells []Cell) []string {
 		out = append(out, fmt.Sprintf("%s on every version run", cells[0].Verdict))
 	}
 	if len(out) == 0 && len(known) > 0 {
-		out = append(out, fmt.Sprintf("%s on every version run (%s–%s)", known[0].Verdict,
-			known[0].Toolchain.Version, known[len(known)-1].Toolchain.Version))
+		first, last := known[0].Toolchain.Version, known[len(known)-1].Toolchain.Version
+		span := first + "–" + last
+		if first == last {
+			span = first
+		}
+		out = append(out, fmt.Sprintf("%s on every version run (%s)", known[0].Verdict, span))
 	}
 	return out
 }
