@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -40,6 +41,7 @@ func TestSpecs(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"noprocs": cmdNoProcs,
+			"within":  cmdWithin,
 			"fakegh":  cmdFakeGH,
 		},
 	})
@@ -101,6 +103,29 @@ func mustGetwd() string {
 
 // noprocs MARKER…: no process on the machine has any MARKER as a word of
 // its command line (what `ps` would show).
+// within MAX PROG ARGS... runs PROG like exec and fails when it takes
+// longer than MAX: the time bound of a hostile repro, asserted.
+func cmdWithin(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: within DURATION PROG [ARGS...]")
+	}
+	limit, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	start := time.Now()
+	err = ts.Exec(args[1], args[2:]...)
+	took := time.Since(start)
+	ts.Logf("took %v (bound %v)", took.Round(time.Millisecond), limit)
+	if took > limit {
+		ts.Fatalf("%s took %v, more than %v", args[1], took.Round(time.Millisecond), limit)
+	}
+	switch {
+	case err != nil && !neg:
+		ts.Fatalf("unexpected failure: %v", err)
+	case err == nil && neg:
+		ts.Fatalf("unexpected success")
+	}
+}
+
 func cmdNoProcs(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
 		ts.Fatalf("usage: noprocs MARKER...")

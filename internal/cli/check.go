@@ -202,7 +202,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 
 // runCells runs this machine's (shard of the) plan, through the cache.
 func runCells(ctx context.Context, opts *CheckOptions, shard suite.Shard) ([]suite.Cell, []*repro.Repro, error) {
-	iso, err := isolationFlag(opts.Isolation)
+	iso, err := isolationFlag(ctx, opts.IO, opts.Isolation)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -73,7 +73,7 @@ Drafts go to reports/NAME.TRACKER.md; -o - prints to stdout.`,
 }
 
 func runDraft(ctx context.Context, opts *DraftOptions) error {
-	iso, err := isolationFlag(opts.Isolation)
+	iso, err := isolationFlag(ctx, opts.IO, opts.Isolation)
 	if err != nil {
 		return err
 	}

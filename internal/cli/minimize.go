@@ -101,7 +101,7 @@ type MinimizeReport struct {
 }
 
 func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
-	iso, err := isolationFlag(opts.Isolation)
+	iso, err := isolationFlag(ctx, opts.IO, opts.Isolation)
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	if opts.Jobs < 1 {
 		opts.Jobs = 1
 	}
-	iso, err := isolationFlag(opts.Isolation)
+	iso, err := isolationFlag(ctx, opts.IO, opts.Isolation)
 	if err != nil {
 		return err
 	}
@@ -115,11 +115,21 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	return exitFor(results)
 }
 
-func isolationFlag(s string) (string, error) {
+// isolationFlag turns --isolation into the sandbox's mode. auto means
+// namespaces, checked once now: where the kernel refuses them, reprokit
+// refuses too rather than run repros uncontained, and names the flag that
+// accepts the degraded mode.
+func isolationFlag(ctx context.Context, ios *IOStreams, s string) (string, error) {
 	switch s {
 	case "auto", "":
-		return "", nil
-	case sandbox.Namespaces, sandbox.ProcessGroup:
+		if mode, err := sandbox.Probe(ctx); mode != sandbox.Namespaces {
+			return "", &ExitError{Code: ExitUsage, msg: fmt.Sprintf("namespaces are unavailable here (%v), so a repro could reach the network, write the file system and leave daemons behind; reprokit will not run it uncontained by default. Pass --isolation process-group to run in a process group only (every descendant is still killed at the end; the file system and network are not contained), or run where user namespaces are allowed", err)}
+		}
+		return sandbox.Namespaces, nil
+	case sandbox.ProcessGroup:
+		fmt.Fprintln(ios.ErrOut, "reprokit: isolation: process-group, as asked: every descendant is killed at the end, but the file system and network are not contained")
+		return s, nil
+	case sandbox.Namespaces:
 		return s, nil
 	}
 	return "", usagef("--isolation %q: want auto, namespaces or process-group", s)

@@ -249,6 +249,7 @@ var (
 // Execs parses a testscript log into its exec commands.
 func Execs(log string) []Exec {
 	var out []Exec
+	var outputs []*strings.Builder
 	var cur *Exec
 	section := ""
 	for _, l := range strings.Split(log, "\n") {
@@ -261,6 +262,7 @@ func Execs(log string) []Exec {
 			}
 			if len(words) > 0 && words[0] == "exec" {
 				out = append(out, Exec{Command: strings.Join(words, " "), Status: "exit 0"})
+				outputs = append(outputs, &strings.Builder{})
 				cur = &out[len(out)-1]
 			}
 			continue
@@ -288,8 +290,13 @@ func Execs(log string) []Exec {
 			continue
 		}
 		if section != "" {
-			cur.Output += l + "\n"
+			// A builder per exec: appending to a string is quadratic, and
+			// a flooding repro logs a whole MiB of short lines.
+			outputs[len(out)-1].WriteString(l + "\n")
 		}
+	}
+	for i := range out {
+		out[i].Output = outputs[i].String()
 	}
 	return out
 }

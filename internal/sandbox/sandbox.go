@@ -204,8 +204,16 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 			return Result{}, fmt.Errorf("handing the run directory to the sandbox user: %w", err)
 		}
 	}
+	if iso == Namespaces && os.Getenv(SimulateNoNamespaces) != "" {
+		return Result{}, fmt.Errorf("creating namespaces: %w (simulated by %s)", syscall.EPERM, SimulateNoNamespaces)
+	}
 	return start(ctx, self, specPath, spec)
 }
+
+// SimulateNoNamespaces names the environment variable that makes namespace
+// creation fail as a locked-down kernel or container would (EPERM): how the
+// tests check that reprokit refuses to run uncontained by default.
+const SimulateNoNamespaces = "REPROKIT_SIMULATE_NO_NAMESPACES"
 
 // masks are the host directories hidden behind an empty tmpfs: the user's
 // home (by $HOME and by the password database: tokens live there), and any
