@@ -10,6 +10,10 @@ import (
 	"strings"
 )
 
+// MaxArchiveSize bounds what reprokit reads as one repro (and so its
+// memory: a 50 MB archive peaks at about 220 MB).
+const MaxArchiveSize = 64 << 20
+
 // Load reads and parses the archives named by paths; a directory stands for
 // the *.txtar files below it. Any bad input stops the load before anything
 // runs.
@@ -42,6 +46,9 @@ func Load(paths []string) ([]*Repro, error) {
 	}
 	var out []*Repro
 	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Size() > MaxArchiveSize {
+			return nil, &Error{File: f, Msg: fmt.Sprintf("archive is %d MiB, over the %d MiB a repro may be: minimize it, or have the script generate its large data", st.Size()>>20, MaxArchiveSize>>20)}
+		}
 		data, err := os.ReadFile(f)
 		if err != nil {
 			return nil, &Error{File: f, Msg: err.Error()}

@@ -51,6 +51,9 @@ func Parse(name string, data []byte) (*Repro, error) {
 	if line := conflictMarker(data); line > 0 {
 		return nil, &Error{File: name, Line: line, Msg: "unresolved merge conflict marker: keep one side (for expectations, the newer `check --update`), delete the <<<<<<< ======= >>>>>>> lines, and rerun"}
 	}
+	if line := shortMarker(data); line > 0 {
+		return nil, &Error{File: name, Line: line, Msg: "malformed file marker \"-- --\": a member needs a name, as in `-- repro.py --`"}
+	}
 	ar := txtar.Parse(data)
 	r := &Repro{Path: name, Raw: data, Archive: ar}
 	if strings.TrimSpace(stripComments(string(ar.Comment))) == "" {
@@ -108,6 +111,19 @@ func conflictMarker(data []byte) int {
 			open = i + 1
 		case strings.HasPrefix(l, ">>>>>>> ") && open > 0:
 			return open
+		}
+	}
+	return 0
+}
+
+// shortMarker finds a "-- --" line, which makes go-internal's txtar.Parse
+// (v1.16.0) slice out of range and panic: its marker prefix and suffix
+// overlap. Found by FuzzParse.
+func shortMarker(data []byte) int {
+	for i, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSuffix(l, "\r")
+		if len(l) < len("-- x --")-1 && strings.HasPrefix(l, "-- ") && strings.HasSuffix(l, " --") {
+			return i + 1
 		}
 	}
 	return 0

@@ -148,7 +148,7 @@ func isolate(spec Spec) error {
 		return fmt.Errorf("loopback: %w", err)
 	}
 	unix.Sethostname([]byte("reprokit"))
-	return dropPrivileges()
+	return dropPrivileges(spec.UID)
 }
 
 func under(p, dir string) bool {
@@ -178,7 +178,7 @@ func loopbackUp() error {
 // dropPrivileges leaves the script no way back to root: as real root we
 // become an unprivileged user (which also makes RLIMIT_NPROC count); in a
 // user namespace we keep uid 0 there but lose every capability for good.
-func dropPrivileges() error {
+func dropPrivileges(uid int) error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("no_new_privs: %w", err)
 	}
@@ -186,10 +186,10 @@ func dropPrivileges() error {
 		if err := syscall.Setgroups(nil); err != nil {
 			return fmt.Errorf("setgroups: %w", err)
 		}
-		if err := syscall.Setgid(SandboxUID); err != nil {
+		if err := syscall.Setgid(uid); err != nil {
 			return fmt.Errorf("setgid: %w", err)
 		}
-		if err := syscall.Setuid(SandboxUID); err != nil {
+		if err := syscall.Setuid(uid); err != nil {
 			return fmt.Errorf("setuid: %w", err)
 		}
 	} else {
@@ -221,6 +221,12 @@ func isInitialUserNS() bool {
 
 func setLimits(l Limits) error {
 	set := func(res int, v uint64) error {
+		// Only ever lower: where the caller already runs under a tighter
+		// hard limit (prlimit, a CI runner), keep that one.
+		var cur unix.Rlimit
+		if err := unix.Getrlimit(res, &cur); err == nil && cur.Max < v {
+			v = cur.Max
+		}
 		return unix.Setrlimit(res, &unix.Rlimit{Cur: v, Max: v})
 	}
 	cpu := uint64(l.Timeout.Seconds()) + 5

@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -32,8 +33,16 @@ const (
 	ProcessGroup = "process-group" // degraded: process group and subreaper only
 )
 
-// SandboxUID is the unprivileged user a root-run sandbox drops to.
-const SandboxUID = 65534
+// sandboxUID picks the unprivileged uid (and gid) a root-run sandbox drops
+// to: one of its own, far above real users, because RLIMIT_NPROC is counted
+// per uid across the machine: with one shared uid, a fork bomb in one cell
+// starved the forks of every concurrent cell. The pid keeps concurrent
+// reprokit processes apart, the sequence their concurrent sandboxes.
+func sandboxUID() int {
+	return 2_000_000_000 + (os.Getpid()%(1<<20))*1000 + int(uidSeq.Add(1)%1000)
+}
+
+var uidSeq atomic.Uint32
 
 // Limits are the rlimits and caps for one run. Zero means the default.
 type Limits struct {
@@ -82,6 +91,7 @@ type Spec struct {
 	Versions  map[string]string `json:"versions"`  // toolchain kind → version, for [python:3.12] conditions
 	Isolation string            `json:"isolation"` // Namespaces or ProcessGroup
 	Exe       string            `json:"exe"`       // reprokit binary as seen inside the sandbox
+	UID       int               `json:"uid"`       // the uid and gid a root-run sandbox drops to
 	Info      map[string]string `json:"info"`      // for logs only
 }
 
@@ -184,6 +194,7 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		Versions:  opts.Versions,
 		Isolation: iso,
 		Exe:       self,
+		UID:       sandboxUID(),
 	}
 	if iso == Namespaces {
 		// Named reprokit: the binary dispatches on its name when it is a
@@ -200,7 +211,7 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		return Result{}, err
 	}
 	if iso == Namespaces && os.Geteuid() == 0 {
-		if err := chownTree(runDir, SandboxUID); err != nil {
+		if err := chownTree(runDir, spec.UID); err != nil {
 			return Result{}, fmt.Errorf("handing the run directory to the sandbox user: %w", err)
 		}
 	}
