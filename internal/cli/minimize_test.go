@@ -108,7 +108,13 @@ func assertOneMinimal(t *testing.T, archive []byte, tc toolchain.Toolchain) {
 		t.Fatal(err)
 	}
 	opts := runner.Options{Limits: sandbox.Limits{Timeout: 20e9}}
+	// mt_fork_warning races a thread's start against fork: on a machine
+	// saturated by the hostile specs running alongside, one run in a few
+	// misses it. Any of three runs reproducing is a reproduction.
 	res := runner.Run(context.Background(), r, tc, opts)
+	for try := 1; try < 3 && res.Verdict != repro.Reproduces; try++ {
+		res = runner.Run(context.Background(), r, tc, opts)
+	}
 	if res.Verdict != repro.Reproduces {
 		t.Fatalf("the result does not reproduce on %s: %s %s %s", tc.Name, res.Verdict, res.Reason, res.Error)
 	}
