@@ -144,11 +144,35 @@ func isolate(spec Spec) error {
 		}
 	}
 	_ = unix.MountSetattr(-1, spec.Exe, 0, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY})
+	if !spec.KeepWork {
+		if err := workQuota(spec); err != nil {
+			return err
+		}
+	}
 	if err := loopbackUp(); err != nil {
 		return fmt.Errorf("loopback: %w", err)
 	}
 	unix.Sethostname([]byte("reprokit"))
 	return dropPrivileges(spec.UID)
+}
+
+// workQuota puts the script's work directory on a tmpfs of Limits.Disk
+// bytes: RLIMIT_FSIZE bounds one file, this bounds them all, so a repro
+// writing many small files fills its quota and not the host's disk. (With
+// --keep the work directory stays on disk, to be looked at afterwards.)
+func workQuota(spec Spec) error {
+	work := filepath.Join(spec.RunDir, "work")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
+	opts := fmt.Sprintf("size=%d,mode=0755", spec.Limits.Disk)
+	if os.Geteuid() == 0 && isInitialUserNS() {
+		opts += fmt.Sprintf(",uid=%d,gid=%d", spec.UID, spec.UID)
+	}
+	if err := unix.Mount("tmpfs", work, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		return fmt.Errorf("work directory quota: %w", err)
+	}
+	return nil
 }
 
 func under(p, dir string) bool {

@@ -50,12 +50,16 @@ type Limits struct {
 	Memory    uint64        `json:"memory"`     // RLIMIT_AS per process, bytes; default 4 GiB
 	Procs     uint64        `json:"procs"`      // RLIMIT_NPROC; default 512
 	FileSize  uint64        `json:"file_size"`  // RLIMIT_FSIZE, bytes; default 1 GiB
+	Disk      uint64        `json:"disk"`       // size of the work directory's tmpfs, bytes; default 2 GiB
 	OutputCap int64         `json:"output_cap"` // captured bytes per stream of a toolchain command; default 1 MiB
 }
 
 func (l Limits) withDefaults() Limits {
 	if l.Timeout <= 0 {
 		l.Timeout = 60 * time.Second
+	}
+	if l.Disk == 0 {
+		l.Disk = 2 << 30
 	}
 	if l.Memory == 0 {
 		l.Memory = 4 << 30
@@ -92,6 +96,7 @@ type Spec struct {
 	Isolation string            `json:"isolation"` // Namespaces or ProcessGroup
 	Exe       string            `json:"exe"`       // reprokit binary as seen inside the sandbox
 	UID       int               `json:"uid"`       // the uid and gid a root-run sandbox drops to
+	KeepWork  bool              `json:"keep_work"` // the work directory outlives the run (--keep): on disk, not a tmpfs
 	Info      map[string]string `json:"info"`      // for logs only
 }
 
@@ -195,6 +200,7 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		Isolation: iso,
 		Exe:       self,
 		UID:       sandboxUID(),
+		KeepWork:  opts.KeepDir,
 	}
 	if iso == Namespaces {
 		// Named reprokit: the binary dispatches on its name when it is a
