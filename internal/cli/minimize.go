@@ -200,7 +200,10 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 			return fmt.Errorf("internal error: the minimized archive does not parse: %w", err)
 		}
 		rr.Meta.Signature = &want
-		res := runner.Run(ctx, rr, tc, runner.Options{Count: opts.Confirm, NoTiers: true, Isolation: iso, Limits: sandbox.Limits{Timeout: perTest}})
+		// A generous limit: the per-test one is tight on purpose (hung
+		// candidates are dropped fast), but a loaded machine must not
+		// make the answer look flaky.
+		res := runner.Run(ctx, rr, tc, runner.Options{Count: opts.Confirm, NoTiers: true, Isolation: iso, Limits: sandbox.Limits{Timeout: max(10*perTest, 30*time.Second)}})
 		reproducing := opts.Confirm
 		if res.Rate != "" {
 			fmt.Sscanf(res.Rate, "%d/", &reproducing)

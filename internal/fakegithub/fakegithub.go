@@ -196,8 +196,13 @@ func (s *Server) nextFault(endpoint string) string {
 	return ""
 }
 
-// fail writes the failure; false means "go on normally" (slow).
+// fail writes the failure; false means "go on normally" (slow, or
+// slow-DURATION such as slow-200ms).
 func (s *Server) fail(w http.ResponseWriter, kind string) bool {
+	if d, err := time.ParseDuration(strings.TrimPrefix(kind, "slow-")); strings.HasPrefix(kind, "slow-") && err == nil {
+		time.Sleep(d)
+		return false
+	}
 	switch kind {
 	case "slow":
 		time.Sleep(s.Delay)
