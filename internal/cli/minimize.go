@@ -179,10 +179,16 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 	}
 	progress, done := progressLine(opts.IO, opts.JSON)
 	var runs atomic.Int64
-	red := minimize.New(runner.Oracle(tc, runner.Options{Isolation: iso, Limits: sandbox.Limits{Timeout: perTest}}, want, 2, &runs), minimize.Options{
+	// One run per candidate, and a second opinion on each pass's result:
+	// if the bug turns out to depend on timing (a reduction of
+	// mt_fork_warning once made it a race), every interesting candidate
+	// must then reproduce twice.
+	oracle := runner.Oracle(tc, runner.Options{Isolation: iso, Limits: sandbox.Limits{Timeout: perTest}}, want, 1, &runs)
+	red := minimize.New(oracle, minimize.Options{
 		Jobs:     opts.Jobs,
 		Valid:    valid,
 		Progress: progress,
+		Confirm:  oracle,
 	})
 	result, stats, rerr := red.Run(rctx, r.Raw, plan)
 	done()

@@ -66,6 +66,12 @@ type Options struct {
 	Progress func(Progress)
 	// MaxRounds bounds the fixpoint loop; default 20.
 	MaxRounds int
+	// Confirm, if set, is asked once more about each pass's result before
+	// it is kept. A "no" means the bug depends on timing: the reduction
+	// turns strict, and from then on an interesting candidate must
+	// convince Confirm too. Deterministic bugs pay one run per pass
+	// instead of one per interesting candidate.
+	Confirm Oracle
 }
 
 // Progress is a snapshot for a progress line.
@@ -104,9 +110,11 @@ type Reducer struct {
 	oracle Oracle
 	opts   Options
 
-	mu       sync.Mutex
-	cache    map[[32]byte]bool
-	stats    Stats
+	mu        sync.Mutex
+	cache     map[[32]byte]bool
+	confirmed map[[32]byte]bool // interesting twice: once by the oracle, once by Confirm
+	strict    bool              // Confirm once disagreed: confirm every interesting candidate
+	stats     Stats
 	pass     string
 	best     []byte
 	began    time.Time
@@ -121,7 +129,7 @@ func New(oracle Oracle, opts Options) *Reducer {
 	if opts.MaxRounds < 1 {
 		opts.MaxRounds = 20
 	}
-	return &Reducer{oracle: oracle, opts: opts, cache: map[[32]byte]bool{}, progress: opts.Progress}
+	return &Reducer{oracle: oracle, opts: opts, cache: map[[32]byte]bool{}, confirmed: map[[32]byte]bool{}, progress: opts.Progress}
 }
 
 // Run reduces input, which must be interesting, with passes in order,
@@ -219,7 +227,42 @@ func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify bool)
 	if ctx.Err() != nil && !r.known(out) {
 		return cur
 	}
+	if !bytes.Equal(out, cur) && !r.confirm(ctx, out) && ctx.Err() == nil {
+		// The pass's result did not reproduce a second time: redo the
+		// pass, strictly, from where it started.
+		return r.runPass(ctx, cur, p, certify)
+	}
 	return out
+}
+
+// confirm asks Confirm about an interesting candidate (once; strict mode
+// and the end of each pass ask). On a "no" the candidate becomes
+// uninteresting and the reduction strict.
+func (r *Reducer) confirm(ctx context.Context, cand []byte) bool {
+	if r.opts.Confirm == nil {
+		return true
+	}
+	key := sha256.Sum256(cand)
+	r.mu.Lock()
+	done := r.confirmed[key]
+	r.mu.Unlock()
+	if done {
+		return true
+	}
+	ok := r.opts.Confirm(ctx, cand)
+	if ctx.Err() != nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stats.Tests++
+	if ok {
+		r.confirmed[key] = true
+	} else {
+		r.cache[key] = false
+		r.strict = true
+	}
+	return ok
 }
 
 // DDMin returns a 1-minimal set of units (as a keep mask) whose candidate
@@ -250,6 +293,7 @@ func (r *Reducer) ddmin(ctx context.Context, n int, build func(keep []bool) []by
 		}
 		return keep
 	}
+	idle := 0 // consecutive sweeps that removed nothing
 	for len(cur) > 0 && ctx.Err() == nil {
 		finest := gran >= len(cur)
 		chunks := split(cur, min(gran, len(cur)))
@@ -271,9 +315,19 @@ func (r *Reducer) ddmin(ctx context.Context, n int, build func(keep []bool) []by
 			i += hit
 			progressed = true
 		}
+		if progressed {
+			idle = 0
+		} else {
+			idle++
+		}
 		switch {
 		case finest && (!progressed || !certify):
 			return mask(cur) // every single unit was tried: 1-minimal
+		case !finest && idle >= 2:
+			// Two sweeps in a row removed nothing: the units are most
+			// likely each needed (what the earlier passes leave), and the
+			// sweeps in between would cost as much again as the finest one.
+			gran = len(cur)
 		case !finest:
 			gran *= 2
 		}
@@ -316,7 +370,11 @@ func (r *Reducer) Test(ctx context.Context, cand []byte) bool {
 	r.mu.Lock()
 	if v, ok := r.cache[key]; ok {
 		r.stats.CacheHits++
+		strict := r.strict
 		r.mu.Unlock()
+		if v && strict {
+			return r.confirm(ctx, cand)
+		}
 		return v
 	}
 	r.mu.Unlock()
@@ -334,6 +392,12 @@ func (r *Reducer) Test(ctx context.Context, cand []byte) bool {
 	r.mu.Lock()
 	r.cache[key] = ok
 	r.stats.Tests++
+	strict := r.strict
+	r.mu.Unlock()
+	if ok && strict {
+		ok = r.confirm(ctx, cand)
+	}
+	r.mu.Lock()
 	if ok && len(cand) < len(r.best) {
 		r.best = cand
 	}

@@ -194,3 +194,52 @@ func TestValidSkipsOracle(t *testing.T) {
 		t.Error("no candidate counted invalid")
 	}
 }
+
+// A bug that reproduces only sometimes: Confirm catches a pass result that
+// does not reproduce twice, the reduction turns strict, and the result is
+// one that reproduced twice.
+func TestConfirmTurnsStrictOnARace(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	// Interesting when unit 5 is present; candidates without unit 9 are
+	// "racy": interesting on their first run only.
+	oracle := func(_ context.Context, c []byte) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[string(c)]++
+		if !has(c, 5) {
+			return false
+		}
+		return has(c, 9) || seen[string(c)] == 1
+	}
+	confirms := 0
+	confirm := func(ctx context.Context, c []byte) bool {
+		confirms++
+		return oracle(ctx, c)
+	}
+	got, _, err := New(oracle, Options{Confirm: confirm}).Run(context.Background(), input(12), []Pass{linesPass{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "5\n9\n" {
+		t.Errorf("got %q, want the stable 5 and 9", got)
+	}
+	if confirms == 0 {
+		t.Error("Confirm was never asked")
+	}
+}
+
+// A deterministic bug pays one confirmation per pass that changed
+// something, not one per interesting candidate.
+func TestConfirmOncePerPass(t *testing.T) {
+	oracle := func(_ context.Context, c []byte) bool { return has(c, 3, 40) }
+	confirms := 0
+	confirm := func(ctx context.Context, c []byte) bool { confirms++; return oracle(ctx, c) }
+	got, _, err := New(oracle, Options{Confirm: confirm}).Run(context.Background(), input(64), []Pass{linesPass{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "3\n40\n" || confirms != 1 {
+		t.Errorf("got %q with %d confirmations, want 3, 40 and 1", got, confirms)
+	}
+}
