@@ -115,10 +115,10 @@ type Reducer struct {
 	confirmed map[[32]byte]bool // interesting twice: once by the oracle, once by Confirm
 	strict    bool              // Confirm once disagreed: confirm every interesting candidate
 	stats     Stats
-	pass     string
-	best     []byte
-	began    time.Time
-	progress func(Progress)
+	pass      string
+	best      []byte
+	began     time.Time
+	progress  func(Progress)
 }
 
 // New returns a reducer for oracle.
