@@ -39,6 +39,7 @@ type MinimizeOptions struct {
 	Confirm   int           // runs that must all reproduce before and after
 	Isolation string
 	Passes    []string // pass order; default passes.Names()
+	Rounds    int      // rounds of passes at most; 0 = until nothing shrinks
 	Env       func(string) string
 }
 
@@ -75,6 +76,7 @@ smallest reproducing candidate found so far and says it is not minimal.`,
 	f.StringVar(&opts.Python, "python", "", "the Python version to reduce on (default: python3 on PATH)")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
 	f.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result")
+	f.IntVar(&opts.Rounds, "rounds", 0, "rounds of passes at most (0: until nothing shrinks); 1 trades some bytes for fewer tests, the result still 1-minimal")
 	f.StringVar(&opts.Isolation, "isolation", "auto", "sandbox: auto, namespaces, or process-group")
 	f.StringSliceVar(&opts.Passes, "passes", passes.Names(), "the passes to run, in order; the last one certifies the result")
 	return cmd
@@ -107,6 +109,9 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 	}
 	if opts.Confirm < 1 {
 		return usagef("--confirm must be at least 1")
+	}
+	if opts.Rounds < 0 {
+		return usagef("--rounds must be 0 (until nothing shrinks) or more")
 	}
 	repros, err := repro.Load([]string{opts.File})
 	if err != nil {
@@ -185,10 +190,11 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 	// must then reproduce twice.
 	oracle := runner.Oracle(tc, runner.Options{Isolation: iso, Limits: sandbox.Limits{Timeout: perTest}}, want, 1, &runs)
 	red := minimize.New(oracle, minimize.Options{
-		Jobs:     opts.Jobs,
-		Valid:    valid,
-		Progress: progress,
-		Confirm:  oracle,
+		Jobs:      opts.Jobs,
+		Valid:     valid,
+		Progress:  progress,
+		Confirm:   oracle,
+		MaxRounds: opts.Rounds,
 	})
 	result, stats, rerr := red.Run(rctx, r.Raw, plan)
 	done()
