@@ -6,7 +6,6 @@ package checkreport
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"path/filepath"
 	"sort"
@@ -27,6 +26,9 @@ type Report struct {
 	Stale      map[string][]string // expectation keys with no toolchain here
 	Upstream   map[string]Upstream
 	Comments   map[string]string // comment drafts written for landed fixes
+
+	byCell  map[[2]string]suite.Cell // archive, toolchain name → cell
+	version map[string]string        // toolchain name → version
 }
 
 // Upstream is what the linked upstream issue says, and whether it agrees.
@@ -48,6 +50,12 @@ func New(cells []suite.Cell) *Report {
 		Stale:      map[string][]string{},
 		Upstream:   map[string]Upstream{},
 		Comments:   map[string]string{},
+		byCell:     map[[2]string]suite.Cell{},
+		version:    map[string]string{},
+	}
+	for _, c := range cells {
+		r.byCell[[2]string{c.File, c.Toolchain.Name}] = c
+		r.version[c.Toolchain.Name] = c.Toolchain.Version
 	}
 	files, groups := suite.ByFile(cells)
 	r.Files = files
@@ -60,16 +68,12 @@ func New(cells []suite.Cell) *Report {
 
 // Columns are the toolchains of the matrix, in version order.
 func (r *Report) Columns() []string {
-	seen := map[string]string{}
-	for _, c := range r.Cells {
-		seen[c.Toolchain.Name] = c.Toolchain.Version
-	}
 	var names []string
-	for n := range seen {
+	for n := range r.version {
 		names = append(names, n)
 	}
 	sort.Slice(names, func(i, j int) bool {
-		if c := toolchain.CompareVersions(seen[names[i]], seen[names[j]]); c != 0 {
+		if c := toolchain.CompareVersions(r.version[names[i]], r.version[names[j]]); c != 0 {
 			return c < 0
 		}
 		return names[i] < names[j]
@@ -79,12 +83,8 @@ func (r *Report) Columns() []string {
 
 // Cell finds the cell of an archive on a toolchain.
 func (r *Report) Cell(file, toolchainName string) (suite.Cell, bool) {
-	for _, c := range r.Cells {
-		if c.File == file && c.Toolchain.Name == toolchainName {
-			return c, true
-		}
-	}
-	return suite.Cell{}, false
+	c, ok := r.byCell[[2]string{file, toolchainName}]
+	return c, ok
 }
 
 // Name is an archive's short name in the matrix.
@@ -151,11 +151,4 @@ func label(c suite.Cell) string {
 		s += "*"
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

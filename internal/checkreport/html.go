@@ -44,7 +44,7 @@ type htmlPage struct {
 // WriteHTML writes a self-contained page: no scripts, no external files.
 func (r *Report) WriteHTML(w io.Writer) error {
 	cols := r.Columns()
-	p := htmlPage{Summary: suite.Summarize(r.Cells).String(), Stale: map[string][]string{}}
+	p := htmlPage{Summary: suite.Summarize(r.Cells).String(), Stale: r.Stale}
 	for _, c := range cols {
 		p.Columns = append(p.Columns, heading(r, c))
 	}
@@ -52,9 +52,6 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		row := htmlRow{File: f, Name: Name(f), Title: r.Titles[f], Boundaries: r.Boundaries[f], Comment: r.Comments[f]}
 		if u, ok := r.Upstream[f]; ok {
 			row.Upstream = &u
-		}
-		if len(r.Stale[f]) > 0 {
-			p.Stale[f] = r.Stale[f]
 		}
 		for _, col := range cols {
 			c, ok := r.Cell(f, col)

@@ -171,10 +171,8 @@ func (u Upstream) Summary() string {
 
 // heading is a column's title: the version, which is what people compare.
 func heading(r *Report, name string) string {
-	for _, c := range r.Cells {
-		if c.Toolchain.Name == name {
-			return c.Toolchain.Version
-		}
+	if v := r.version[name]; v != "" {
+		return v
 	}
 	return name
 }

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -139,22 +138,13 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 		byPath[r.Path] = r
 	}
 	if opts.Python == "all" {
-		var here []toolchain.Toolchain
-		seen := map[string]bool{}
+		ran := map[string]bool{}
 		for _, c := range cells {
-			if !seen[c.Toolchain.Version] {
-				seen[c.Toolchain.Version] = true
-				here = append(here, toolchain.Toolchain{Version: c.Toolchain.Version})
-			}
+			ran[c.Toolchain.Version] = true
 		}
-		for _, f := range rep.Files {
-			if r := byPath[f]; r != nil {
-				if keys := suite.Stale(r.Meta.Expect, here); len(keys) > 0 {
-					for i, k := range keys {
-						keys[i] = k + " (" + r.Meta.Expect[k] + ")"
-					}
-					rep.Stale[f] = keys
-				}
+		for _, r := range repros {
+			for _, k := range suite.Stale(r.Meta.Expect, ran) {
+				rep.Stale[r.Path] = append(rep.Stale[r.Path], k+" ("+r.Meta.Expect[k]+")")
 			}
 		}
 	}
@@ -184,9 +174,6 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 			return err
 		}
 	}
-	if cause := sandbox.Degraded(); cause != nil && !opts.JSON {
-		fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: namespaces unavailable (%v); ran with a process group only\n", cause)
-	}
 	if opts.Update {
 		return updateExpectations(opts, rep, byPath)
 	}
@@ -202,7 +189,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 
 // runCells runs this machine's (shard of the) plan, through the cache.
 func runCells(ctx context.Context, opts *CheckOptions, shard suite.Shard) ([]suite.Cell, []*repro.Repro, error) {
-	iso, err := isolationFlag(ctx, opts.IO, opts.Isolation)
+	iso, auto, err := parseIsolation(opts.IO, opts.Isolation)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -220,13 +207,7 @@ func runCells(ctx context.Context, opts *CheckOptions, shard suite.Shard) ([]sui
 	}
 	sort.SliceStable(jobs, func(i, j int) bool {
 		a, b := jobs[i], jobs[j]
-		if a.r.Path != b.r.Path {
-			return a.r.Path < b.r.Path
-		}
-		if c := toolchain.CompareVersions(a.tc.Version, b.tc.Version); c != 0 {
-			return c < 0
-		}
-		return a.tc.Name < b.tc.Name
+		return suite.Less(a.r.Path, a.tc.Version, a.tc.Name, b.r.Path, b.tc.Version, b.tc.Name)
 	})
 	var mine []job
 	for k, j := range jobs {
@@ -238,51 +219,66 @@ func runCells(ctx context.Context, opts *CheckOptions, shard suite.Shard) ([]sui
 	cache := resultcache.Default(opts.Env)
 	useCache := !opts.NoCache && !opts.CountSet
 	optKey := fmt.Sprintf("count=%d timeout=%s isolation=%s", opts.Count, opts.Timeout, iso)
-	keys := map[*repro.Repro]string{}
+	content := map[*repro.Repro][]byte{}
 	for _, r := range repros {
-		keys[r] = cacheContent(r)
+		content[r] = cacheContent(r)
 	}
-
-	progress, done := checkProgress(opts.IO, len(mine))
-	cells := make([]suite.Cell, len(mine))
-	cached := make([]bool, len(mine))
-	runner := func(ctx context.Context, i int, j job) runner.Result {
-		key := resultcache.Key([]byte(keys[j.r]), j.tc.Identity, j.tc.Version, optKey)
+	keys := make([]string, len(mine))
+	hits := make([]*runner.Result, len(mine))
+	misses := 0
+	for i, j := range mine {
+		keys[i] = resultcache.Key(content[j.r], j.tc.Identity, j.tc.Version, optKey)
 		if useCache {
-			if res, ok := cache.Get(key); ok {
-				cached[i] = true
-				return rebase(res, j)
+			if res, ok := cache.Get(keys[i]); ok {
+				res = rebase(res, j)
+				hits[i] = &res
+				continue
 			}
 		}
+		misses++
+	}
+	// A fully cached check starts no sandbox, not even the namespace probe.
+	if auto && misses > 0 {
+		if err := requireNamespaces(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+
+	progress, done := checkProgress(opts.IO, misses)
+	runCell := func(ctx context.Context, i int, j job) runner.Result {
+		if hits[i] != nil {
+			return *hits[i]
+		}
 		res := runner.Run(ctx, j.r, j.tc, ropts)
+		progress()
 		if ctx.Err() == nil {
-			if err := cache.Put(key, res); err != nil {
+			if err := cache.Put(keys[i], res); err != nil {
 				fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: caching a result: %v\n", err)
 			}
 		}
 		return res
 	}
-	results := runJobs(ctx, mine, max(opts.Jobs, 1), runner, progress)
+	results := runEach(ctx, mine, max(opts.Jobs, 1), runCell, func(runner.Result) {})
 	done()
+	// The plan was sorted, so the cells are in report order.
+	cells := make([]suite.Cell, len(results))
 	for i, res := range results {
-		c := suite.Cell{Result: res, Cached: cached[i]}
+		cells[i] = suite.Cell{Result: res, Cached: hits[i] != nil}
 		if shard.N > 0 {
-			c.Shard = shard.String()
+			cells[i].Shard = shard.String()
 		}
-		suite.Classify(&c)
-		cells[i] = c
+		suite.Classify(&cells[i])
 	}
-	suite.Sort(cells)
 	return cells, repros, nil
 }
 
 // cacheContent is the part of an archive that decides a result: all of it
 // but the expectations, so that `check --update` does not void the cache.
-func cacheContent(r *repro.Repro) string {
-	if data, err := r.WithExpect(nil, suite.VersionLess); err == nil {
-		return string(data)
+func cacheContent(r *repro.Repro) []byte {
+	if data, err := r.WithExpect(nil); err == nil {
+		return data
 	}
-	return string(r.Raw)
+	return r.Raw
 }
 
 // rebase makes a cached result this run's: the path as given now, the
@@ -294,25 +290,6 @@ func rebase(res runner.Result, j job) runner.Result {
 		res.Expected = exp
 	}
 	return res
-}
-
-// runJobs runs jobs on n workers; results keep the jobs' order.
-func runJobs(ctx context.Context, jobs []job, n int, run func(context.Context, int, job) runner.Result, progress func()) []runner.Result {
-	results := make([]runner.Result, len(jobs))
-	sem := make(chan struct{}, n)
-	finished := make(chan struct{}, len(jobs))
-	for i, j := range jobs {
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; finished <- struct{}{} }()
-			results[i] = run(ctx, i, j)
-		}()
-	}
-	for range jobs {
-		<-finished
-		progress()
-	}
-	return results
 }
 
 func checkProgress(ios *IOStreams, total int) (step func(), done func()) {
@@ -409,7 +386,10 @@ func updateExpectations(opts *CheckOptions, rep *checkreport.Report, byPath map[
 		if byPath[f] == nil {
 			continue
 		}
-		unlock, err := lockDir(filepath.Dir(f), opts.IO.ErrOut)
+		dir := filepath.Dir(f)
+		unlock, err := atomicfile.Lock(dir, func() {
+			fmt.Fprintf(opts.IO.ErrOut, "reprokit: waiting for another `check --update` on %s\n", dir)
+		})
 		if err != nil {
 			return err
 		}
@@ -435,7 +415,7 @@ func updateOne(path string, cells []suite.Cell) (string, error) {
 		return "", &usageError{err}
 	}
 	next := suite.UpdatedExpectations(r.Meta.Expect, cells)
-	out, err := r.WithExpect(next, suite.VersionLess)
+	out, err := r.WithExpect(next)
 	if err != nil {
 		return "", err
 	}
@@ -450,7 +430,7 @@ func updateOne(path string, cells []suite.Cell) (string, error) {
 	for k := range next {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return suite.VersionLess(keys[i], keys[j]) })
+	sort.Slice(keys, func(i, j int) bool { return toolchain.CompareVersions(keys[i], keys[j]) < 0 })
 	for _, k := range keys {
 		if old, _ := r.Meta.Expected(k); old != next[k] {
 			if old == "" {
@@ -463,27 +443,6 @@ func updateOne(path string, cells []suite.Cell) (string, error) {
 		return "rewritten (same verdicts, new keys)", nil
 	}
 	return strings.Join(diffs, ", "), nil
-}
-
-// lockDir takes an exclusive flock on a directory, saying so if it has to
-// wait for another reprokit.
-func lockDir(dir string, log io.Writer) (func(), error) {
-	f, err := os.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	fd := int(f.Fd())
-	if err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		fmt.Fprintf(log, "reprokit: waiting for another `check --update` on %s\n", dir)
-		if err := syscall.Flock(fd, syscall.LOCK_EX); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", dir, err)
-		}
-	}
-	return func() {
-		syscall.Flock(fd, syscall.LOCK_UN)
-		f.Close()
-	}, nil
 }
 
 func writeReport(path string, write func(io.Writer) error) error {

@@ -104,9 +104,6 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	results := runAll(ctx, jobs, opts.Jobs, ropts, func(res runner.Result) {
 		printResult(opts, res)
 	})
-	if cause := sandbox.Degraded(); cause != nil && !opts.JSON {
-		fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: namespaces unavailable (%v); ran with a process group only: daemons and network are not contained\n", cause)
-	}
 	if opts.Record {
 		if err := record(opts, repros, results); err != nil {
 			return err
@@ -120,19 +117,35 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 // refuses too rather than run repros uncontained, and names the flag that
 // accepts the degraded mode.
 func isolationFlag(ctx context.Context, ios *IOStreams, s string) (string, error) {
+	mode, auto, err := parseIsolation(ios, s)
+	if err == nil && auto {
+		err = requireNamespaces(ctx)
+	}
+	return mode, err
+}
+
+// parseIsolation reads --isolation without starting anything; auto says
+// the namespaces still have to be checked before the first run.
+func parseIsolation(ios *IOStreams, s string) (mode string, auto bool, err error) {
 	switch s {
 	case "auto", "":
-		if mode, err := sandbox.Probe(ctx); mode != sandbox.Namespaces {
-			return "", &ExitError{Code: ExitUsage, msg: fmt.Sprintf("namespaces are unavailable here (%v), so a repro could reach the network, write the file system and leave daemons behind; reprokit will not run it uncontained by default. Pass --isolation process-group to run in a process group only (every descendant is still killed at the end; the file system and network are not contained), or run where user namespaces are allowed", err)}
-		}
-		return sandbox.Namespaces, nil
+		return sandbox.Namespaces, true, nil
 	case sandbox.ProcessGroup:
 		fmt.Fprintln(ios.ErrOut, "reprokit: isolation: process-group, as asked: every descendant is killed at the end, but the file system and network are not contained")
-		return s, nil
+		return s, false, nil
 	case sandbox.Namespaces:
-		return s, nil
+		return s, false, nil
 	}
-	return "", usagef("--isolation %q: want auto, namespaces or process-group", s)
+	return "", false, usagef("--isolation %q: want auto, namespaces or process-group", s)
+}
+
+// requireNamespaces starts one empty sandbox and refuses, naming the flag
+// for the degraded mode, where the kernel denies namespaces.
+func requireNamespaces(ctx context.Context) error {
+	if mode, err := sandbox.Probe(ctx); mode != sandbox.Namespaces {
+		return &ExitError{Code: ExitUsage, msg: fmt.Sprintf("namespaces are unavailable here (%v), so a repro could reach the network, write the file system and leave daemons behind; reprokit will not run it uncontained by default. Pass --isolation process-group to run in a process group only (every descendant is still killed at the end; the file system and network are not contained), or run where user namespaces are allowed", err)}
+	}
+	return nil
 }
 
 // plan pairs each repro with the toolchains it runs on.
@@ -160,6 +173,13 @@ func plan(ctx context.Context, repros []*repro.Repro, python string, env func(st
 
 // runAll runs jobs on n workers and reports results in job order.
 func runAll(ctx context.Context, jobs []job, n int, opts runner.Options, report func(runner.Result)) []runner.Result {
+	return runEach(ctx, jobs, n, func(ctx context.Context, _ int, j job) runner.Result {
+		return runner.Run(ctx, j.r, j.tc, opts)
+	}, report)
+}
+
+// runEach runs jobs on n workers with run and reports results in job order.
+func runEach(ctx context.Context, jobs []job, n int, run func(context.Context, int, job) runner.Result, report func(runner.Result)) []runner.Result {
 	results := make([]runner.Result, len(jobs))
 	done := make([]chan struct{}, len(jobs))
 	for i := range done {
@@ -171,7 +191,7 @@ func runAll(ctx context.Context, jobs []job, n int, opts runner.Options, report 
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem }()
-				results[i] = runner.Run(ctx, j.r, j.tc, opts)
+				results[i] = run(ctx, i, j)
 				close(done[i])
 			}()
 		}

@@ -567,11 +567,7 @@ func minors(versions []string) string {
 	var out []string
 	seen := map[string]bool{}
 	for _, v := range versions {
-		parts := strings.SplitN(v, ".", 3)
-		mm := v
-		if len(parts) >= 2 {
-			mm = parts[0] + "." + parts[1]
-		}
+		mm := toolchain.Minor(v)
 		if !seen[mm] {
 			seen[mm] = true
 			out = append(out, mm)

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"syscall"
 	"time"
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
@@ -38,18 +37,7 @@ func (l Ledger) Lock() (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(l.Path), 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(l.Path+".lock", os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
+	return atomicfile.Lock(l.Path+".lock", nil)
 }
 
 // Load reads the entries; a missing file is an empty ledger.

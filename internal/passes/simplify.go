@@ -69,13 +69,19 @@ func scanLine(l string) (groups []group, strs []span) {
 	return closed, strs
 }
 
+// spacesBefore moves i back over the spaces before it, not below floor.
+func spacesBefore(s string, i, floor int) int {
+	for i > floor && s[i-1] == ' ' {
+		i--
+	}
+	return i
+}
+
 func appendElem(elems []span, l string, from, to int) []span {
 	for from < to && l[from] == ' ' {
 		from++
 	}
-	for to > from && l[to-1] == ' ' {
-		to--
-	}
+	to = spacesBefore(l, to, from)
 	if from < to {
 		elems = append(elems, span{from, to})
 	}
@@ -192,10 +198,7 @@ func annotations(l string) []span {
 		if i := strings.IndexByte(el, ':'); i > 0 {
 			end := len(el)
 			if j := strings.IndexByte(el, '='); j > i {
-				end = j
-				for end > i && el[end-1] == ' ' {
-					end--
-				}
+				end = spacesBefore(el, j, i)
 			}
 			out = append(out, span{e.from + i, e.from + end})
 		}
@@ -203,10 +206,7 @@ func annotations(l string) []span {
 	rest := l[g.close+1:]
 	if i := strings.Index(rest, "->"); i >= 0 {
 		if j := strings.LastIndexByte(rest, ':'); j > i {
-			from := g.close + 1 + i
-			for from > g.close+1 && l[from-1] == ' ' {
-				from--
-			}
+			from := spacesBefore(l, g.close+1+i, g.close+1)
 			out = append(out, span{from, g.close + 1 + j})
 		}
 	}
@@ -223,10 +223,7 @@ func defaults(l string) []span {
 	for _, e := range g.elems {
 		el := l[e.from:e.to]
 		if i := strings.IndexByte(el, '='); i > 0 {
-			from := e.from + i
-			for from > e.from && l[from-1] == ' ' {
-				from--
-			}
+			from := spacesBefore(l, e.from+i, e.from)
 			out = append(out, span{from, e.to})
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/reprokit/reprokit/internal/signature"
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // WithSignature returns the archive with sig recorded in its metadata. Only
@@ -20,12 +21,12 @@ func (r *Repro) WithSignature(sig signature.Signature) ([]byte, error) {
 
 // WithExpect returns the archive with its `expect:` block replaced by
 // expect, keys in version order; nothing else changes.
-func (r *Repro) WithExpect(expect map[string]string, less func(a, b string) bool) ([]byte, error) {
+func (r *Repro) WithExpect(expect map[string]string) ([]byte, error) {
 	keys := make([]string, 0, len(expect))
 	for k := range expect {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return less(keys[i], keys[j]) })
+	sort.Slice(keys, func(i, j int) bool { return toolchain.CompareVersions(keys[i], keys[j]) < 0 })
 	m := &yaml.Node{Kind: yaml.MappingNode}
 	for _, k := range keys {
 		// Quoted, so that 3.10 stays a string and does not become 3.1.

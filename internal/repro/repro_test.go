@@ -119,8 +119,7 @@ func TestWithExpect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	less := func(a, b string) bool { return len(a) < len(b) || len(a) == len(b) && a < b }
-	out, err := r.WithExpect(map[string]string{"3.10": Reproduces, "3.9": Fixed}, less)
+	out, err := r.WithExpect(map[string]string{"3.10": Reproduces, "3.9": Fixed})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,14 +41,14 @@ func Default(env func(string) string) Cache {
 // a result (count, timeout, isolation), already formatted.
 func Key(archive []byte, toolchainIdentity, toolchainVersion, options string) string {
 	h := sha256.New()
-	for _, part := range [][]byte{archive, []byte(toolchainIdentity), []byte(toolchainVersion), []byte(self()), []byte(options)} {
+	for _, part := range [][]byte{archive, []byte(toolchainIdentity), []byte(toolchainVersion), []byte(selfHash()), []byte(options)} {
 		h.Write([]byte{0})
 		h.Write(part)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-var selfOnce = sync.OnceValue(func() string {
+var selfHash = sync.OnceValue(func() string {
 	// The running binary's hash: a rebuilt reprokit may judge differently.
 	exe, err := os.Executable()
 	if err != nil {
@@ -65,8 +65,6 @@ var selfOnce = sync.OnceValue(func() string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 })
-
-func self() string { return selfOnce() }
 
 func (c Cache) path(key string) string {
 	return filepath.Join(c.Dir, key[:2], key+".json")

@@ -23,7 +23,7 @@ type Options struct {
 	Count     int            // runs per (repro, toolchain); default 1
 	Limits    sandbox.Limits // timeout, memory, procs, file size, output cap
 	Keep      bool           // keep work directories and report where
-	Isolation string         // "" (auto), sandbox.Namespaces or sandbox.ProcessGroup
+	Isolation string         // sandbox.Namespaces (also when empty) or sandbox.ProcessGroup
 	NoTiers   bool           // skip the tier checks (the minimizer only asks "reproduces?")
 }
 
@@ -206,7 +206,7 @@ func Tools(tc toolchain.Toolchain) []sandbox.Tool {
 		return []sandbox.Tool{{Name: "go", Target: tc.Path}}
 	}
 	var out []sandbox.Tool
-	for _, n := range []string{"python3", "python", "python" + majorMinor(tc.Version)} {
+	for _, n := range []string{"python3", "python", "python" + toolchain.Minor(tc.Version)} {
 		out = append(out, sandbox.Tool{Name: n, Target: tc.Path})
 	}
 	return out
@@ -217,14 +217,6 @@ func toolEnv(tc toolchain.Toolchain) []string {
 		return []string{"GOCACHE=$WORK/.gocache", "GOPATH=$WORK/.gopath", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local"}
 	}
 	return []string{"PYTHONDONTWRITEBYTECODE=1"}
-}
-
-func majorMinor(v string) string {
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) < 2 {
-		return v
-	}
-	return parts[0] + "." + parts[1]
 }
 
 // Exec is one exec command found in a testscript log.

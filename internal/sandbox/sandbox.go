@@ -114,25 +114,16 @@ type Result struct {
 
 // Options for Run.
 type Options struct {
-	Limits    Limits
-	Tools     []Tool
-	Keep      []string
-	Env       []string
-	Versions  map[string]string
-	KeepDir   bool   // keep the run directory afterwards
-	Isolation string // "" (auto), Namespaces, or ProcessGroup
-}
-
-var (
-	degradeOnce   sync.Mutex
-	degradedCause error
-)
-
-// Degraded reports why namespaces were unavailable, if they were.
-func Degraded() error {
-	degradeOnce.Lock()
-	defer degradeOnce.Unlock()
-	return degradedCause
+	Limits   Limits
+	Tools    []Tool
+	Keep     []string
+	Env      []string
+	Versions map[string]string
+	KeepDir  bool // keep the run directory afterwards
+	// Isolation is Namespaces (also when empty) or ProcessGroup. Where
+	// the kernel refuses namespaces, Run fails: the weaker process group
+	// is only ever used when asked for.
+	Isolation string
 }
 
 // Run runs the txtar archive script in a fresh sandbox and waits for it.
@@ -152,26 +143,8 @@ func Run(ctx context.Context, archive []byte, opts Options) (res Result, err err
 	iso := opts.Isolation
 	if iso == "" {
 		iso = Namespaces
-		if Degraded() != nil {
-			iso = ProcessGroup
-		}
 	}
-	res, err = runIn(ctx, runDir, archive, opts, lim, iso)
-	if err != nil && opts.Isolation == "" && iso == Namespaces && isNamespaceDenied(err) {
-		degradeOnce.Lock()
-		degradedCause = err
-		degradeOnce.Unlock()
-		removeAll(runDir)
-		if err := os.MkdirAll(runDir, 0o700); err != nil {
-			return res, err
-		}
-		res, err = runIn(ctx, runDir, archive, opts, lim, ProcessGroup)
-	}
-	return res, err
-}
-
-func isNamespaceDenied(err error) bool {
-	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EUSERS)
+	return runIn(ctx, runDir, archive, opts, lim, iso)
 }
 
 func removeAll(dir string) {

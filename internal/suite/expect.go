@@ -33,7 +33,7 @@ func UpdatedExpectations(old map[string]string, cells []Cell) map[string]string 
 			}
 			continue
 		}
-		m := minor(c.Toolchain.Version)
+		m := toolchain.Minor(c.Toolchain.Version)
 		byMinor[m] = append(byMinor[m], c)
 	}
 	for m, cs := range byMinor {
@@ -61,13 +61,9 @@ func matchesAny(key string, versions map[string]bool) bool {
 	return false
 }
 
-// Stale lists the expectation keys that match none of the toolchains on
-// this machine: reported, since the CI machine may have them.
-func Stale(expect map[string]string, available []toolchain.Toolchain) []string {
-	versions := map[string]bool{}
-	for _, t := range available {
-		versions[t.Version] = true
-	}
+// Stale lists the expectation keys that match none of the toolchain
+// versions that ran: reported, since the CI machine may have them.
+func Stale(expect map[string]string, versions map[string]bool) []string {
 	var out []string
 	for key := range expect {
 		if !matchesAny(key, versions) {
@@ -77,6 +73,3 @@ func Stale(expect map[string]string, available []toolchain.Toolchain) []string {
 	sort.Slice(out, func(i, j int) bool { return toolchain.CompareVersions(out[i], out[j]) < 0 })
 	return out
 }
-
-// VersionLess orders expectation keys.
-func VersionLess(a, b string) bool { return toolchain.CompareVersions(a, b) < 0 }

@@ -7,7 +7,6 @@ package suite
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
@@ -85,24 +84,33 @@ func meaning(exp, got string) string {
 
 // Landed reports whether the cell's transition is an upstream fix landing.
 func (c Cell) Landed() bool {
-	return c.Expected != "" && c.Expected != c.Verdict &&
-		(c.Verdict == repro.Fixed || c.Verdict == repro.FailsCleanly) &&
-		(c.Expected == repro.Reproduces || c.Expected == repro.FailsCleanly && c.Verdict == repro.Fixed)
+	switch c.Expected {
+	case repro.Reproduces:
+		return c.Verdict == repro.Fixed || c.Verdict == repro.FailsCleanly
+	case repro.FailsCleanly:
+		return c.Verdict == repro.Fixed
+	}
+	return false
 }
 
 // Sort orders cells by archive, then toolchain version: the order of every
 // output, so that a merged report equals an unsharded one.
 func Sort(cells []Cell) {
 	sort.SliceStable(cells, func(i, j int) bool {
-		a, b := cells[i], cells[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if c := toolchain.CompareVersions(a.Toolchain.Version, b.Toolchain.Version); c != 0 {
-			return c < 0
-		}
-		return a.Toolchain.Name < b.Toolchain.Name
+		return Less(cells[i].File, cells[i].Toolchain.Version, cells[i].Toolchain.Name, cells[j].File, cells[j].Toolchain.Version, cells[j].Toolchain.Name)
 	})
+}
+
+// Less is the order of the cells (archive, then toolchain version, then
+// name); a check's plan is sorted the same way before it is sharded.
+func Less(fileA, versionA, nameA, fileB, versionB, nameB string) bool {
+	if fileA != fileB {
+		return fileA < fileB
+	}
+	if c := toolchain.CompareVersions(versionA, versionB); c != 0 {
+		return c < 0
+	}
+	return nameA < nameB
 }
 
 // ByFile groups sorted cells by archive, keeping the order.
@@ -133,8 +141,8 @@ func Boundaries(cells []Cell) []string {
 		if prev.Verdict == cur.Verdict {
 			continue
 		}
-		at := minor(cur.Toolchain.Version)
-		if at == minor(prev.Toolchain.Version) {
+		at := toolchain.Minor(cur.Toolchain.Version)
+		if at == toolchain.Minor(prev.Toolchain.Version) {
 			at = cur.Toolchain.Version
 		}
 		evidence := fmt.Sprintf("(%s %s, %s %s)", prev.Toolchain.Version, prev.Verdict, cur.Toolchain.Version, cur.Verdict)
@@ -163,15 +171,6 @@ func Boundaries(cells []Cell) []string {
 		out = append(out, fmt.Sprintf("%s on every version run (%s)", known[0].Verdict, span))
 	}
 	return out
-}
-
-// minor is "3.12" of "3.12.1", "2.7" of "2.7.18".
-func minor(version string) string {
-	parts := strings.SplitN(version, ".", 3)
-	if len(parts) < 2 {
-		return version
-	}
-	return parts[0] + "." + parts[1]
 }
 
 // Summary counts the cells.

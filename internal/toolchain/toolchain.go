@@ -306,6 +306,15 @@ func SortByVersion(ts []Toolchain) []Toolchain {
 }
 
 // CompareVersions compares dotted numeric versions.
+// Minor is the major.minor of a version: "3.12" of "3.12.1".
+func Minor(version string) string {
+	parts := strings.SplitN(version, ".", 3)
+	if len(parts) < 2 {
+		return version
+	}
+	return parts[0] + "." + parts[1]
+}
+
 func CompareVersions(a, b string) int {
 	as, bs := strings.Split(a, "."), strings.Split(b, ".")
 	for i := 0; i < len(as) || i < len(bs); i++ {

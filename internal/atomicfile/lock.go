@@ -1,0 +1,35 @@
+package atomicfile
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// Lock takes an exclusive flock on path — a directory, or a lock file it
+// creates — serializing reprokit processes that rewrite files there. When
+// another process holds it, waiting is called once before blocking. The
+// returned function releases the lock.
+func Lock(path string, waiting func()) (func(), error) {
+	f, err := os.Open(path)
+	if err != nil {
+		f, err = os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fd := int(f.Fd())
+	if err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if waiting != nil {
+			waiting()
+		}
+		if err := syscall.Flock(fd, syscall.LOCK_EX); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+	}
+	return func() {
+		syscall.Flock(fd, syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
