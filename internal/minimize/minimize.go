@@ -54,6 +54,26 @@ type Granular interface{ StartGranularity(n int) int }
 // pass while it shrinks.
 type Repeater interface{ Repeat() bool }
 
+// Keyed is implemented by fine passes whose units have a stable identity
+// across rounds (an edit of a line, named by the line's text and the
+// span): a unit that was needed in an earlier round is kept without a test
+// in later rounds, where the candidate has hardly changed. Only the last
+// pass certifies 1-minimality, so this costs no guarantee.
+type Keyed interface {
+	UnitKeys(cur []byte) []string
+}
+
+// Sweeper is implemented by cheap passes that clean up after others (dead
+// code left by removing its last user): the engine runs them again after
+// every pass that shrinks the candidate, so what became dead goes in one
+// test instead of unit by unit in the passes after.
+type Sweeper interface{ Sweeps() bool }
+
+// Closing is implemented by the passes that close a round (a final sweep of
+// blocks, say) besides the last pass: when one of them shrinks, the round's
+// earlier passes did not see the final state, and another round follows.
+type Closing interface{ Closing() bool }
+
 // Options tune a reduction. Zero values are the defaults.
 type Options struct {
 	// Jobs is how many candidates are tested at once; default 1. The result
@@ -113,6 +133,7 @@ type Reducer struct {
 	mu        sync.Mutex
 	cache     map[[32]byte]bool
 	confirmed map[[32]byte]bool // interesting twice: once by the oracle, once by Confirm
+	needed    map[string]bool   // pass+unit keys whose removal alone was uninteresting
 	strict    bool              // Confirm once disagreed: confirm every interesting candidate
 	stats     Stats
 	pass      string
@@ -129,7 +150,7 @@ func New(oracle Oracle, opts Options) *Reducer {
 	if opts.MaxRounds < 1 {
 		opts.MaxRounds = 20
 	}
-	return &Reducer{oracle: oracle, opts: opts, cache: map[[32]byte]bool{}, confirmed: map[[32]byte]bool{}, progress: opts.Progress}
+	return &Reducer{oracle: oracle, opts: opts, cache: map[[32]byte]bool{}, confirmed: map[[32]byte]bool{}, needed: map[string]bool{}, progress: opts.Progress}
 }
 
 // Run reduces input, which must be interesting, with passes in order,
@@ -148,12 +169,13 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 	}
 	cur := input
 	changed := map[string]bool{}
-	certifierShrank := false
+	closerShrank := false
 	restarted := false
 rounds:
 	for round := 0; round < r.opts.MaxRounds; round++ {
 		r.stats.Rounds++
 		before := cur
+		closerShrank = false
 		for i, p := range passes {
 			last := i == len(passes)-1
 			// After the first round the candidate is nearly minimal: the
@@ -174,7 +196,10 @@ rounds:
 			r.mu.Unlock()
 			start := cur
 			wasStrict := r.strict
-			cur = r.runPass(ctx, cur, p, last)
+			cur = r.runPass(ctx, cur, p, last, round > 0)
+			if !bytes.Equal(start, cur) && r.strict == wasStrict {
+				cur = r.sweep(ctx, cur, passes, p, round > 0)
+			}
 			if r.strict && !wasStrict && !restarted {
 				// The bug depends on timing, and every pass before this one
 				// took single runs on trust: start again from the input,
@@ -186,11 +211,11 @@ rounds:
 			}
 			for prev := start; !bytes.Equal(prev, cur) && repeats(p) && ctx.Err() == nil; {
 				prev = cur
-				cur = r.runPass(ctx, cur, p, false)
+				cur = r.runPass(ctx, cur, p, false, round > 0)
 			}
 			changed[p.Name()] = !bytes.Equal(start, cur)
-			if last {
-				certifierShrank = changed[p.Name()]
+			if last || closes(p) {
+				closerShrank = closerShrank || changed[p.Name()]
 			}
 			ps.Tests += r.stats.Tests - t0
 			ps.CacheHits += r.stats.CacheHits - h0
@@ -200,9 +225,10 @@ rounds:
 				return cur, r.stats, ctx.Err()
 			}
 		}
-		// Another round only when the last pass itself removed something:
-		// otherwise it has just certified the state every other pass left.
-		if bytes.Equal(before, cur) || !certifierShrank {
+		// Another round only when a closing pass removed something:
+		// otherwise the last one has just certified the state every other
+		// pass left.
+		if bytes.Equal(before, cur) || !closerShrank {
 			break
 		}
 	}
@@ -215,12 +241,51 @@ func isFine(p Pass) bool {
 	return ok && f.Fine()
 }
 
+// sweep runs the sweepers after pass after shrank the candidate, each
+// while it shrinks. Their tests count as theirs.
+func (r *Reducer) sweep(ctx context.Context, cur []byte, passes []Pass, after Pass, later bool) []byte {
+	for _, s := range passes {
+		if sw, ok := s.(Sweeper); !ok || !sw.Sweeps() || s.Name() == after.Name() {
+			continue
+		}
+		r.mu.Lock()
+		outer := r.pass
+		r.pass = s.Name()
+		r.mu.Unlock()
+		t0, h0 := r.stats.Tests, r.stats.CacheHits
+		for prev := []byte(nil); !bytes.Equal(prev, cur) && ctx.Err() == nil; {
+			prev = cur
+			cur = r.runPass(ctx, cur, s, false, later)
+		}
+		// Count the sweeper's tests as its own, not the outer pass's.
+		for i := range r.stats.Passes {
+			switch r.stats.Passes[i].Name {
+			case s.Name():
+				r.stats.Passes[i].Tests += r.stats.Tests - t0
+				r.stats.Passes[i].CacheHits += r.stats.CacheHits - h0
+			case after.Name():
+				r.stats.Passes[i].Tests -= r.stats.Tests - t0
+				r.stats.Passes[i].CacheHits -= r.stats.CacheHits - h0
+			}
+		}
+		r.mu.Lock()
+		r.pass = outer
+		r.mu.Unlock()
+	}
+	return cur
+}
+
+func closes(p Pass) bool {
+	c, ok := p.(Closing)
+	return ok && c.Closing()
+}
+
 func repeats(p Pass) bool {
 	rep, ok := p.(Repeater)
 	return ok && rep.Repeat()
 }
 
-func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify bool) []byte {
+func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify, later bool) []byte {
 	n, build := p.Split(cur)
 	if n == 0 {
 		return cur
@@ -234,7 +299,27 @@ func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify bool)
 	if g, ok := p.(Granular); ok {
 		gran = max(2, g.StartGranularity(n))
 	}
-	keep := r.ddmin(ctx, n, build, certify, gran)
+	// Units known to be needed from an earlier round stay without a test.
+	var keys []string
+	if kp, ok := p.(Keyed); ok && !certify {
+		for _, k := range kp.UnitKeys(cur) {
+			keys = append(keys, p.Name()+"\x00"+k)
+		}
+	}
+	var free []int
+	for u := 0; u < n; u++ {
+		if !later || keys == nil || !r.isNeeded(keys[u]) {
+			free = append(free, u)
+		}
+	}
+	needed := func(u int) {
+		if keys != nil {
+			r.mu.Lock()
+			r.needed[keys[u]] = true
+			r.mu.Unlock()
+		}
+	}
+	keep := r.ddmin(ctx, n, free, build, certify, gran, needed)
 	out := build(keep)
 	if ctx.Err() != nil && !r.known(out) {
 		return cur
@@ -242,9 +327,15 @@ func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify bool)
 	if !bytes.Equal(out, cur) && !r.confirm(ctx, out) && ctx.Err() == nil {
 		// The pass's result did not reproduce a second time: redo the
 		// pass, strictly, from where it started.
-		return r.runPass(ctx, cur, p, certify)
+		return r.runPass(ctx, cur, p, certify, later)
 	}
 	return out
+}
+
+func (r *Reducer) isNeeded(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.needed[key]
 }
 
 // confirm asks Confirm about an interesting candidate (once; strict mode
@@ -287,45 +378,84 @@ func (r *Reducer) confirm(ctx context.Context, cand []byte) bool {
 // the finest granularity it sweeps until a sweep removes nothing: then
 // every single remaining unit has been tried, which is 1-minimality.
 func (r *Reducer) DDMin(ctx context.Context, n int, build func(keep []bool) []byte) []bool {
-	return r.ddmin(ctx, n, build, true, 2)
+	all := make([]int, n)
+	for i := range all {
+		all[i] = i
+	}
+	return r.ddmin(ctx, n, all, build, true, 2, nil)
 }
 
 // ddmin without certify stops after the first sweep at the finest
 // granularity: enough for the coarse passes, whose units the last pass
-// covers again line by line.
-func (r *Reducer) ddmin(ctx context.Context, n int, build func(keep []bool) []byte, certify bool, gran int) []bool {
-	cur := make([]int, n)
-	for i := range cur {
-		cur[i] = i
+// covers again line by line. It works on the units in free (the others are
+// always kept) and tells needed about each unit whose removal alone was
+// uninteresting.
+func (r *Reducer) ddmin(ctx context.Context, n int, free []int, build func(keep []bool) []byte, certify bool, gran int, needed func(int)) []bool {
+	cur := free
+	pinned := make([]bool, n)
+	for u := range pinned {
+		pinned[u] = true
+	}
+	for _, u := range free {
+		pinned[u] = false
 	}
 	mask := func(units []int) []bool {
-		keep := make([]bool, n)
+		keep := append([]bool(nil), pinned...)
 		for _, u := range units {
 			keep[u] = true
 		}
 		return keep
 	}
-	idle := 0 // consecutive sweeps that removed nothing
+	idle := 0   // consecutive sweeps that removed nothing
+	streak := 0 // consecutive removals just before
 	for len(cur) > 0 && ctx.Err() == nil {
 		finest := gran >= len(cur)
 		chunks := split(cur, min(gran, len(cur)))
 		progressed := false
 		for i := 0; i < len(chunks) && ctx.Err() == nil; {
-			// Speculatively test the next Jobs removals; keep the first
-			// (lowest index) that is still interesting.
+			// The sequential search asks, chunk by chunk, whether the
+			// current candidate without that chunk is still interesting.
+			// Test the next Jobs of those questions at once, guessing the
+			// answers before them: "no" (each candidate drops one chunk)
+			// unless the last answer was "yes" (then each drops the next
+			// chunk too). Only answers to the questions the sequential
+			// search really asks are used, so the result does not depend
+			// on Jobs.
 			var cands [][]int
+			acc := cur
 			for k := i; k < len(chunks) && k < i+r.opts.Jobs; k++ {
-				cands = append(cands, without(cur, chunks[k]))
+				if streak >= 2 {
+					acc = without(acc, chunks[k])
+					cands = append(cands, acc)
+				} else {
+					cands = append(cands, without(cur, chunks[k]))
+				}
 			}
-			hit := r.first(ctx, cands, mask, build)
-			if hit < 0 {
-				i += len(cands)
-				continue
+			results := r.testAll(ctx, cands, mask, build)
+			if ctx.Err() != nil {
+				break
 			}
-			cur = cands[hit]
-			chunks = append(chunks[:i+hit], chunks[i+hit+1:]...)
-			i += hit
-			progressed = true
+			guess := streak >= 2
+			for k, ok := range results {
+				if ok {
+					cur = cands[k]
+					chunks = append(chunks[:i], chunks[i+1:]...)
+					progressed = true
+				} else {
+					if len(chunks[i]) == 1 && needed != nil {
+						needed(chunks[i][0])
+					}
+					i++
+				}
+				if ok {
+					streak++
+				} else {
+					streak = 0
+				}
+				if ok != guess {
+					break // the next candidate answers a question never asked
+				}
+			}
 		}
 		if progressed {
 			idle = 0
@@ -347,33 +477,20 @@ func (r *Reducer) ddmin(ctx context.Context, n int, build func(keep []bool) []by
 	return mask(cur)
 }
 
-// first tests candidates in windows of Jobs, in parallel, and returns the
-// lowest index of an interesting one (or -1). Taking the lowest index, not
-// the first to finish, keeps the result independent of Jobs.
-func (r *Reducer) first(ctx context.Context, cands [][]int, mask func([]int) []bool, build func([]bool) []byte) int {
-	for start := 0; start < len(cands); start += r.opts.Jobs {
-		end := min(start+r.opts.Jobs, len(cands))
-		results := make([]bool, end-start)
-		var wg sync.WaitGroup
-		for i := start; i < end; i++ {
-			cand := build(mask(cands[i]))
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				results[i-start] = r.Test(ctx, cand)
-			}()
-		}
-		wg.Wait()
-		for i, ok := range results {
-			if ok {
-				return start + i
-			}
-		}
-		if ctx.Err() != nil {
-			return -1
-		}
+// testAll tests candidates in parallel.
+func (r *Reducer) testAll(ctx context.Context, cands [][]int, mask func([]int) []bool, build func([]bool) []byte) []bool {
+	results := make([]bool, len(cands))
+	var wg sync.WaitGroup
+	for i := range cands {
+		cand := build(mask(cands[i]))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = r.Test(ctx, cand)
+		}()
 	}
-	return -1
+	wg.Wait()
+	return results
 }
 
 // Test asks the oracle about cand, through the cache and the Valid check.

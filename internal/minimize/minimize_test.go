@@ -243,3 +243,132 @@ func TestConfirmOncePerPass(t *testing.T) {
 		t.Errorf("got %q with %d confirmations, want 3, 40 and 1", got, confirms)
 	}
 }
+
+// evensPass removes even-numbered lines only; it is Fine and Keyed, so a
+// later round skips the units it found needed.
+type evensPass struct{ keyed bool }
+
+func (evensPass) Name() string { return "evens" }
+func (evensPass) Fine() bool   { return true }
+func even(l string) bool {
+	var v int
+	_, err := fmt.Sscanf(l, "%d", &v)
+	return err == nil && v%2 == 0
+}
+func (p evensPass) UnitKeys(cur []byte) []string {
+	if !p.keyed {
+		return nil
+	}
+	var keys []string
+	for _, l := range strings.SplitAfter(string(cur), "\n") {
+		if even(l) {
+			keys = append(keys, l)
+		}
+	}
+	return keys
+}
+func (evensPass) Split(cur []byte) (int, func([]bool) []byte) { return dropLines(cur, even) }
+
+// dropLines splits cur into the lines pick selects, as units.
+func dropLines(cur []byte, pick func(line string) bool) (int, func([]bool) []byte) {
+	ls := strings.SplitAfter(string(cur), "\n")
+	var idx []int
+	for i, l := range ls {
+		if pick(l) {
+			idx = append(idx, i)
+		}
+	}
+	return len(idx), func(keep []bool) []byte {
+		drop := map[int]bool{}
+		for u, i := range idx {
+			drop[i] = !keep[u]
+		}
+		var b strings.Builder
+		for i, l := range ls {
+			if !drop[i] {
+				b.WriteString(l)
+			}
+		}
+		return []byte(b.String())
+	}
+}
+
+// A fine pass that runs again in a later round does not re-test the units
+// it found needed, when they are unchanged: fewer tests, same result.
+func TestKeyedUnitsNeededStayUntested(t *testing.T) {
+	// 7 and the even numbers up to 20 but 6 are needed; so is 6 while 3
+	// is there (the line pass removes 3 in round one, which lets the even
+	// pass remove 6 in round two).
+	f := func(c []byte) bool {
+		return has(c, 2, 4, 7, 8, 10, 12, 14, 16, 18, 20) && (!has(c, 3) || has(c, 6))
+	}
+	var tests [2]int
+	var results [2]string
+	for k, keyed := range []bool{false, true} {
+		o := &countingOracle{f: f}
+		got, stats, err := New(o.oracle, Options{}).Run(context.Background(), input(24), []Pass{evensPass{keyed}, linesPass{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests[k], results[k] = stats.Tests, string(got)
+	}
+	if want := "2\n4\n7\n8\n10\n12\n14\n16\n18\n20\n"; results[0] != want || results[1] != want {
+		t.Fatalf("results %q, want %q both times", results, want)
+	}
+	if tests[1] >= tests[0] {
+		t.Errorf("keyed: %d tests, unkeyed %d: the memo saved nothing", tests[1], tests[0])
+	}
+}
+
+// usesPass removes "u" lines.
+type usesPass struct{}
+
+func (usesPass) Name() string { return "uses" }
+func (usesPass) Split(cur []byte) (int, func([]bool) []byte) {
+	return dropLines(cur, func(l string) bool { return strings.HasPrefix(l, "u") })
+}
+
+// sweepPass removes "d" lines whose number no "u" line mentions.
+type sweepPass struct{}
+
+func (sweepPass) Name() string      { return "sweep" }
+func (sweepPass) Sweeps() bool      { return true }
+func (sweepPass) TryAllFirst() bool { return true }
+func (sweepPass) Split(cur []byte) (int, func([]bool) []byte) {
+	return dropLines(cur, func(l string) bool {
+		return strings.HasPrefix(l, "d") && !strings.Contains(string(cur), "u"+l[1:])
+	})
+}
+
+// A sweeper runs after every pass that shrinks: definitions whose users
+// a pass removed go in one test, before the next pass.
+func TestSweeperCleansUpAfterAShrink(t *testing.T) {
+	in := []byte("d1\nd2\nd3\nd4\nu1\nu2\nu3\nu4\nbug\n")
+	o := &countingOracle{f: func(c []byte) bool {
+		// A use without its definition is an error, not the bug.
+		for _, k := range []string{"1", "2", "3", "4"} {
+			if strings.Contains(string(c), "u"+k) && !strings.Contains(string(c), "d"+k) {
+				return false
+			}
+		}
+		return strings.Contains(string(c), "bug")
+	}}
+	got, stats, err := New(o.oracle, Options{}).Run(context.Background(), in, []Pass{sweepPass{}, usesPass{}, linesPass{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "bug\n" {
+		t.Fatalf("got %q", got)
+	}
+	for _, p := range stats.Passes {
+		// The sweeper removed all four definitions in one test (and the
+		// confirmation-free engine needs no more); the line pass only
+		// certified.
+		if p.Name == "sweep" && p.Tests != 1 {
+			t.Errorf("sweep: %d tests, want 1", p.Tests)
+		}
+		if p.Name == "lines" && p.BytesBefore != len("bug\n") {
+			t.Errorf("lines started at %d bytes: the sweeper did not run before it", p.BytesBefore)
+		}
+	}
+}

@@ -22,18 +22,23 @@ import (
 // line level.
 func Default() []minimize.Pass {
 	out := []minimize.Pass{
-		Files{}, Script{}, Dead{},
-		// Whole top-level and class-level blocks first; deeper blocks are
-		// left to Subtrees, whose units are every block at every depth
-		// (separate passes for depths 2 and 3 cost ~30 tests on the bench
-		// inputs and removed nothing Subtrees would not).
-		Blocks{Depth: 0}, Blocks{Depth: 1},
-		Unwrap{}, Hollow{}, Subtrees{},
+		Files{}, Blank{}, Script{}, Dead{},
+		// Statements inside top-level blocks first (what calls what:
+		// removing a call makes a definition dead, which Dead then takes
+		// in one test); whole top-level blocks are left to Subtrees, whose
+		// units are every block at every depth. Measured on the bench
+		// inputs, a separate depth-0 pass before or after cost more tests
+		// than it saved.
+		Blocks{Depth: 1},
+		Unwrap{}, Subtrees{},
 	}
 	// In-line simplification is the costliest per byte saved: it runs on
 	// what the line pass left, and the line pass runs again last.
 	out = append(out, Simplify()...)
-	return append(out, Lines{})
+	// What the in-line passes freed (a body reduced to a bare expression,
+	// a header left with nothing that matters) goes block by block, then
+	// line by line.
+	return append(out, Subtrees{Final: true}, Lines{})
 }
 
 // doc is an archive cut into lines.
@@ -182,7 +187,8 @@ type Lines struct{}
 
 func (Lines) Name() string { return "lines" }
 func (Lines) Split(cur []byte) (int, func([]bool) []byte) {
-	return splitLinesPass(cur, false)
+	n, _, build := splitLinesPass(cur, false)
+	return n, build
 }
 
 // Subtrees is the line pass where, in a .py file, a line goes with the
@@ -190,14 +196,40 @@ func (Lines) Split(cur []byte) (int, func([]bool) []byte) {
 // this finds block removals at every depth in one sweep. It is not a
 // certificate: a header whose body is its only child can go alone (the
 // body stays validly over-indented), which Lines then finds.
-type Subtrees struct{}
+//
+// The final instance runs after the in-line passes, at the finest
+// granularity from the start, and again in later rounds while it shrinks;
+// a block it kept in one round is not tried again unchanged.
+type Subtrees struct{ Final bool }
 
-func (Subtrees) Name() string { return "subtrees" }
-func (Subtrees) Split(cur []byte) (int, func([]bool) []byte) {
-	return splitLinesPass(cur, true)
+func (s Subtrees) Name() string {
+	if s.Final {
+		return "subtrees-final"
+	}
+	return "subtrees"
 }
 
-func splitLinesPass(cur []byte, subtrees bool) (int, func([]bool) []byte) {
+func (Subtrees) Split(cur []byte) (int, func([]bool) []byte) {
+	n, _, build := splitLinesPass(cur, true)
+	return n, build
+}
+
+// Fine: the final instance reruns only while it shrinks.
+func (s Subtrees) Fine() bool { return s.Final }
+
+// Closing: when the final instance shrinks, the in-line passes before it
+// get another round.
+func (s Subtrees) Closing() bool { return s.Final }
+
+// UnitKeys names a block by its file and its text.
+func (Subtrees) UnitKeys(cur []byte) []string {
+	_, keys, _ := splitLinesPass(cur, true)
+	return keys
+}
+
+// splitLinesPass cuts cur into lines or subtrees; keys name each unit by
+// its member and text.
+func splitLinesPass(cur []byte, subtrees bool) (int, []string, func([]bool) []byte) {
 	d := parse(cur)
 	var refs []lineRef
 	spans := map[lineRef]int{}
@@ -209,7 +241,7 @@ func splitLinesPass(cur []byte, subtrees bool) (int, func([]bool) []byte) {
 			continue
 		}
 		if subtrees && strings.HasSuffix(f.name, ".py") {
-			for _, n := range tree(f.lines) {
+			for _, n := range tree(f.lines, true) {
 				r := lineRef{fi, n.line}
 				refs = append(refs, r)
 				spans[r] = n.end - n.line
@@ -225,8 +257,18 @@ func splitLinesPass(cur []byte, subtrees bool) (int, func([]bool) []byte) {
 			refs = append(refs, lineRef{fi, li})
 		}
 	}
-	return len(refs), func(keep []bool) []byte {
-		return dropRefs(d, refs, keep, func(r lineRef) int { return max(spans[r], 1) })
+	span := func(r lineRef) int { return max(spans[r], 1) }
+	keys := make([]string, len(refs))
+	for u, r := range refs {
+		if r.file < 0 {
+			keys[u] = "\x00" + d.script[r.line]
+			continue
+		}
+		f := d.files[r.file]
+		keys[u] = f.name + "\x00" + strings.Join(f.lines[r.line:r.line+span(r)], "")
+	}
+	return len(refs), keys, func(keep []bool) []byte {
+		return dropRefs(d, refs, keep, span)
 	}
 }
 
@@ -265,11 +307,18 @@ func dropRefs(d *doc, refs []lineRef, keep []bool, span func(lineRef) int) []byt
 }
 
 // StartGranularity: after the block passes most remaining lines are
-// needed, so the line passes start with chunks of about four lines.
-func (Lines) StartGranularity(n int) int { return n / 4 }
+// needed, so the first subtree pass starts with chunks of about four
+// lines; what the final passes see is needed nearly line by line.
+func (s Subtrees) StartGranularity(n int) int {
+	if s.Final {
+		return n
+	}
+	return n / 4
+}
 
-// StartGranularity as for Lines.
-func (Subtrees) StartGranularity(n int) int { return n / 4 }
+// StartGranularity: Lines comes after the final subtree pass, so it
+// starts line by line.
+func (Lines) StartGranularity(n int) int { return n }
 
 // All maps each pass name to the pass, for --passes.
 func All() map[string]minimize.Pass {

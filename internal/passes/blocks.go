@@ -29,12 +29,28 @@ type node struct {
 }
 
 // tree lists every non-blank line of a file as a node of the indentation
-// tree, in order.
-func tree(lines []string) []node {
+// tree, in order. In a Python file, the continuation lines of a statement
+// (inside brackets or a triple-quoted string, or after a backslash) belong
+// to the statement's node: a dict literal or a docstring spread over lines
+// goes as a whole.
+func tree(lines []string, python bool) []node {
+	var cont []bool
+	if python {
+		cont = continuations(lines)
+	}
 	var nodes []node
 	type open struct{ indent, node int }
 	var stack []open
 	for i, l := range lines {
+		if cont != nil && cont[i] {
+			if len(nodes) > 0 {
+				nodes[len(nodes)-1].end = i + 1
+				for _, o := range stack {
+					nodes[o.node].end = i + 1
+				}
+			}
+			continue
+		}
 		w := indent(l)
 		if w < 0 {
 			continue
@@ -51,6 +67,56 @@ func tree(lines []string) []node {
 	return nodes
 }
 
+// continuations marks the lines of Python source that continue the
+// statement of a line before them: inside open brackets, inside a
+// triple-quoted string, or after a backslash.
+func continuations(lines []string) []bool {
+	cont := make([]bool, len(lines))
+	depth := 0
+	quote := "" // the open triple quote, if any
+	joined := false
+	for i, l := range lines {
+		cont[i] = depth > 0 || quote != "" || joined
+		joined = false
+		for j := 0; j < len(l); j++ {
+			c := l[j]
+			switch {
+			case quote != "":
+				if c == '\\' {
+					j++
+				} else if strings.HasPrefix(l[j:], quote) {
+					j += len(quote) - 1
+					quote = ""
+				}
+			case c == '#':
+				j = len(l)
+			case c == '"' || c == '\'':
+				q := l[j : j+1]
+				if strings.HasPrefix(l[j:], q+q+q) {
+					quote = q + q + q
+					j += 2
+					continue
+				}
+				// A one-line string: skip to its end.
+				for j++; j < len(l) && l[j] != c && l[j] != '\n'; j++ {
+					if l[j] == '\\' {
+						j++
+					}
+				}
+			case c == '(' || c == '[' || c == '{':
+				depth++
+			case c == ')' || c == ']' || c == '}':
+				if depth > 0 {
+					depth--
+				}
+			case c == '\\' && strings.TrimRight(l[j+1:], "\r\n") == "":
+				joined = true
+			}
+		}
+	}
+	return cont
+}
+
 // Blocks drops indentation blocks at one depth: a whole def, class, if or
 // try with its body at once (hierarchical delta debugging).
 type Blocks struct{ Depth int }
@@ -64,7 +130,7 @@ func (b Blocks) Split(cur []byte) (int, func([]bool) []byte) {
 		if f.meta {
 			continue
 		}
-		for _, n := range tree(f.lines) {
+		for _, n := range tree(f.lines, isPython(f.name)) {
 			if n.depth == b.Depth {
 				r := lineRef{fi, n.line}
 				refs = append(refs, r)
@@ -101,7 +167,7 @@ func (Unwrap) Split(cur []byte) (int, func([]bool) []byte) {
 		if f.meta {
 			continue
 		}
-		nodes := tree(f.lines)
+		nodes := tree(f.lines, isPython(f.name))
 		for k, n := range nodes {
 			if n.end-n.line < 2 {
 				continue
@@ -202,7 +268,7 @@ func (Hollow) Split(cur []byte) (int, func([]bool) []byte) {
 		if f.meta || !strings.HasSuffix(f.name, ".py") {
 			continue
 		}
-		nodes := tree(f.lines)
+		nodes := tree(f.lines, isPython(f.name))
 		for k, n := range nodes {
 			if n.end-n.line < 2 || !strings.HasSuffix(strings.TrimSpace(stripComment(f.lines[n.line])), ":") {
 				continue
@@ -243,3 +309,5 @@ func stripComment(l string) string {
 	}
 	return l
 }
+
+func isPython(name string) bool { return strings.HasSuffix(name, ".py") }

@@ -23,6 +23,10 @@ func (Dead) Name() string      { return "dead" }
 func (Dead) TryAllFirst() bool { return true }
 func (Dead) Repeat() bool      { return true }
 
+// Sweeps: removing a definition's last user makes it dead; the engine
+// runs this pass after every pass that shrinks.
+func (Dead) Sweeps() bool { return true }
+
 func (Dead) Split(cur []byte) (int, func([]bool) []byte) {
 	d := parse(cur)
 	// Count every word of the whole archive (script and files), so that a
@@ -49,7 +53,7 @@ func (Dead) Split(cur []byte) (int, func([]bool) []byte) {
 		if f.meta || !strings.HasSuffix(f.name, ".py") {
 			continue
 		}
-		nodes := tree(f.lines)
+		nodes := tree(f.lines, true)
 		for _, n := range nodes {
 			l := f.lines[n.line]
 			var names []string
@@ -65,7 +69,7 @@ func (Dead) Split(cur []byte) (int, func([]bool) []byte) {
 					name := fields[len(fields)-1] // `x as y` binds y
 					names = append(names, strings.SplitN(name, ".", 2)[0])
 				}
-			case assignRE.MatchString(l) && n.end-n.line == 1:
+			case assignRE.MatchString(l):
 				names = []string{assignRE.FindStringSubmatch(l)[1]}
 			}
 			if len(names) == 0 || names[0] == "__all__" {

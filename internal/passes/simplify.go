@@ -1,6 +1,7 @@
 package passes
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -118,8 +119,8 @@ type spanPass struct {
 }
 
 func (p spanPass) Name() string { return p.name }
-func (p spanPass) Split(cur []byte) (int, func([]bool) []byte) {
-	d := parse(cur)
+
+func (p spanPass) edits(d *doc) []edit {
 	var edits []edit
 	for fi, f := range d.files {
 		if f.meta {
@@ -131,6 +132,24 @@ func (p spanPass) Split(cur []byte) (int, func([]bool) []byte) {
 			}
 		}
 	}
+	return edits
+}
+
+// UnitKeys names each edit by its file, its line's text and its span: the
+// same edit of an unchanged line in a later round.
+func (p spanPass) UnitKeys(cur []byte) []string {
+	d := parse(cur)
+	var keys []string
+	for _, e := range p.edits(d) {
+		f := d.files[e.ref.file]
+		keys = append(keys, fmt.Sprintf("%s\x00%s\x00%d:%d", f.name, f.lines[e.ref.line], e.span.from, e.span.to))
+	}
+	return keys
+}
+
+func (p spanPass) Split(cur []byte) (int, func([]bool) []byte) {
+	d := parse(cur)
+	edits := p.edits(d)
 	return len(edits), func(keep []bool) []byte {
 		cut := map[lineRef][]span{}
 		for u, e := range edits {
