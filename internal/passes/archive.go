@@ -31,6 +31,11 @@ func Default() []minimize.Pass {
 		// than it saved.
 		Blocks{Depth: 1},
 		Unwrap{}, Subtrees{},
+		// Names are shortened once the coarse passes have removed most of
+		// the code (so the short names go to what survives), and before
+		// the in-line passes, whose memory of needed edits is keyed by a
+		// line's text.
+		Rename{}, Reindent{}, Spaces{},
 	}
 	// In-line simplification is the costliest per byte saved: it runs on
 	// what the line pass left, and the line pass runs again last.

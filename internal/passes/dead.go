@@ -15,7 +15,7 @@ type Dead struct{}
 var (
 	defRE    = regexp.MustCompile(`^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)`)
 	assignRE = regexp.MustCompile(`^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=[^=]`)
-	importRE = regexp.MustCompile(`^\s*(?:from\s+[\w.]+\s+)?import\s+(.+)$`)
+	importRE = regexp.MustCompile(`^\s*(?:from\s+[\w.]+\s+)?import\s+(.+?)\s*$`)
 	wordRE   = regexp.MustCompile(`[A-Za-z_]\w*`)
 )
 

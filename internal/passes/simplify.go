@@ -194,6 +194,7 @@ func Simplify() []minimize.Pass {
 			}
 			return out
 		}},
+		spanPass{"simplify-imports", importNames},
 		spanPass{"simplify-calls", calls},
 		spanPass{"simplify-prefix", prefixes},
 		spanPass{"simplify-annotations", annotations},
@@ -205,10 +206,17 @@ func Simplify() []minimize.Pass {
 	}
 }
 
-// annotations finds `: T` in def parameters and `-> T` before the colon.
+var annotatedAssignRE = regexp.MustCompile(`^\s*[A-Za-z_][\w.]*(\s*:[^=]+?)\s*=[^=]`)
+
+// annotations finds `: T` in def parameters, `-> T` before the colon, and
+// `: T` of an annotated assignment (`x: T = v`; a bare `x: T` declares a
+// field and stays).
 func annotations(l string) []span {
 	g, ok := defParams(l)
 	if !ok {
+		if m := annotatedAssignRE.FindStringSubmatchIndex(l); m != nil && !isDef(l) {
+			return []span{{m[2], m[3]}}
+		}
 		return nil
 	}
 	var out []span
@@ -273,16 +281,37 @@ func calls(l string) []span {
 	return out
 }
 
-var prefixRE = regexp.MustCompile(`^(\s*)((?:return|yield)\s+|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s+)`)
+var prefixRE = regexp.MustCompile(`^(\s*)((?:return|yield)\b\s*|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*)`)
 
 // prefixes finds what turns an expression into a statement that binds or
 // returns it: "x = f()" -> "f()", "return f()" -> "f()".
 func prefixes(l string) []span {
 	m := prefixRE.FindStringSubmatchIndex(l)
-	if m == nil || strings.Contains(l[m[4]:m[5]], "==") {
-		return nil
+	if m == nil || strings.HasPrefix(l[m[5]:], "=") || strings.TrimSpace(l[m[5]:]) == "" {
+		return nil // a comparison (x==y), or a bare return
 	}
 	return []span{{m[4], m[5]}}
+}
+
+// importNames finds the names of a one-line `import a, b` or `from m
+// import a, b`, each with its comma, when there are two or more.
+func importNames(l string) []span {
+	m := importRE.FindStringSubmatchIndex(l)
+	if m == nil || strings.ContainsAny(l[m[2]:m[3]], "()") {
+		return nil
+	}
+	g := group{open: m[2] - 1, close: m[3]}
+	from := m[2]
+	for i := m[2]; i <= m[3]; i++ {
+		if i == m[3] || l[i] == ',' {
+			g.elems = appendElem(g.elems, l, from, i)
+			from = i + 1
+		}
+	}
+	if len(g.elems) < 2 {
+		return nil
+	}
+	return elemRemovals(l, g)
 }
 
 // allGroups finds every bracket pair of a line, at any depth, outside

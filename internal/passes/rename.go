@@ -1,0 +1,299 @@
+package passes
+
+import (
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/reprokit/reprokit/internal/repro"
+)
+
+// Rename gives the names a repro defines (classes, functions, parameters,
+// variables, attributes) short conventional ones — classes A, B, C,
+// functions f, g, h, everything else a, b, c — the way a person shortens
+// a repro by hand. A unit is one name, renamed at every whole-word
+// occurrence in every member but the script and the metadata (strings and
+// data files included, so a field named in a CSV header and in a
+// namedtuple stays consistent). self and cls keep their names; names the
+// script mentions, dunders and imported names are left alone. All names
+// are tried at once first.
+type Rename struct{}
+
+func (Rename) Name() string      { return "rename" }
+func (Rename) TryAllFirst() bool { return true }
+
+var (
+	classDefRE = regexp.MustCompile(`^\s*class\s+([A-Za-z_]\w*)`)
+	funcDefRE  = regexp.MustCompile(`^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(([^)]*)\)?`)
+	// Assignment targets: `a = `, `a, b = `, `a: T = `, `self.a = `,
+	// `for a, b in`, `with … as a`, `except E as a`.
+	targetsRE = regexp.MustCompile(`^\s*((?:[A-Za-z_][\w.]*\s*,\s*)*[A-Za-z_][\w.]*)\s*(?::[^=]+)?=[^=]`)
+	forRE     = regexp.MustCompile(`^\s*(?:async\s+)?for\s+(.+?)\s+in\s`)
+	declRE    = regexp.MustCompile(`^\s*([A-Za-z_]\w*)\s*:\s*[^\s=]`) // a field: `name: T`
+	asRE      = regexp.MustCompile(`\bas\s+([A-Za-z_]\w*)`)
+)
+
+// keep are never renamed: the receiver conventions readers expect.
+var keepNames = map[string]bool{"self": true, "cls": true, "_": true}
+
+type definedName struct {
+	name string
+	kind byte // 'c' class, 'f' function, 'v' anything else
+}
+
+// definitions lists the names the Python members define, in order of
+// first definition.
+func definitions(d *doc) []definedName {
+	var out []definedName
+	seen := map[string]bool{}
+	add := func(name string, kind byte) {
+		if seen[name] || len(name) < 2 || keepNames[name] || isDunder(name) || reserved[name] {
+			return
+		}
+		seen[name] = true
+		out = append(out, definedName{name, kind})
+	}
+	addTargets := func(list string) {
+		for _, t := range strings.Split(list, ",") {
+			t = strings.TrimSpace(strings.Trim(strings.TrimSpace(t), "()*"))
+			if strings.HasPrefix(t, "self.") || strings.HasPrefix(t, "cls.") {
+				t = t[strings.IndexByte(t, '.')+1:]
+			}
+			if identRE.MatchString(t) {
+				add(t, 'v')
+			}
+		}
+	}
+	for _, f := range d.files {
+		if f.meta || !isPython(f.name) {
+			continue
+		}
+		for _, l := range f.lines {
+			if m := classDefRE.FindStringSubmatch(l); m != nil {
+				add(m[1], 'c')
+			}
+			if m := funcDefRE.FindStringSubmatch(l); m != nil {
+				add(m[1], 'f')
+				for _, p := range strings.Split(m[2], ",") {
+					p = strings.TrimLeft(strings.TrimSpace(p), "*")
+					if i := strings.IndexAny(p, ":="); i >= 0 {
+						p = strings.TrimSpace(p[:i])
+					}
+					if identRE.MatchString(p) {
+						add(p, 'v')
+					}
+				}
+			}
+			if m := targetsRE.FindStringSubmatch(l); m != nil && !strings.HasPrefix(strings.TrimSpace(l), "def ") {
+				addTargets(m[1])
+			}
+			if m := declRE.FindStringSubmatch(l); m != nil {
+				add(m[1], 'v')
+			}
+			if m := forRE.FindStringSubmatch(l); m != nil {
+				addTargets(m[1])
+			}
+			for _, m := range asRE.FindAllStringSubmatch(l, -1) {
+				if !importRE.MatchString(l) {
+					add(m[1], 'v')
+				}
+			}
+		}
+	}
+	return out
+}
+
+var identRE = regexp.MustCompile(`^[A-Za-z_]\w*$`)
+
+// reserved are Python's keywords and the builtins a repro most often
+// shadows: never renamed, never taken.
+var reserved = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield match case type print len str int id input list dict set map zip min max sum any all abs open iter next hash repr`) {
+		reserved[w] = true
+	}
+}
+
+// freshNames hands out short names no member or the script uses.
+type freshNames struct {
+	used map[string]bool
+	next map[byte]int
+}
+
+// namePools: classes take capitals, everything else lower case letters
+// (without l, o and i, which read as digits), in order.
+var namePools = map[byte]string{
+	'c': "ABCDEFGHJKMNPQRSTUVWXYZ",
+	'v': "abcdefghjkmnpqrstuvwxyz",
+}
+
+func (fn *freshNames) take(kind byte) string {
+	if kind != 'c' {
+		kind = 'v'
+	}
+	pool := namePools[kind]
+	for {
+		i := fn.next[kind]
+		fn.next[kind]++
+		name := string(pool[i%len(pool)])
+		if i >= len(pool) {
+			name += itoa(i / len(pool))
+		}
+		if !fn.used[name] && !reserved[name] {
+			fn.used[name] = true
+			return name
+		}
+	}
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+func (Rename) Split(cur []byte) (int, func([]bool) []byte) {
+	d := parse(cur)
+	used := map[string]bool{}
+	inScript := scriptNames(d)
+	for _, l := range d.script {
+		for _, w := range wordRE.FindAllString(l, -1) {
+			used[w] = true
+		}
+	}
+	imported := map[string]bool{}
+	for _, f := range d.files {
+		if f.meta {
+			continue
+		}
+		for _, l := range f.lines {
+			for _, w := range wordRE.FindAllString(l, -1) {
+				used[w] = true
+			}
+			if m := importRE.FindStringSubmatch(l); m != nil {
+				for _, w := range wordRE.FindAllString(l, -1) {
+					imported[w] = true
+				}
+			}
+		}
+	}
+	fresh := &freshNames{used: used, next: map[byte]int{}}
+	var from []definedName
+	var to []string
+	var defs []definedName
+	for _, def := range definitions(d) {
+		if !inScript[def.name] && !imported[def.name] {
+			defs = append(defs, def)
+		}
+	}
+	// The names used most get the shortest new names.
+	uses := map[string]int{}
+	for _, f := range d.files {
+		if !f.meta {
+			for _, l := range f.lines {
+				for _, w := range wordRE.FindAllString(l, -1) {
+					uses[w]++
+				}
+			}
+		}
+	}
+	sort.SliceStable(defs, func(i, j int) bool { return uses[defs[i].name] > uses[defs[j].name] })
+	for _, def := range defs {
+		from = append(from, def)
+		to = append(to, fresh.take(def.kind))
+	}
+	return len(from), func(keep []bool) []byte {
+		m := map[string]string{}
+		for u := range from {
+			if !keep[u] {
+				m[from[u].name] = to[u]
+			}
+		}
+		c := d.clone()
+		for fi := range c.files {
+			if c.files[fi].meta {
+				continue
+			}
+			for li, l := range c.files[fi].lines {
+				c.files[fi].lines[li] = replaceWords(l, m, imported)
+			}
+		}
+		return c.format()
+	}
+}
+
+// scriptNames are the names a rename must not touch because the script
+// refers to them: every word of a command (but the stems of the archive's
+// own files: `python3 pipeline.py` does not name a variable pipeline), and
+// the identifier-like words of an assertion's pattern (refresh_cache,
+// RuntimeWarning; not plain words like "main" in "not main interpreter").
+func scriptNames(d *doc) map[string]bool {
+	stems := map[string]bool{}
+	for _, f := range d.files {
+		stems[strings.TrimSuffix(path.Base(f.name), path.Ext(f.name))] = true
+	}
+	names := map[string]bool{}
+	for _, l := range d.script {
+		assertion := false
+		if ls, err := repro.Lines(l); err == nil && len(ls) > 0 && len(ls[0].Words) > 0 {
+			assertion = repro.Assertions[ls[0].Words[0]]
+		}
+		for _, w := range wordRE.FindAllString(l, -1) {
+			switch {
+			case assertion && !identifierLike(w):
+			case !assertion && stems[w]:
+			default:
+				names[w] = true
+			}
+		}
+	}
+	return names
+}
+
+// identifierLike: a word with an underscore or a capital after its first
+// letter reads as code, not prose.
+func identifierLike(w string) bool {
+	return strings.Contains(w, "_") || strings.ToLower(w[1:]) != w[1:]
+}
+
+// replaceWords replaces whole identifiers found in m: not parts of longer
+// ones, not the tail of a number like 0x1f, and not a module's attribute
+// (after `sys.`, argv is not ours).
+func replaceWords(l string, m map[string]string, modules map[string]bool) string {
+	if len(m) == 0 {
+		return l
+	}
+	var b strings.Builder
+	last := 0
+	for _, loc := range wordRE.FindAllStringIndex(l, -1) {
+		if loc[0] > 0 && isWordByte(l[loc[0]-1]) {
+			continue
+		}
+		to, ok := m[l[loc[0]:loc[1]]]
+		if !ok || loc[0] > 0 && l[loc[0]-1] == '.' && modules[lastWord(l[:loc[0]-1])] {
+			continue
+		}
+		b.WriteString(l[last:loc[0]])
+		b.WriteString(to)
+		last = loc[1]
+	}
+	b.WriteString(l[last:])
+	return b.String()
+}
+
+// lastWord is the identifier s ends with.
+func lastWord(s string) string {
+	i := len(s)
+	for i > 0 && isWordByte(s[i-1]) {
+		i--
+	}
+	return s[i:]
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
