@@ -39,6 +39,7 @@ func main() {
 	python := flag.String("python", "3.12", "Python version for every tool")
 	tools := flag.String("tools", "reprokit,cvise,creduce,delta", "tools to compare")
 	jobs := flag.Int("j", 2, "parallel jobs where a tool allows")
+	flag.StringVar(&resultsDir, "results", "", "copy reprokit's minimized archives to this directory (as NAME.min.txtar)")
 	flag.Parse()
 	inputs := flag.Args()
 	if len(inputs) == 0 {
@@ -90,6 +91,10 @@ func mainFile(ar *txtar.Archive) (name string, argv []string) {
 	panic("no `exec python3 FILE.py` line")
 }
 
+// resultsDir, if set, receives reprokit's results (bench/minimize/results
+// is where the committed ones live; a test re-checks they are 1-minimal).
+var resultsDir string
+
 func benchReprokit(reprokit, in, dir, python string, jobs int) row {
 	outFile := filepath.Join(dir, "min.txtar")
 	began := time.Now()
@@ -114,6 +119,10 @@ func benchReprokit(reprokit, in, dir, python string, jobs int) row {
 		}
 	}
 	r.reproduces = verify(reprokit, outFile, python)
+	if resultsDir != "" {
+		base := strings.TrimSuffix(filepath.Base(in), ".txtar")
+		must(os.WriteFile(filepath.Join(resultsDir, base+".min.txtar"), data, 0o644))
+	}
 	return r
 }
 

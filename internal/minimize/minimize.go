@@ -132,9 +132,9 @@ type Reducer struct {
 
 	mu        sync.Mutex
 	cache     map[[32]byte]bool
-	confirmed map[[32]byte]bool // interesting twice: once by the oracle, once by Confirm
-	needed    map[string]bool   // pass+unit keys whose removal alone was uninteresting
-	strict    bool              // Confirm once disagreed: confirm every interesting candidate
+	confirmed map[[32]byte]int // how many times Confirm said yes, after the oracle
+	needed    map[string]bool  // pass+unit keys whose removal alone was uninteresting
+	strict    bool             // Confirm once disagreed: confirm every interesting candidate
 	stats     Stats
 	pass      string
 	best      []byte
@@ -150,7 +150,7 @@ func New(oracle Oracle, opts Options) *Reducer {
 	if opts.MaxRounds < 1 {
 		opts.MaxRounds = 20
 	}
-	return &Reducer{oracle: oracle, opts: opts, cache: map[[32]byte]bool{}, confirmed: map[[32]byte]bool{}, needed: map[string]bool{}, progress: opts.Progress}
+	return &Reducer{oracle: oracle, opts: opts, cache: map[[32]byte]bool{}, confirmed: map[[32]byte]int{}, needed: map[string]bool{}, progress: opts.Progress}
 }
 
 // Run reduces input, which must be interesting, with passes in order,
@@ -338,34 +338,48 @@ func (r *Reducer) isNeeded(key string) bool {
 	return r.needed[key]
 }
 
-// confirm asks Confirm about an interesting candidate (once; strict mode
-// and the end of each pass ask). On a "no" the candidate becomes
-// uninteresting and the reduction strict.
+// strictConfirmations is how many runs of Confirm a candidate must pass,
+// after the oracle's, once the reduction is strict: three runs in a row.
+// Two let through a candidate that reproduces half the time once in four;
+// three, once in eight, and a racy base is what ruins a reduction (every
+// candidate built on it is racy too).
+const strictConfirmations = 2
+
+// confirm asks Confirm about an interesting candidate: once at the end of
+// each pass, and for every interesting candidate once the reduction is
+// strict (then twice). On a "no" the candidate becomes uninteresting and
+// the reduction strict.
 func (r *Reducer) confirm(ctx context.Context, cand []byte) bool {
 	if r.opts.Confirm == nil {
 		return true
 	}
 	key := sha256.Sum256(cand)
-	r.mu.Lock()
-	done := r.confirmed[key]
-	r.mu.Unlock()
-	if done {
-		return true
+	for {
+		r.mu.Lock()
+		need := 1
+		if r.strict {
+			need = strictConfirmations
+		}
+		done := r.confirmed[key] >= need
+		r.mu.Unlock()
+		if done {
+			return true
+		}
+		ok := r.opts.Confirm(ctx, cand)
+		if ctx.Err() != nil {
+			return false
+		}
+		r.mu.Lock()
+		r.stats.Tests++
+		if !ok {
+			r.cache[key] = false
+			r.strict = true
+			r.mu.Unlock()
+			return false
+		}
+		r.confirmed[key]++
+		r.mu.Unlock()
 	}
-	ok := r.opts.Confirm(ctx, cand)
-	if ctx.Err() != nil {
-		return false
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.stats.Tests++
-	if ok {
-		r.confirmed[key] = true
-	} else {
-		r.cache[key] = false
-		r.strict = true
-	}
-	return ok
 }
 
 // DDMin returns a 1-minimal set of units (as a keep mask) whose candidate

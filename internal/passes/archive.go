@@ -328,7 +328,7 @@ func (Lines) StartGranularity(n int) int { return n }
 // All maps each pass name to the pass, for --passes.
 func All() map[string]minimize.Pass {
 	m := map[string]minimize.Pass{}
-	for _, p := range append(Default(), Hollow{}, Blocks{Depth: 2}, Blocks{Depth: 3}, Blocks{Depth: 4}) {
+	for _, p := range append(Default(), Hollow{}, Blocks{Depth: 0}, Blocks{Depth: 2}, Blocks{Depth: 3}, Blocks{Depth: 4}) {
 		m[p.Name()] = p
 	}
 	return m

@@ -26,31 +26,54 @@ type node struct {
 	line  int // first line
 	end   int // one past the last line of its subtree (trailing blanks excluded)
 	depth int
+	// inString: a line of a triple-quoted string (code a repro hands to
+	// exec or a subprocess): a node for the block passes, but its text is
+	// data that reindenting must not touch.
+	inString bool
 }
 
 // tree lists every non-blank line of a file as a node of the indentation
 // tree, in order. In a Python file, the continuation lines of a statement
-// (inside brackets or a triple-quoted string, or after a backslash) belong
-// to the statement's node: a dict literal or a docstring spread over lines
-// goes as a whole.
+// (inside brackets, or after a backslash) belong to the statement's node:
+// a dict literal spread over lines goes as a whole. The lines inside a
+// triple-quoted string form their own tree under the statement, so code
+// kept in a string reduces block by block too.
 func tree(lines []string, python bool) []node {
-	var cont []bool
+	var cont, inStr []bool
 	if python {
-		cont = continuations(lines)
+		cont, inStr = continuations(lines)
 	}
 	var nodes []node
 	type open struct{ indent, node int }
-	var stack []open
+	var stack, strStack []open
+	extend := func(st []open, i int) {
+		for _, o := range st {
+			nodes[o.node].end = i + 1
+		}
+	}
 	for i, l := range lines {
 		if cont != nil && cont[i] {
-			if len(nodes) > 0 {
-				nodes[len(nodes)-1].end = i + 1
-				for _, o := range stack {
-					nodes[o.node].end = i + 1
-				}
+			if len(nodes) == 0 {
+				continue
 			}
+			extend(stack, i) // the statement and its ancestors
+			w := indent(l)
+			if !inStr[i] || w < 0 || i+1 < len(lines) && !inStr[i+1] && !cont[i+1] {
+				continue // brackets, a backslash, or the string's last line
+			}
+			for len(strStack) > 0 && strStack[len(strStack)-1].indent >= w {
+				strStack = strStack[:len(strStack)-1]
+			}
+			depth := 1 + len(strStack)
+			if len(stack) > 0 {
+				depth += nodes[stack[len(stack)-1].node].depth
+			}
+			nodes = append(nodes, node{line: i, end: i + 1, depth: depth, inString: true})
+			extend(strStack, i)
+			strStack = append(strStack, open{w, len(nodes) - 1})
 			continue
 		}
+		strStack = nil
 		w := indent(l)
 		if w < 0 {
 			continue
@@ -59,24 +82,25 @@ func tree(lines []string, python bool) []node {
 			stack = stack[:len(stack)-1]
 		}
 		nodes = append(nodes, node{line: i, end: i + 1, depth: len(stack)})
-		for _, o := range stack {
-			nodes[o.node].end = i + 1
-		}
+		extend(stack, i)
 		stack = append(stack, open{w, len(nodes) - 1})
 	}
 	return nodes
 }
 
 // continuations marks the lines of Python source that continue the
-// statement of a line before them: inside open brackets, inside a
-// triple-quoted string, or after a backslash.
-func continuations(lines []string) []bool {
-	cont := make([]bool, len(lines))
+// statement of a line before them (inside open brackets, inside a
+// triple-quoted string, or after a backslash), and of those the ones that
+// begin inside a triple-quoted string.
+func continuations(lines []string) (cont, inString []bool) {
+	cont = make([]bool, len(lines))
+	inString = make([]bool, len(lines))
 	depth := 0
 	quote := "" // the open triple quote, if any
 	joined := false
 	for i, l := range lines {
 		cont[i] = depth > 0 || quote != "" || joined
+		inString[i] = quote != ""
 		joined = false
 		for j := 0; j < len(l); j++ {
 			c := l[j]
@@ -114,7 +138,7 @@ func continuations(lines []string) []bool {
 			}
 		}
 	}
-	return cont
+	return cont, inString
 }
 
 // Blocks drops indentation blocks at one depth: a whole def, class, if or
@@ -144,8 +168,9 @@ func (b Blocks) Split(cur []byte) (int, func([]bool) []byte) {
 }
 
 // Unwrap replaces a block by its body: `try:` (dropping its except, else
-// and finally clauses), `with …:`, `if …:` (dropping elif and else), `for`,
-// `while`; and it removes `else:`/`finally:` clauses whose body is `pass`.
+// and finally clauses), `with …:`, `if …:` (dropping elif and else, or
+// keeping only the else branch), `for`, `while`; and it removes
+// `else:`/`finally:` clauses whose body is `pass`.
 type Unwrap struct{}
 
 var unwrappable = []string{"try:", "with ", "if ", "for ", "while ", "async with ", "async for "}
@@ -196,6 +221,17 @@ func (Unwrap) Split(cur []byte) (int, func([]bool) []byte) {
 				break
 			}
 			units = append(units, unit{file: fi, header: n.line, body: [2]int{n.line + 1, n.end}, drop: [2]int{n.end, end}, dedent: bodyIndent - w})
+			// An if with an else can also become its else branch.
+			if strings.HasPrefix(head, "if ") {
+				for _, m := range nodes[k+1:] {
+					if m.line >= end {
+						break
+					}
+					if m.end-m.line >= 2 && indent(f.lines[m.line]) == w && strings.TrimSpace(f.lines[m.line]) == "else:" {
+						units = append(units, unit{file: fi, header: n.line, body: [2]int{m.line + 1, m.end}, drop: [2]int{n.line + 1, m.line + 1}, dedent: indent(f.lines[m.line+1]) - w})
+					}
+				}
+			}
 		}
 	}
 	return len(units), func(keep []bool) []byte {
@@ -203,10 +239,12 @@ func (Unwrap) Split(cur []byte) (int, func([]bool) []byte) {
 		for fi := range c.files {
 			dropped := make([]bool, len(c.files[fi].lines))
 			dedent := make([]int, len(c.files[fi].lines))
+			unwrapped := map[int]bool{} // headers done: an if unwraps to one branch
 			for u, un := range units {
-				if keep[u] || un.file != fi {
+				if keep[u] || un.file != fi || unwrapped[un.header] {
 					continue
 				}
+				unwrapped[un.header] = true
 				if un.passOnly {
 					for i := un.drop[0]; i < un.drop[1]; i++ {
 						dropped[i] = true

@@ -39,6 +39,9 @@ func reindented(lines []string) []string {
 	out := append([]string(nil), lines...)
 	changed := false
 	for _, n := range tree(lines, true) {
+		if n.inString {
+			continue
+		}
 		l := lines[n.line]
 		want := strings.Repeat(" ", n.depth) + strings.TrimLeft(l, " \t")
 		if want != l {
@@ -86,7 +89,7 @@ func (Spaces) Split(cur []byte) (int, func([]bool) []byte) {
 // squeezeFile returns the file without needless spaces, or nil when it
 // has none.
 func squeezeFile(lines []string) []string {
-	cont := continuations(lines)
+	cont, _ := continuations(lines)
 	out := append([]string(nil), lines...)
 	changed := false
 	for i, l := range lines {

@@ -24,8 +24,9 @@ func (Rename) Name() string      { return "rename" }
 func (Rename) TryAllFirst() bool { return true }
 
 var (
-	classDefRE = regexp.MustCompile(`^\s*class\s+([A-Za-z_]\w*)`)
-	funcDefRE  = regexp.MustCompile(`^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(([^)]*)\)?`)
+	classDefRE   = regexp.MustCompile(`^\s*class\s+([A-Za-z_]\w*)`)
+	classBasesRE = regexp.MustCompile(`^\s*class\s+\w+\s*\(([^)]*)\)`)
+	funcDefRE    = regexp.MustCompile(`^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(([^)]*)\)?`)
 	// Assignment targets: `a = `, `a, b = `, `a: T = `, `self.a = `,
 	// `for a, b in`, `with … as a`, `except E as a`.
 	targetsRE = regexp.MustCompile(`^\s*((?:[A-Za-z_][\w.]*\s*,\s*)*[A-Za-z_][\w.]*)\s*(?::[^=]+)?=[^=]`)
@@ -69,12 +70,34 @@ func definitions(d *doc) []definedName {
 		if f.meta || !isPython(f.name) {
 			continue
 		}
+		// A method of a class with a base from elsewhere (threading.Thread)
+		// may override one (run): its name stays. Renaming it would not
+		// fail cleanly but change behaviour, and can turn a bug racy.
+		ours := map[string]bool{"object": true}
 		for _, l := range f.lines {
 			if m := classDefRE.FindStringSubmatch(l); m != nil {
+				ours[m[1]] = true
+			}
+		}
+		foreignClass := -1 // indentation of the class header, while inside one
+		for _, l := range f.lines {
+			if w := indent(l); w >= 0 && w <= foreignClass {
+				foreignClass = -1
+			}
+			if m := classDefRE.FindStringSubmatch(l); m != nil {
 				add(m[1], 'c')
+				if m := classBasesRE.FindStringSubmatch(l); m != nil {
+					for _, b := range strings.Split(m[1], ",") {
+						if b = strings.TrimSpace(b); b != "" && !ours[b] && !strings.Contains(b, "=") {
+							foreignClass = indent(l)
+						}
+					}
+				}
 			}
 			if m := funcDefRE.FindStringSubmatch(l); m != nil {
-				add(m[1], 'f')
+				if foreignClass < 0 {
+					add(m[1], 'f')
+				}
 				for _, p := range strings.Split(m[2], ",") {
 					p = strings.TrimLeft(strings.TrimSpace(p), "*")
 					if i := strings.IndexAny(p, ":="); i >= 0 {
