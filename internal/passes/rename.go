@@ -4,6 +4,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/reprokit/reprokit/internal/repro"
@@ -162,21 +163,13 @@ func (fn *freshNames) take(kind byte) string {
 		fn.next[kind]++
 		name := string(pool[i%len(pool)])
 		if i >= len(pool) {
-			name += itoa(i / len(pool))
+			name += strconv.Itoa(i / len(pool))
 		}
 		if !fn.used[name] && !reserved[name] {
 			fn.used[name] = true
 			return name
 		}
 	}
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }
 
 func (Rename) Split(cur []byte) (int, func([]bool) []byte) {
