@@ -12,7 +12,7 @@ import (
 
 // Rename gives the names a repro defines (classes, functions, parameters,
 // variables, attributes) short conventional ones — classes A, B, C,
-// functions f, g, h, everything else a, b, c — the way a person shortens
+// everything else a, b, c, the most used first — the way a person shortens
 // a repro by hand. A unit is one name, renamed at every whole-word
 // occurrence in every member but the script and the metadata (strings and
 // data files included, so a field named in a CSV header and in a
