@@ -39,7 +39,7 @@ func main() {
 	python := flag.String("python", "3.12", "Python version for every tool")
 	tools := flag.String("tools", "reprokit,cvise,creduce,delta", "tools to compare")
 	jobs := flag.Int("j", 2, "parallel jobs where a tool allows")
-	flag.StringVar(&resultsDir, "results", "", "copy reprokit's minimized archives to this directory (as NAME.min.txtar)")
+	results := flag.String("results", "", "copy reprokit's minimized archives to this directory (as NAME.min.txtar)")
 	flag.Parse()
 	inputs := flag.Args()
 	if len(inputs) == 0 {
@@ -60,7 +60,7 @@ func main() {
 			var r row
 			switch tool {
 			case "reprokit":
-				r = benchReprokit(reprokit, in, dir, *python, *jobs)
+				r = benchReprokit(reprokit, in, dir, *python, *jobs, *results)
 			default:
 				r = benchPeer(tool, reprokit, pyBin, in, dir, *python, *jobs)
 			}
@@ -91,11 +91,10 @@ func mainFile(ar *txtar.Archive) (name string, argv []string) {
 	panic("no `exec python3 FILE.py` line")
 }
 
-// resultsDir, if set, receives reprokit's results (bench/minimize/results
-// is where the committed ones live; a test re-checks they are 1-minimal).
-var resultsDir string
-
-func benchReprokit(reprokit, in, dir, python string, jobs int) row {
+// benchReprokit minimizes in with reprokit; resultsDir, if set, receives
+// the result (bench/minimize/results is where the committed ones live; a
+// test re-checks they are 1-minimal).
+func benchReprokit(reprokit, in, dir, python string, jobs int, resultsDir string) row {
 	outFile := filepath.Join(dir, "min.txtar")
 	began := time.Now()
 	cmd := exec.Command(reprokit, "minimize", "--python", python, "-j", fmt.Sprint(jobs), "--json", "-o", outFile, in)

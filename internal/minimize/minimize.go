@@ -135,6 +135,7 @@ type Reducer struct {
 	confirmed map[[32]byte]int // how many times Confirm said yes, after the oracle
 	needed    map[string]bool  // pass+unit keys whose removal alone was uninteresting
 	strict    bool             // Confirm once disagreed: confirm every interesting candidate
+	passIndex map[string]int   // a pass's place in stats.Passes
 	stats     Stats
 	pass      string
 	best      []byte
@@ -160,10 +161,10 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 	r.began = time.Now()
 	r.best = input
 	r.cache[sha256.Sum256(input)] = true
-	idx := map[string]int{}
+	r.passIndex = map[string]int{}
 	for _, p := range passes {
-		if _, ok := idx[p.Name()]; !ok {
-			idx[p.Name()] = len(r.stats.Passes)
+		if _, ok := r.passIndex[p.Name()]; !ok {
+			r.passIndex[p.Name()] = len(r.stats.Passes)
 			r.stats.Passes = append(r.stats.Passes, PassStats{Name: p.Name()})
 		}
 	}
@@ -186,7 +187,7 @@ rounds:
 			if round > 0 && !last && !repeats(p) && !(isFine(p) && changed[p.Name()]) {
 				continue
 			}
-			ps := &r.stats.Passes[idx[p.Name()]]
+			ps := &r.stats.Passes[r.passIndex[p.Name()]]
 			t0, h0 := r.stats.Tests, r.stats.CacheHits
 			if ps.BytesBefore == 0 {
 				ps.BytesBefore, ps.LinesBefore = len(cur), lines(cur)
@@ -197,7 +198,17 @@ rounds:
 			start := cur
 			wasStrict := r.strict
 			cur = r.runPass(ctx, cur, p, last, round > 0)
-			if !bytes.Equal(start, cur) && r.strict == wasStrict {
+			if repeats(p) && !bytes.Equal(start, cur) && r.strict == wasStrict {
+				cur = r.untilStill(ctx, cur, p, round > 0)
+			}
+			changed[p.Name()] = !bytes.Equal(start, cur)
+			if last || closes(p) {
+				closerShrank = closerShrank || changed[p.Name()]
+			}
+			ps.Tests += r.stats.Tests - t0
+			ps.CacheHits += r.stats.CacheHits - h0
+			ps.BytesAfter, ps.LinesAfter = len(cur), lines(cur)
+			if changed[p.Name()] && r.strict == wasStrict {
 				cur = r.sweep(ctx, cur, passes, p, round > 0)
 			}
 			if r.strict && !wasStrict && !restarted {
@@ -209,17 +220,6 @@ rounds:
 				round = -1
 				continue rounds
 			}
-			for prev := start; !bytes.Equal(prev, cur) && repeats(p) && ctx.Err() == nil; {
-				prev = cur
-				cur = r.runPass(ctx, cur, p, false, round > 0)
-			}
-			changed[p.Name()] = !bytes.Equal(start, cur)
-			if last || closes(p) {
-				closerShrank = closerShrank || changed[p.Name()]
-			}
-			ps.Tests += r.stats.Tests - t0
-			ps.CacheHits += r.stats.CacheHits - h0
-			ps.BytesAfter, ps.LinesAfter = len(cur), lines(cur)
 			if ctx.Err() != nil {
 				r.stats.Wall = time.Since(r.began)
 				return cur, r.stats, ctx.Err()
@@ -249,28 +249,22 @@ func (r *Reducer) sweep(ctx context.Context, cur []byte, passes []Pass, after Pa
 			continue
 		}
 		r.mu.Lock()
-		outer := r.pass
 		r.pass = s.Name()
 		r.mu.Unlock()
 		t0, h0 := r.stats.Tests, r.stats.CacheHits
-		for prev := []byte(nil); !bytes.Equal(prev, cur) && ctx.Err() == nil; {
-			prev = cur
-			cur = r.runPass(ctx, cur, s, false, later)
-		}
-		// Count the sweeper's tests as its own, not the outer pass's.
-		for i := range r.stats.Passes {
-			switch r.stats.Passes[i].Name {
-			case s.Name():
-				r.stats.Passes[i].Tests += r.stats.Tests - t0
-				r.stats.Passes[i].CacheHits += r.stats.CacheHits - h0
-			case after.Name():
-				r.stats.Passes[i].Tests -= r.stats.Tests - t0
-				r.stats.Passes[i].CacheHits -= r.stats.CacheHits - h0
-			}
-		}
-		r.mu.Lock()
-		r.pass = outer
-		r.mu.Unlock()
+		cur = r.untilStill(ctx, cur, s, later)
+		ps := &r.stats.Passes[r.passIndex[s.Name()]]
+		ps.Tests += r.stats.Tests - t0
+		ps.CacheHits += r.stats.CacheHits - h0
+	}
+	return cur
+}
+
+// untilStill runs p until it shrinks nothing more.
+func (r *Reducer) untilStill(ctx context.Context, cur []byte, p Pass, later bool) []byte {
+	for prev := []byte(nil); !bytes.Equal(prev, cur) && ctx.Err() == nil; {
+		prev = cur
+		cur = r.runPass(ctx, cur, p, false, later)
 	}
 	return cur
 }

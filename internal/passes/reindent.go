@@ -12,21 +12,29 @@ type Reindent struct{}
 func (Reindent) Name() string { return "reindent" }
 
 func (Reindent) Split(cur []byte) (int, func([]bool) []byte) {
+	return rewritePythonFiles(cur, reindented)
+}
+
+// rewritePythonFiles makes each .py member whose text rewrite changes a
+// unit; a unit switched off takes the rewritten lines.
+func rewritePythonFiles(cur []byte, rewrite func(lines []string) []string) (int, func([]bool) []byte) {
 	d := parse(cur)
 	var files []int
+	rewritten := map[int][]string{}
 	for fi, f := range d.files {
 		if f.meta || !isPython(f.name) {
 			continue
 		}
-		if reindented(f.lines) != nil {
+		if out := rewrite(f.lines); out != nil {
 			files = append(files, fi)
+			rewritten[fi] = out
 		}
 	}
 	return len(files), func(keep []bool) []byte {
 		c := d.clone()
 		for u, fi := range files {
 			if !keep[u] {
-				c.files[fi].lines = reindented(d.files[fi].lines)
+				c.files[fi].lines = rewritten[fi]
 			}
 		}
 		return c.format()
@@ -63,27 +71,7 @@ type Spaces struct{}
 func (Spaces) Name() string { return "spaces" }
 
 func (Spaces) Split(cur []byte) (int, func([]bool) []byte) {
-	d := parse(cur)
-	var files []int
-	squeezed := map[int][]string{}
-	for fi, f := range d.files {
-		if f.meta || !isPython(f.name) {
-			continue
-		}
-		if out := squeezeFile(f.lines); out != nil {
-			files = append(files, fi)
-			squeezed[fi] = out
-		}
-	}
-	return len(files), func(keep []bool) []byte {
-		c := d.clone()
-		for u, fi := range files {
-			if !keep[u] {
-				c.files[fi].lines = squeezed[fi]
-			}
-		}
-		return c.format()
-	}
+	return rewritePythonFiles(cur, squeezeFile)
 }
 
 // squeezeFile returns the file without needless spaces, or nil when it

@@ -40,8 +40,8 @@ var (
 var keepNames = map[string]bool{"self": true, "cls": true, "_": true}
 
 type definedName struct {
-	name string
-	kind byte // 'c' class, 'f' function, 'v' anything else
+	name  string
+	class bool // takes a capital
 }
 
 // definitions lists the names the Python members define, in order of
@@ -49,12 +49,12 @@ type definedName struct {
 func definitions(d *doc) []definedName {
 	var out []definedName
 	seen := map[string]bool{}
-	add := func(name string, kind byte) {
+	add := func(name string, class bool) {
 		if seen[name] || len(name) < 2 || keepNames[name] || isDunder(name) || reserved[name] {
 			return
 		}
 		seen[name] = true
-		out = append(out, definedName{name, kind})
+		out = append(out, definedName{name, class})
 	}
 	addTargets := func(list string) {
 		for _, t := range strings.Split(list, ",") {
@@ -63,7 +63,7 @@ func definitions(d *doc) []definedName {
 				t = t[strings.IndexByte(t, '.')+1:]
 			}
 			if identRE.MatchString(t) {
-				add(t, 'v')
+				add(t, false)
 			}
 		}
 	}
@@ -86,7 +86,7 @@ func definitions(d *doc) []definedName {
 				foreignClass = -1
 			}
 			if m := classDefRE.FindStringSubmatch(l); m != nil {
-				add(m[1], 'c')
+				add(m[1], true)
 				if m := classBasesRE.FindStringSubmatch(l); m != nil {
 					for _, b := range strings.Split(m[1], ",") {
 						if b = strings.TrimSpace(b); b != "" && !ours[b] && !strings.Contains(b, "=") {
@@ -97,7 +97,7 @@ func definitions(d *doc) []definedName {
 			}
 			if m := funcDefRE.FindStringSubmatch(l); m != nil {
 				if foreignClass < 0 {
-					add(m[1], 'f')
+					add(m[1], false)
 				}
 				for _, p := range strings.Split(m[2], ",") {
 					p = strings.TrimLeft(strings.TrimSpace(p), "*")
@@ -105,7 +105,7 @@ func definitions(d *doc) []definedName {
 						p = strings.TrimSpace(p[:i])
 					}
 					if identRE.MatchString(p) {
-						add(p, 'v')
+						add(p, false)
 					}
 				}
 			}
@@ -113,14 +113,14 @@ func definitions(d *doc) []definedName {
 				addTargets(m[1])
 			}
 			if m := declRE.FindStringSubmatch(l); m != nil {
-				add(m[1], 'v')
+				add(m[1], false)
 			}
 			if m := forRE.FindStringSubmatch(l); m != nil {
 				addTargets(m[1])
 			}
 			for _, m := range asRE.FindAllStringSubmatch(l, -1) {
 				if !importRE.MatchString(l) {
-					add(m[1], 'v')
+					add(m[1], false)
 				}
 			}
 		}
@@ -143,24 +143,24 @@ func init() {
 // freshNames hands out short names no member or the script uses.
 type freshNames struct {
 	used map[string]bool
-	next map[byte]int
+	next map[bool]int // per pool: class names or the others
 }
 
-// namePools: classes take capitals, everything else lower case letters
-// (without l, o and i, which read as digits), in order.
-var namePools = map[byte]string{
-	'c': "ABCDEFGHJKMNPQRSTUVWXYZ",
-	'v': "abcdefghjkmnpqrstuvwxyz",
-}
+// Classes take capitals, everything else lower case letters (without l, o
+// and i, which read as digits), in order; then the same with 1, 2, ….
+const (
+	classNames = "ABCDEFGHJKMNPQRSTUVWXYZ"
+	otherNames = "abcdefghjkmnpqrstuvwxyz"
+)
 
-func (fn *freshNames) take(kind byte) string {
-	if kind != 'c' {
-		kind = 'v'
+func (fn *freshNames) take(class bool) string {
+	pool := otherNames
+	if class {
+		pool = classNames
 	}
-	pool := namePools[kind]
 	for {
-		i := fn.next[kind]
-		fn.next[kind]++
+		i := fn.next[class]
+		fn.next[class]++
 		name := string(pool[i%len(pool)])
 		if i >= len(pool) {
 			name += strconv.Itoa(i / len(pool))
@@ -174,53 +174,46 @@ func (fn *freshNames) take(kind byte) string {
 
 func (Rename) Split(cur []byte) (int, func([]bool) []byte) {
 	d := parse(cur)
-	used := map[string]bool{}
 	inScript := scriptNames(d)
-	for _, l := range d.script {
-		for _, w := range wordRE.FindAllString(l, -1) {
-			used[w] = true
-		}
-	}
+	uses := map[string]int{} // every word of the members, counted
 	imported := map[string]bool{}
 	for _, f := range d.files {
 		if f.meta {
 			continue
 		}
 		for _, l := range f.lines {
-			for _, w := range wordRE.FindAllString(l, -1) {
-				used[w] = true
+			words := wordRE.FindAllString(l, -1)
+			for _, w := range words {
+				uses[w]++
 			}
-			if m := importRE.FindStringSubmatch(l); m != nil {
-				for _, w := range wordRE.FindAllString(l, -1) {
+			if importRE.MatchString(l) {
+				for _, w := range words {
 					imported[w] = true
 				}
 			}
 		}
 	}
-	fresh := &freshNames{used: used, next: map[byte]int{}}
+	used := map[string]bool{}
+	for w := range uses {
+		used[w] = true
+	}
+	for _, l := range d.script {
+		for _, w := range wordRE.FindAllString(l, -1) {
+			used[w] = true
+		}
+	}
 	var from []definedName
-	var to []string
-	var defs []definedName
 	for _, def := range definitions(d) {
 		if !inScript[def.name] && !imported[def.name] {
-			defs = append(defs, def)
+			from = append(from, def)
 		}
 	}
 	// The names used most get the shortest new names.
-	uses := map[string]int{}
-	for _, f := range d.files {
-		if !f.meta {
-			for _, l := range f.lines {
-				for _, w := range wordRE.FindAllString(l, -1) {
-					uses[w]++
-				}
-			}
-		}
-	}
-	sort.SliceStable(defs, func(i, j int) bool { return uses[defs[i].name] > uses[defs[j].name] })
-	for _, def := range defs {
-		from = append(from, def)
-		to = append(to, fresh.take(def.kind))
+	sort.SliceStable(from, func(i, j int) bool { return uses[from[i].name] > uses[from[j].name] })
+	fresh := &freshNames{used: used, next: map[bool]int{}}
+	to := make([]string, len(from))
+	for u, def := range from {
+		to[u] = fresh.take(def.class)
 	}
 	return len(from), func(keep []bool) []byte {
 		m := map[string]string{}
