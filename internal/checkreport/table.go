@@ -151,24 +151,6 @@ func (r *Report) WriteTable(w io.Writer, color bool) {
 	fmt.Fprintf(w, "\n%s\n", suite.Summarize(r.Cells))
 }
 
-// Summary is the upstream state in a few words.
-func (u Upstream) Summary() string {
-	switch {
-	case u.Error != "":
-		return u.Ref + ": " + u.Error
-	case u.Ref == "":
-		return "no upstream issue linked"
-	}
-	s := u.Ref + " " + u.State
-	if u.Reason != "" && u.State == "closed" {
-		s += " (" + strings.ReplaceAll(u.Reason, "_", " ") + ")"
-	}
-	if u.Closed != "" {
-		s += " on " + u.Closed
-	}
-	return s
-}
-
 // heading is a column's title: the version, which is what people compare.
 func heading(r *Report, name string) string {
 	if v := r.version[name]; v != "" {

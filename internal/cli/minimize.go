@@ -3,31 +3,21 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
-	"sort"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/reprokit/reprokit/internal/atomicfile"
 	"github.com/reprokit/reprokit/internal/minimize"
+	"github.com/reprokit/reprokit/internal/minimize/session"
 	"github.com/reprokit/reprokit/internal/passes"
 	"github.com/reprokit/reprokit/internal/repro"
-	"github.com/reprokit/reprokit/internal/runner"
-	"github.com/reprokit/reprokit/internal/sandbox"
-	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // MinimizeOptions are the parsed flags of `reprokit minimize`.
 type MinimizeOptions struct {
-	IO        *IOStreams
 	File      string
 	Output    string        // default NAME.min.txtar next to the input
 	InPlace   bool          // replace the input, keeping NAME.txtar.orig
@@ -40,11 +30,11 @@ type MinimizeOptions struct {
 	Isolation string
 	Passes    []string // pass order; default passes.Names()
 	Rounds    int      // rounds of passes at most; 0 = until nothing shrinks
-	Env       func(string) string
 }
 
-func newMinimizeCmd(ios *IOStreams) *cobra.Command {
-	opts := &MinimizeOptions{IO: ios, Env: os.Getenv}
+// NewCmdMinimize is `reprokit minimize`; runF, if not nil, replaces its run function.
+func NewCmdMinimize(f *Factory, runF func(context.Context, *MinimizeOptions) error) *cobra.Command {
+	opts := &MinimizeOptions{}
 	cmd := &cobra.Command{
 		Use:   "minimize [flags] FILE",
 		Short: "Shrink a repro while it still reproduces with the same signature",
@@ -56,290 +46,108 @@ The result (NAME.min.txtar next to the input, or -o) is written atomically
 and is 1-minimal at line level. The input is never overwritten unless
 --in-place, which keeps NAME.txtar.orig. Ctrl-C or --budget writes the
 smallest reproducing candidate found so far and says it is not minimal.`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("minimize: name exactly one archive (e.g. `reprokit minimize repros/x.txtar`)")
-			}
-			return nil
-		},
+		Args: nArgs(one, "minimize: name exactly one archive (e.g. `reprokit minimize repros/x.txtar`)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
-			return runMinimize(cmd.Context(), opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runMinimize(cmd.Context(), f, opts)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVarP(&opts.Output, "output", "o", "", "where to write the result (default NAME.min.txtar next to the input)")
-	f.BoolVar(&opts.InPlace, "in-place", false, "replace the input with the result, keeping a backup NAME.txtar.orig")
-	f.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "candidates tested at once (the result is the same for any value)")
-	f.DurationVar(&opts.Budget, "budget", 0, "stop after this long and write the best so far (0: no limit)")
-	f.BoolVar(&opts.JSON, "json", false, "print statistics as JSON: tests, cache hits, wall time, sizes, per pass")
-	f.StringVar(&opts.Python, "python", "", "the Python version to reduce on (default: python3 on PATH)")
-	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
-	f.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result")
-	f.IntVar(&opts.Rounds, "rounds", 0, "rounds of passes at most (0: until nothing shrinks); 1 trades some bytes for fewer tests, the result still 1-minimal")
-	f.StringVar(&opts.Isolation, "isolation", "auto", "sandbox: auto, namespaces, or process-group")
-	f.StringSliceVar(&opts.Passes, "passes", passes.Names(), "the passes to run, in order; the last one certifies the result")
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Output, "output", "o", "", "where to write the result (default NAME.min.txtar next to the input)")
+	fl.BoolVar(&opts.InPlace, "in-place", false, "replace the input with the result, keeping a backup NAME.txtar.orig")
+	fl.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "candidates tested at once (the result is the same for any value)")
+	fl.DurationVar(&opts.Budget, "budget", 0, "stop after this long and write the best so far (0: no limit)")
+	fl.BoolVar(&opts.JSON, "json", false, "print statistics as JSON: tests, cache hits, wall time, sizes, per pass")
+	fl.StringVar(&opts.Python, "python", "", "the Python version to reduce on (default: python3 on PATH)")
+	fl.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
+	fl.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result")
+	fl.IntVar(&opts.Rounds, "rounds", 0, "rounds of passes at most (0: until nothing shrinks); 1 trades some bytes for fewer tests, the result still 1-minimal")
+	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
+	fl.StringSliceVar(&opts.Passes, "passes", passes.Names(), "the passes to run, in order; the last one certifies the result")
 	return cmd
 }
 
-// MinimizeReport is what --json prints.
-type MinimizeReport struct {
-	Input       string `json:"input"`
-	Output      string `json:"output"`
-	Toolchain   string `json:"toolchain"`
-	Signature   string `json:"signature"`
-	Minimal     bool   `json:"minimal"` // false when interrupted or out of budget
-	LinesBefore int    `json:"lines_before"`
-	LinesAfter  int    `json:"lines_after"`
-	BytesBefore int    `json:"bytes_before"`
-	BytesAfter  int    `json:"bytes_after"`
-	Recheck     string `json:"recheck"` // "3/3": reproducing runs of the result
-	// Runs counts every sandboxed run of a candidate: an interesting
-	// candidate is run twice (it must reproduce both times), so Runs is
-	// Stats.Tests plus the confirming runs.
-	Runs   int64          `json:"runs"`
-	Stats  minimize.Stats `json:"stats"`
-	WallMS int64          `json:"wall_ms"`
-}
-
-func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
-	iso, err := isolationFlag(ctx, opts.IO, opts.Isolation)
-	if err != nil {
-		return err
+// config validates the flags and turns them into the session's config.
+func (opts *MinimizeOptions) config(ctx context.Context, f *Factory) (session.Config, error) {
+	c := session.Config{Jobs: opts.Jobs, Budget: opts.Budget, Timeout: opts.Timeout, Confirm: opts.Confirm, Rounds: opts.Rounds}
+	var err error
+	if c.Isolation, err = f.IsolationNow(ctx, opts.Isolation); err != nil {
+		return c, err
 	}
 	if opts.Confirm < 1 {
-		return usagef("--confirm must be at least 1")
+		return c, usagef("--confirm must be at least 1")
 	}
 	if opts.Rounds < 0 {
-		return usagef("--rounds must be 0 (until nothing shrinks) or more")
+		return c, usagef("--rounds must be 0 (until nothing shrinks) or more")
 	}
 	repros, err := repro.Load([]string{opts.File})
 	if err != nil {
-		return err
+		return c, err
 	}
-	r := repros[0]
-	out, err := outputPath(opts)
+	c.Repro = repros[0]
+	if c.Plan, err = session.Passes(opts.Passes); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func runMinimize(ctx context.Context, f *Factory, opts *MinimizeOptions) error {
+	c, err := opts.config(ctx, f)
 	if err != nil {
 		return err
 	}
-	var plan []minimize.Pass
-	all := passes.All()
-	for _, name := range opts.Passes {
-		p, ok := all[name]
-		if !ok {
-			return usagef("--passes: unknown pass %q (known: %s)", name, strings.Join(passes.Names(), ", "))
-		}
-		plan = append(plan, p)
-	}
-	if err := checkWritable(filepath.Dir(out)); err != nil {
+	output := session.Output{Input: opts.File, Path: opts.Output, InPlace: opts.InPlace}
+	out, err := output.Resolve()
+	if err != nil {
 		return err
 	}
-	tc, note, err := oneToolchain(ctx, r, opts.Python, opts.Env)
+	tc, note, err := session.Toolchain(ctx, c.Repro, opts.Python, f.Env)
 	if err != nil {
 		return err
 	}
 	if note != "" && !opts.JSON {
-		fmt.Fprintln(opts.IO.ErrOut, note)
+		fmt.Fprintln(f.IO.ErrOut, note)
 	}
-	began := time.Now()
-
-	// Confirm: the input must reproduce every time.
-	ropts := runner.Options{Count: opts.Confirm, Isolation: iso, Limits: sandbox.Limits{Timeout: max(opts.Timeout, 60*time.Second)}}
-	first := runner.Run(ctx, r, tc, ropts)
-	switch {
-	case first.Verdict == repro.Flaky:
-		return &usageError{fmt.Errorf("%s: flaky on %s (reproduced %s runs): minimizing a flaky repro chases noise; see the rate with `reprokit run --count 20 %s`, then make it deterministic", r.Path, tc.Name, first.Rate, r.Path)}
-	case first.Verdict != repro.Reproduces:
-		detail := first.Reason
-		if first.Error != "" {
-			detail = first.Error
-		}
-		return &usageError{fmt.Errorf("%s: does not reproduce on %s (verdict %s: %s): nothing to minimize", r.Path, tc.Name, first.Verdict, detail)}
-	}
-	want := *first.Signature
-	if r.Meta.Signature != nil {
-		want = *r.Meta.Signature
-	}
-	perTest := opts.Timeout
-	if perTest == 0 {
-		perTest = max(3*time.Duration(first.DurationMS/int64(opts.Confirm))*time.Millisecond, 2*time.Second)
-	}
-
-	// Syntax pre-checks are a Python plug-in: other toolchains go
-	// straight to the oracle.
-	var valid func([]byte) bool
-	if tc.Kind == "python" {
-		syntax, err := passes.NewPythonSyntax(tc.Path)
-		if err != nil {
-			return err
-		}
-		defer syntax.Close()
-		valid = syntax.Valid
-	}
-	rctx := ctx
-	if opts.Budget > 0 {
-		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeout(ctx, opts.Budget)
-		defer cancel()
-	}
-	progress, done := progressLine(opts.IO, opts.JSON)
-	var runs atomic.Int64
-	// One run per candidate, and a second opinion on each pass's result:
-	// if the bug turns out to depend on timing (a reduction of
-	// mt_fork_warning once made it a race), every interesting candidate
-	// must then reproduce twice.
-	oracle := runner.Oracle(tc, runner.Options{Isolation: iso, Limits: sandbox.Limits{Timeout: perTest}}, want, 1, &runs)
-	red := minimize.New(oracle, minimize.Options{
-		Jobs:      opts.Jobs,
-		Valid:     valid,
-		Progress:  progress,
-		Confirm:   oracle,
-		MaxRounds: opts.Rounds,
-	})
-	result, stats, rerr := red.Run(rctx, r.Raw, plan)
+	c.Toolchain = tc
+	var done func()
+	c.Progress, done = progressLine(f.IO, opts.JSON)
+	rep, err := session.Run(ctx, c)
 	done()
-	minimal := rerr == nil
-	if rerr != nil && !errors.Is(rerr, context.Canceled) && !errors.Is(rerr, context.DeadlineExceeded) {
-		return rerr
-	}
-
-	// Re-check the result (with a fresh context: an interrupt must not stop
-	// us from writing the best so far).
-	recheck := "skipped (interrupted)"
-	if ctx.Err() == nil {
-		rr, err := repro.Parse(r.Path, result)
-		if err != nil {
-			return fmt.Errorf("internal error: the minimized archive does not parse: %w", err)
-		}
-		rr.Meta.Signature = &want
-		// A generous limit: the per-test one is tight on purpose (hung
-		// candidates are dropped fast), but a loaded machine must not
-		// make the answer look flaky.
-		res := runner.Run(ctx, rr, tc, runner.Options{Count: opts.Confirm, NoTiers: true, Isolation: iso, Limits: sandbox.Limits{Timeout: max(10*perTest, 30*time.Second)}})
-		reproducing := opts.Confirm
-		if res.Rate != "" {
-			fmt.Sscanf(res.Rate, "%d/", &reproducing)
-		} else if res.Verdict != repro.Reproduces {
-			reproducing = 0
-		}
-		recheck = fmt.Sprintf("%d/%d", reproducing, opts.Confirm)
-		if reproducing != opts.Confirm {
-			fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: the result reproduced in only %s re-runs: it may have become flaky\n", recheck)
-		}
-	}
-
-	if err := writeResult(opts, out, result); err != nil {
+	if err != nil {
 		return err
 	}
-	rep := MinimizeReport{
-		Input: r.Path, Output: out, Toolchain: tc.Name, Signature: want.String(), Minimal: minimal,
-		LinesBefore: countLines(r.Raw), LinesAfter: countLines(result),
-		BytesBefore: len(r.Raw), BytesAfter: len(result),
-		Recheck: recheck, Stats: stats, Runs: runs.Load(), WallMS: time.Since(began).Milliseconds(),
+	if rep.Flaky {
+		fmt.Fprintf(f.IO.ErrOut, "reprokit: warning: the result reproduced in only %s re-runs: it may have become flaky\n", rep.Recheck)
 	}
-	if opts.JSON {
+	backup, err := output.Write(out, rep.Result)
+	if backup != "" && !opts.JSON {
+		fmt.Fprintf(f.IO.ErrOut, "backup of the original: %s\n", backup)
+	}
+	if err != nil {
+		return err
+	}
+	rep.Output = out
+	printMinimized(f.IO, opts.JSON, rep)
+	return nil
+}
+
+func printMinimized(ios *IOStreams, asJSON bool, rep *session.Report) {
+	if asJSON {
 		data, _ := json.MarshalIndent(rep, "", "  ")
-		fmt.Fprintf(opts.IO.Out, "%s\n", data)
-		return nil
+		fmt.Fprintf(ios.Out, "%s\n", data)
+		return
 	}
 	state := "1-minimal at line level"
-	if !minimal {
-		state = "NOT minimal: stopped early (" + stopReason(rerr) + "), this is the smallest reproducing candidate so far"
+	if !rep.Minimal {
+		state = "NOT minimal: stopped early (" + session.StopReason(rep.Stopped) + "), this is the smallest reproducing candidate so far"
 	}
-	fmt.Fprintf(opts.IO.Out, "%s: %d → %d lines, %d → %d bytes on %s; %d tests in %d runs (%d cached, %d rejected by syntax), %s; %s\n",
-		out, rep.LinesBefore, rep.LinesAfter, rep.BytesBefore, rep.BytesAfter, tc.Name,
-		stats.Tests, rep.Runs, stats.CacheHits, stats.Invalid, time.Since(began).Round(100*time.Millisecond), state)
-	fmt.Fprintf(opts.IO.Out, "signature kept: %s; re-check %s\n", want, recheck)
-	return nil
-}
-
-func stopReason(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "budget used up"
-	}
-	return "interrupted"
-}
-
-func countLines(b []byte) int { return strings.Count(string(b), "\n") }
-
-func outputPath(opts *MinimizeOptions) (string, error) {
-	if opts.InPlace {
-		if opts.Output != "" {
-			return "", usagef("--in-place and -o exclude each other")
-		}
-		return opts.File, nil
-	}
-	out := opts.Output
-	if out == "" {
-		out = strings.TrimSuffix(opts.File, ".txtar") + ".min.txtar"
-	}
-	if sameFile(out, opts.File) {
-		return "", usagef("-o %s is the input: the original is never overwritten (use --in-place, which keeps a backup)", out)
-	}
-	return out, nil
-}
-
-func sameFile(a, b string) bool {
-	fa, errA := os.Stat(a)
-	fb, errB := os.Stat(b)
-	if errA == nil && errB == nil {
-		return os.SameFile(fa, fb)
-	}
-	absA, _ := filepath.Abs(a)
-	absB, _ := filepath.Abs(b)
-	return absA == absB
-}
-
-// checkWritable fails now, not after an hour of minimizing.
-func checkWritable(dir string) error {
-	f, err := os.CreateTemp(dir, ".reprokit-write-test-*")
-	if err != nil {
-		return usagef("cannot write the result in %s: %v", dir, err)
-	}
-	f.Close()
-	os.Remove(f.Name())
-	return nil
-}
-
-func writeResult(opts *MinimizeOptions, out string, data []byte) error {
-	if opts.InPlace {
-		backup := opts.File + ".orig"
-		orig, err := os.ReadFile(opts.File)
-		if err != nil {
-			return err
-		}
-		if err := atomicfile.WriteFile(backup, orig, 0o644); err != nil {
-			return fmt.Errorf("keeping a backup at %s: %w", backup, err)
-		}
-		if !opts.JSON {
-			fmt.Fprintf(opts.IO.ErrOut, "backup of the original: %s\n", backup)
-		}
-	}
-	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	return nil
-}
-
-// oneToolchain picks the toolchain a reduction targets: the newest match.
-func oneToolchain(ctx context.Context, r *repro.Repro, spec string, env func(string) string) (toolchain.Toolchain, string, error) {
-	if spec == "all" {
-		return toolchain.Toolchain{}, "", usagef("--python all: minimize targets one interpreter; name one (e.g. --python 3.12)")
-	}
-	jobs, err := plan(ctx, []*repro.Repro{r}, spec, env)
-	if err != nil {
-		return toolchain.Toolchain{}, "", err
-	}
-	var tcs []toolchain.Toolchain
-	for _, j := range jobs {
-		tcs = append(tcs, j.tc)
-	}
-	sort.SliceStable(tcs, func(i, j int) bool { return toolchain.CompareVersions(tcs[i].Version, tcs[j].Version) > 0 })
-	note := ""
-	if len(tcs) > 1 {
-		note = fmt.Sprintf("reprokit: %d interpreters match %q; minimizing on the newest, %s", len(tcs), spec, tcs[0].Name)
-	}
-	return tcs[0], note, nil
+	fmt.Fprintf(ios.Out, "%s: %d → %d lines, %d → %d bytes on %s; %d tests in %d runs (%d cached, %d rejected by syntax), %s; %s\n",
+		rep.Output, rep.LinesBefore, rep.LinesAfter, rep.BytesBefore, rep.BytesAfter, rep.Toolchain,
+		rep.Stats.Tests, rep.Runs, rep.Stats.CacheHits, rep.Stats.Invalid, (time.Duration(rep.WallMS) * time.Millisecond).Round(100*time.Millisecond), state)
+	fmt.Fprintf(ios.Out, "signature kept: %s; re-check %s\n", rep.Signature, rep.Recheck)
 }
 
 // progressLine shows size, tests, cache hits, elapsed time and the pass on

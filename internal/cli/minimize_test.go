@@ -55,8 +55,8 @@ func TestMinimizeIsOneMinimal(t *testing.T) {
 		t.Fatal(err)
 	}
 	ios, out, errOut := Test()
-	opts := &MinimizeOptions{IO: ios, File: in, Jobs: 2, Confirm: 1, Isolation: "auto", Passes: passes.Names(), Env: os.Getenv}
-	if err := runMinimize(context.Background(), opts); err != nil {
+	opts := &MinimizeOptions{File: in, Jobs: 2, Confirm: 1, Isolation: "auto", Passes: passes.Names()}
+	if err := runMinimize(context.Background(), NewFactory(ios), opts); err != nil {
 		t.Fatalf("minimize: %v\n%s%s", err, out, errOut)
 	}
 	result, err := os.ReadFile(filepath.Join(dir, "bloat.min.txtar"))
@@ -118,7 +118,7 @@ func assertOneMinimal(t *testing.T, archive []byte, tc toolchain.Toolchain) {
 	if res.Verdict != repro.Reproduces {
 		t.Fatalf("the result does not reproduce on %s: %s %s %s", tc.Name, res.Verdict, res.Reason, res.Error)
 	}
-	oracle := runner.Oracle(tc, opts, *res.Signature, 1, nil)
+	oracle := runner.Oracle(tc, opts, *res.Signature, nil)
 	for i, cand := range passes.SingleLineRemovals(archive) {
 		if oracle(context.Background(), cand) {
 			t.Errorf("not 1-minimal: removal %d still reproduces:\n%s", i, cand)

@@ -31,14 +31,14 @@ func Probe(ctx context.Context, tcs []toolchain.Toolchain) Environment {
 	}
 	for _, tc := range tcs {
 		switch tc.Kind {
-		case "python":
+		case toolchain.Python:
 			out := run(ctx, tc.Path, "-VV")
 			if out == "" {
 				out = run(ctx, tc.Path, "-V") // Python 2
 			}
 			// Older versions break the line before the compiler.
 			env.VV[tc.Version] = strings.Join(strings.Fields(out), " ")
-		case "go":
+		case toolchain.Go:
 			env.GoVersion = strings.TrimSpace(run(ctx, tc.Path, "version"))
 			env.GoEnv = strings.TrimSpace(run(ctx, tc.Path, "env"))
 		}

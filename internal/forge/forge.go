@@ -14,7 +14,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -69,8 +68,7 @@ func ResolveAuth(host string, explicitAPI bool, env func(string) string) (Auth, 
 
 // Options configure a Client. Zero values are the defaults.
 type Options struct {
-	APIURL       string        // explicit REST base URL (e.g. http://127.0.0.1:PORT/api/v3/)
-	Host         string        // github.com (default) or an Enterprise host
+	Endpoint     Endpoint      // which GitHub; the zero value is github.com
 	Auth         Auth          // the token
 	NoWait       bool          // give up on a primary rate limit instead of waiting
 	SecondaryMin time.Duration // wait at least this on a secondary limit without Retry-After; default 60s
@@ -122,23 +120,11 @@ func (c *Client) reset() error {
 	if opts.Auth.Token != "" {
 		gh = gh.WithAuthToken(opts.Auth.Token)
 	}
-	switch {
-	case opts.APIURL != "":
-		u, err := url.Parse(opts.APIURL)
-		if err != nil || u.Scheme == "" || u.Host == "" {
-			return fmt.Errorf("API URL %q: want an absolute URL such as https://api.github.com/", opts.APIURL)
-		}
-		if !strings.HasSuffix(u.Path, "/") {
-			u.Path += "/"
-		}
-		gh.BaseURL = u
-	case opts.Host != "" && opts.Host != "github.com":
-		var err error
-		gh, err = gh.WithEnterpriseURLs("https://"+opts.Host+"/", "https://"+opts.Host+"/")
-		if err != nil {
-			return err
-		}
+	u, err := opts.Endpoint.baseURL()
+	if err != nil {
+		return err
 	}
+	gh.BaseURL = u
 	c.gh = gh
 	return nil
 }

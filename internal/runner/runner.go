@@ -53,6 +53,8 @@ type Result struct {
 	Log string `json:"-"`
 	// Output is the deciding command's stdout and stderr (for drafts).
 	Output string `json:"-"`
+	// Reproducing counts the runs that reproduced (Rate's numerator).
+	Reproducing int `json:"-"`
 }
 
 // Run runs r on tc opts.Count times and returns one aggregated result.
@@ -93,7 +95,7 @@ func aggregate(base Result, runs []Result) Result {
 		}
 		kept = append(kept, r.Kept...)
 	}
-	res.Kept = kept
+	res.Kept, res.Reproducing = kept, reproducing
 	if len(runs) > 1 {
 		res.Rate = fmt.Sprintf("%d/%d", reproducing, len(runs))
 	}
@@ -193,7 +195,7 @@ func runScript(ctx context.Context, r *repro.Repro, script string, tc toolchain.
 		Tools:     Tools(tc),
 		Keep:      tc.Roots,
 		Env:       toolEnv(tc),
-		Versions:  map[string]string{tc.Kind: tc.Version},
+		Versions:  map[string]string{string(tc.Kind): tc.Version},
 		KeepDir:   opts.Keep,
 		Isolation: opts.Isolation,
 	})
@@ -202,7 +204,7 @@ func runScript(ctx context.Context, r *repro.Repro, script string, tc toolchain.
 // Tools are the commands that resolve to the chosen toolchain on the
 // script's PATH: the repro says python3, the matrix decides which.
 func Tools(tc toolchain.Toolchain) []sandbox.Tool {
-	if tc.Kind == "go" {
+	if tc.Kind == toolchain.Go {
 		return []sandbox.Tool{{Name: "go", Target: tc.Path}}
 	}
 	var out []sandbox.Tool
@@ -213,7 +215,7 @@ func Tools(tc toolchain.Toolchain) []sandbox.Tool {
 }
 
 func toolEnv(tc toolchain.Toolchain) []string {
-	if tc.Kind == "go" {
+	if tc.Kind == toolchain.Go {
 		return []string{"GOCACHE=$WORK/.gocache", "GOPATH=$WORK/.gopath", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local"}
 	}
 	return []string{"PYTHONDONTWRITEBYTECODE=1"}
@@ -315,13 +317,10 @@ func LastExec(log string) Exec {
 
 // Oracle returns the minimizer's test: a candidate archive is interesting
 // when it reproduces on tc with a signature matching want (a candidate that
-// passes with another signature has slipped to a different bug).
-//
-// A candidate must reproduce confirm times in a row (at least once): a
-// reduction can turn a deterministic bug into a race (a thread that now
-// exits before the fork), and one lucky run must not let that in. runs,
-// if not nil, counts every sandboxed run.
-func Oracle(tc toolchain.Toolchain, opts Options, want signature.Signature, confirm int, runs *atomic.Int64) func(context.Context, []byte) bool {
+// passes with another signature has slipped to a different bug). runs, if
+// not nil, counts every sandboxed run. The minimizer asks a second opinion
+// on each pass's result itself (minimize.Options.Confirm).
+func Oracle(tc toolchain.Toolchain, opts Options, want signature.Signature, runs *atomic.Int64) func(context.Context, []byte) bool {
 	opts.Count, opts.NoTiers, opts.Keep = 1, true, false
 	return func(ctx context.Context, cand []byte) bool {
 		r, err := repro.Parse("candidate.txtar", cand)
@@ -329,14 +328,9 @@ func Oracle(tc toolchain.Toolchain, opts Options, want signature.Signature, conf
 			return false
 		}
 		r.Meta.Signature = &want
-		for i := 0; i < max(confirm, 1); i++ {
-			if runs != nil {
-				runs.Add(1)
-			}
-			if Run(ctx, r, tc, opts).Verdict != repro.Reproduces {
-				return false
-			}
+		if runs != nil {
+			runs.Add(1)
 		}
-		return true
+		return Run(ctx, r, tc, opts).Verdict == repro.Reproduces
 	}
 }

@@ -97,13 +97,13 @@ func (c Cell) Landed() bool {
 // output, so that a merged report equals an unsharded one.
 func Sort(cells []Cell) {
 	sort.SliceStable(cells, func(i, j int) bool {
-		return Less(cells[i].File, cells[i].Toolchain.Version, cells[i].Toolchain.Name, cells[j].File, cells[j].Toolchain.Version, cells[j].Toolchain.Name)
+		return lessCell(cells[i].File, cells[i].Toolchain.Version, cells[i].Toolchain.Name, cells[j].File, cells[j].Toolchain.Version, cells[j].Toolchain.Name)
 	})
 }
 
-// Less is the order of the cells (archive, then toolchain version, then
-// name); a check's plan is sorted the same way before it is sharded.
-func Less(fileA, versionA, nameA, fileB, versionB, nameB string) bool {
+// lessCell is the order of the cells (archive, then toolchain version,
+// then name); a check's plan is sorted the same way before it is sharded.
+func lessCell(fileA, versionA, nameA, fileB, versionB, nameB string) bool {
 	if fileA != fileB {
 		return fileA < fileB
 	}

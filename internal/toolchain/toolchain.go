@@ -21,7 +21,7 @@ import (
 
 // Toolchain is one interpreter or compiler.
 type Toolchain struct {
-	Kind    string `json:"kind"`    // "python" or "go"
+	Kind    Kind   `json:"kind"`    // Python or Go
 	Name    string `json:"name"`    // e.g. "cpython-3.12.1", "go1.26.8"
 	Version string `json:"version"` // e.g. "3.12.1", "1.26.8"
 	Path    string `json:"path"`    // the executable to run
@@ -44,7 +44,8 @@ func (t Toolchain) Short() string {
 
 // Candidate is an executable that may be a toolchain.
 type Candidate struct {
-	Kind, Path, Source string
+	Kind         Kind
+	Path, Source string
 }
 
 // Candidates lists where toolchains may be, in order of preference: the
@@ -175,7 +176,7 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 		if t == nil {
 			continue
 		}
-		key := t.Kind + " " + t.Version
+		key := string(t.Kind) + " " + t.Version
 		if seen[key] {
 			continue
 		}
@@ -257,7 +258,7 @@ func realDir(p string) string {
 // discovered, i.e. python3 on PATH), "all", or a comma list of version
 // prefixes ("3.12", "3.9,3.13", "3.11.2"). Unknown versions are an error
 // that lists what exists.
-func Select(all []Toolchain, kind, spec string) ([]Toolchain, error) {
+func Select(all []Toolchain, kind Kind, spec string) ([]Toolchain, error) {
 	var ofKind []Toolchain
 	for _, t := range all {
 		if t.Kind == kind {

@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/usage"
+)
+
+// IOStreams are the streams a command reads and writes; no command touches
+// os.Stdout directly, so tests can pass buffers.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// IsTTY says whether Out is a terminal (colour, progress lines);
+	// IsInputTTY whether In is one (prompts).
+	IsTTY, IsInputTTY bool
+}
+
+// System returns the process's own streams.
+func System() *IOStreams {
+	return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		IsTTY: term.IsTerminal(int(os.Stdout.Fd())), IsInputTTY: term.IsTerminal(int(os.Stdin.Fd()))}
+}
+
+// Test returns streams backed by buffers.
+func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return &IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut}, &out, &errOut
+}
+
+// Factory holds what every command needs and a test replaces: the
+// streams, the environment, and the one reading of --isolation.
+type Factory struct {
+	IO  *IOStreams
+	Env func(string) string
+	// Probe checks that namespaces work (default: sandbox.Probe).
+	Probe func(context.Context) (string, error)
+}
+
+// NewFactory is the factory of the real process.
+func NewFactory(ios *IOStreams) *Factory {
+	return &Factory{IO: ios, Env: os.Getenv, Probe: sandbox.Probe}
+}
+
+// Isolation turns --isolation into the sandbox's mode. auto means
+// namespaces, checked by the returned probe before the first sandbox
+// starts (nil when there is nothing to check): where the kernel refuses
+// them, reprokit refuses too rather than run repros uncontained, and names
+// the flag that accepts the degraded mode.
+func (f *Factory) Isolation(flag string) (mode string, probe func(context.Context) error, err error) {
+	switch flag {
+	case "auto", "":
+		return sandbox.Namespaces, f.requireNamespaces, nil
+	case sandbox.ProcessGroup:
+		fmt.Fprintln(f.IO.ErrOut, "reprokit: isolation: process-group, as asked: every descendant is killed at the end, but the file system and network are not contained")
+		return flag, nil, nil
+	case sandbox.Namespaces:
+		return flag, nil, nil
+	}
+	return "", nil, usage.Errorf("--isolation %q: want %s", flag, isolationWords)
+}
+
+// isolationWords are the values of --isolation, as help and errors say them.
+const isolationWords = "auto, namespaces or process-group"
+
+// isolationHelp is --isolation's help, the same on every command.
+const isolationHelp = "sandbox: auto (namespaces; refuses where the kernel denies them), namespaces, or process-group (degraded, only on request)"
+
+// IsolationNow is Isolation with its probe run at once.
+func (f *Factory) IsolationNow(ctx context.Context, flag string) (string, error) {
+	mode, probe, err := f.Isolation(flag)
+	if err == nil && probe != nil {
+		err = probe(ctx)
+	}
+	return mode, err
+}
+
+func (f *Factory) requireNamespaces(ctx context.Context) error {
+	if mode, err := f.Probe(ctx); mode != sandbox.Namespaces {
+		return usage.Errorf("namespaces are unavailable here (%v), so a repro could reach the network, write the file system and leave daemons behind; reprokit will not run it uncontained by default. Pass --isolation process-group to run in a process group only (every descendant is still killed at the end; the file system and network are not contained), or run where user namespaces are allowed", err)
+	}
+	return nil
+}
