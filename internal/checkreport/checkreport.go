@@ -7,9 +7,7 @@ package checkreport
 import (
 	"encoding/json"
 	"io"
-	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/suite"
@@ -73,11 +71,6 @@ func (r *Report) Columns() []string {
 func (r *Report) Cell(file, toolchainName string) (suite.Cell, bool) {
 	c, ok := r.byCell[[2]string{file, toolchainName}]
 	return c, ok
-}
-
-// Name is an archive's short name in the matrix.
-func Name(file string) string {
-	return strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 }
 
 // Short is a verdict's matrix abbreviation.

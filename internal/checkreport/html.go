@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/suite"
 )
 
@@ -49,7 +50,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		p.Columns = append(p.Columns, heading(r, c))
 	}
 	for _, f := range r.Files {
-		row := htmlRow{File: f, Name: Name(f), Title: r.Titles[f], Boundaries: r.Boundaries[f], Comment: r.Comments[f]}
+		row := htmlRow{File: f, Name: repro.NameOf(f), Title: r.Titles[f], Boundaries: r.Boundaries[f], Comment: r.Comments[f]}
 		if u, ok := r.Upstream[f]; ok {
 			row.Upstream = &u
 		}
@@ -65,7 +66,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 	for _, c := range r.Cells {
 		if c.Transition != "" && c.Transition != suite.New {
-			p.Transitions = append(p.Transitions, htmlTransition{Name(c.File), c.File, c.Toolchain.Name, c.Transition, c.Meaning})
+			p.Transitions = append(p.Transitions, htmlTransition{repro.NameOf(c.File), c.File, c.Toolchain.Name, c.Transition, c.Meaning})
 		}
 	}
 	return page.Execute(w, p)

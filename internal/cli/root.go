@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprokit/reprokit/internal/forge"
-	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/sandbox"
 	"github.com/reprokit/reprokit/internal/usage"
 )
@@ -82,10 +81,10 @@ func exitCode(err error, ios *IOStreams) int {
 	}
 	fmt.Fprintf(ios.ErrOut, "reprokit: %v\n", err)
 	var ue *usage.Error
-	var re *repro.Error
+	var at *usage.At // an archive's or a profile's file:line
 	var dup *forge.Duplicates
 	switch {
-	case errors.As(err, &ue), errors.As(err, &re):
+	case errors.As(err, &ue), errors.As(err, &at):
 		return ExitUsage
 	case errors.As(err, &dup):
 		return ExitNotAsBefore

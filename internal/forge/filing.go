@@ -85,8 +85,7 @@ func Web(ep Endpoint, f Filing, limit int) error {
 		return err
 	}
 	d := f.Draft
-	full := strings.TrimRight(d.Body, "\n") + "\n\n" + Marker(d.Fingerprint) + "\n"
-	u, note := webURL(ep.WebHost(), repo, d.Title, full, d.Labels, limit)
+	u, note := webURL(ep.WebHost(), repo, d.Title, WithMarker(d.Body, d.Fingerprint), d.Labels, limit)
 	if note != "" {
 		fmt.Fprintf(f.Log, "reprokit: %s\n", note)
 	}

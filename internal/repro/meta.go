@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/reprokit/reprokit/internal/signature"
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // Meta is reprokit's metadata for a repro, stored as YAML in the archive
@@ -200,13 +201,9 @@ func IsVerdict(v string) bool {
 func (m Meta) Expected(version string) (string, bool) {
 	best, verdict := -1, ""
 	for prefix, v := range m.Expect {
-		if versionHasPrefix(version, prefix) && len(prefix) > best {
+		if toolchain.HasVersionPrefix(version, prefix) && len(prefix) > best {
 			best, verdict = len(prefix), v
 		}
 	}
 	return verdict, best >= 0
-}
-
-func versionHasPrefix(version, prefix string) bool {
-	return version == prefix || strings.HasPrefix(version, prefix+".")
 }

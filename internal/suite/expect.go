@@ -2,7 +2,6 @@ package suite
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/toolchain"
@@ -54,7 +53,7 @@ func UpdatedExpectations(old map[string]string, cells []Cell) map[string]string 
 
 func matchesAny(key string, versions map[string]bool) bool {
 	for v := range versions {
-		if v == key || strings.HasPrefix(v, key+".") {
+		if toolchain.HasVersionPrefix(v, key) {
 			return true
 		}
 	}

@@ -336,8 +336,11 @@ func CompareVersions(a, b string) int {
 	return 0
 }
 
-// AtLeast reports whether version is at least min (e.g. "3.12").
-func AtLeast(version, min string) bool { return CompareVersions(version, min) >= 0 }
+// HasVersionPrefix reports whether version is prefix or starts with it as
+// whole components: "3.12.1" has the prefix "3.12", not "3.1".
+func HasVersionPrefix(version, prefix string) bool {
+	return version == prefix || strings.HasPrefix(version, prefix+".")
+}
 
 type cacheFile struct {
 	path    string

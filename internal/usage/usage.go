@@ -22,3 +22,18 @@ func Wrap(err error) error {
 	}
 	return &Error{err}
 }
+
+// At is a bad-input error that points at a line of a file (an archive, a
+// tracker profile): "file:line: message". It is a usage error too.
+type At struct {
+	File string
+	Line int // 1-based; 0 when the error is about the whole file
+	Msg  string
+}
+
+func (e *At) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
