@@ -74,7 +74,7 @@ func (r *Report) Cell(file, toolchainName string) (suite.Cell, bool) {
 }
 
 // Short is a verdict's matrix abbreviation.
-func Short(verdict string) string {
+func Short(verdict repro.Verdict) string {
 	switch verdict {
 	case repro.Reproduces:
 		return "repro"
@@ -89,7 +89,7 @@ func Short(verdict string) string {
 	case repro.ErrorVerdict:
 		return "ERROR"
 	}
-	return verdict
+	return string(verdict)
 }
 
 // WriteJSON writes one cell a line: what `check --merge` reads back.

@@ -73,7 +73,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 }
 
 func cellView(c suite.Cell) htmlCell {
-	classes := []string{"cell", "v-" + c.Verdict}
+	classes := []string{"cell", "v-" + string(c.Verdict)}
 	switch {
 	case c.Transition == suite.New:
 		classes = append(classes, "new")
@@ -94,7 +94,7 @@ func cellView(c suite.Cell) htmlCell {
 		detail = append(detail, "error: "+c.Error)
 	}
 	if c.Expected != "" {
-		detail = append(detail, "expected: "+c.Expected)
+		detail = append(detail, "expected: "+string(c.Expected))
 	}
 	if c.Cached {
 		detail = append(detail, "cached result")
@@ -102,11 +102,11 @@ func cellView(c suite.Cell) htmlCell {
 	return htmlCell{
 		Present:    true,
 		Label:      strings.TrimSuffix(label(c), "*"), // the page marks cached cells itself
-		Verdict:    c.Verdict,
+		Verdict:    string(c.Verdict),
 		Class:      strings.Join(classes, " "),
 		Toolchain:  c.Toolchain.Name,
 		Detail:     strings.Join(detail, "\n"),
-		Hover:      c.Toolchain.Name + ": " + c.Verdict + "\n" + strings.Join(detail, "\n"),
+		Hover:      c.Toolchain.Name + ": " + string(c.Verdict) + "\n" + strings.Join(detail, "\n"),
 		Transition: c.Transition,
 		Meaning:    c.Meaning,
 	}

@@ -71,7 +71,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		var ms int64
 		for _, c := range groups[f] {
 			tc := junitCase{Name: c.Toolchain.Name, Classname: repro.NameOf(f), Time: seconds(c.DurationMS)}
-			detail := c.Verdict
+			detail := string(c.Verdict)
 			if c.Signature != nil {
 				detail += " · " + c.Signature.String()
 			}

@@ -20,7 +20,7 @@ const (
 	purple = "\x1b[35m"
 )
 
-func colour(verdict string) string {
+func colour(verdict repro.Verdict) string {
 	switch verdict {
 	case repro.Reproduces:
 		return red

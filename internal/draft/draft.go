@@ -27,7 +27,7 @@ import (
 type Cell struct {
 	Name      string // toolchain name, e.g. cpython-3.12.1
 	Version   string
-	Verdict   string
+	Verdict   repro.Verdict
 	Rate      string // "7/10" when counted
 	Reason    string
 	Signature *signature.Signature
@@ -417,7 +417,7 @@ func matrix(cells []Cell, boundary string) string {
 	var b strings.Builder
 	b.WriteString("| version | verdict | what it shows |\n|---|---|---|\n")
 	for _, c := range cells {
-		v := c.Verdict
+		v := string(c.Verdict)
 		if c.Rate != "" && c.Verdict == repro.Flaky {
 			v += " " + c.Rate
 		}

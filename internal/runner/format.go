@@ -12,7 +12,7 @@ import (
 // Line is the result as `reprokit run` prints it: file, toolchain,
 // verdict, signature or reason, expectation and duration.
 func (res Result) Line() string {
-	verdict := res.Verdict
+	verdict := string(res.Verdict)
 	if res.Rate != "" {
 		verdict += " " + res.Rate
 	}

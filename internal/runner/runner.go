@@ -40,11 +40,11 @@ type Result struct {
 	File       string               `json:"file"`
 	Title      string               `json:"title"`
 	Toolchain  ToolchainRef         `json:"toolchain"`
-	Verdict    string               `json:"verdict"`
+	Verdict    repro.Verdict        `json:"verdict"`
 	Signature  *signature.Signature `json:"signature,omitempty"`
 	Rate       string               `json:"rate,omitempty"`   // "7/10": reproducing runs of all runs, when counted
 	Reason     string               `json:"reason,omitempty"` // why: skip reason, slip, failing line
-	Expected   string               `json:"expected,omitempty"`
+	Expected   repro.Verdict        `json:"expected,omitempty"`
 	DurationMS int64                `json:"duration_ms"`
 	Error      string               `json:"error,omitempty"`
 	Isolation  string               `json:"isolation"`
@@ -85,7 +85,7 @@ func aggregate(base Result, runs []Result) Result {
 	}
 	res := runs[len(runs)-1]
 	reproducing := 0
-	verdicts := map[string]int{}
+	verdicts := map[repro.Verdict]int{}
 	var kept []string
 	for _, r := range runs {
 		verdicts[r.Verdict]++
@@ -152,7 +152,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	}
 	for _, t := range []struct {
 		tier    *repro.Tier
-		verdict string
+		verdict repro.Verdict
 	}{{r.Meta.Tiers.MakeItWork, repro.Fixed}, {r.Meta.Tiers.FailCleanly, repro.FailsCleanly}} {
 		if t.tier == nil || strings.TrimSpace(t.tier.Check) == "" {
 			continue

@@ -45,10 +45,10 @@ func TestExecs(t *testing.T) {
 }
 
 func TestAggregate(t *testing.T) {
-	r := func(v string) Result { return Result{Verdict: v} }
+	r := func(v repro.Verdict) Result { return Result{Verdict: v} }
 	tests := []struct {
 		runs    []Result
-		verdict string
+		verdict repro.Verdict
 		rate    string
 	}{
 		{[]Result{r(repro.Reproduces)}, repro.Reproduces, ""},

@@ -112,7 +112,7 @@ func (rep *Report) addStale(repros []*repro.Repro) {
 	}
 	for _, r := range repros {
 		for _, k := range Stale(r.Meta.Expect, ran) {
-			rep.Stale[r.Path] = append(rep.Stale[r.Path], k+" ("+r.Meta.Expect[k]+")")
+			rep.Stale[r.Path] = append(rep.Stale[r.Path], k+" ("+string(r.Meta.Expect[k])+")")
 		}
 	}
 }

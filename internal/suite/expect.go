@@ -12,12 +12,12 @@ import (
 // full version where two toolchains of one minor version disagree. Entries
 // that matched a toolchain that ran are replaced; the others (toolchains not
 // on this machine) are kept. Errors are never recorded.
-func UpdatedExpectations(old map[string]string, cells []Cell) map[string]string {
+func UpdatedExpectations(old map[string]repro.Verdict, cells []Cell) map[string]repro.Verdict {
 	ran := map[string]bool{}
 	for _, c := range cells {
 		ran[c.Toolchain.Version] = true
 	}
-	out := map[string]string{}
+	out := map[string]repro.Verdict{}
 	for key, v := range old {
 		if !matchesAny(key, ran) {
 			out[key] = v
@@ -62,7 +62,7 @@ func matchesAny(key string, versions map[string]bool) bool {
 
 // Stale lists the expectation keys that match none of the toolchain
 // versions that ran: reported, since the CI machine may have them.
-func Stale(expect map[string]string, versions map[string]bool) []string {
+func Stale(expect map[string]repro.Verdict, versions map[string]bool) []string {
 	var out []string
 	for key := range expect {
 		if !matchesAny(key, versions) {

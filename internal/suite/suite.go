@@ -49,12 +49,12 @@ func Classify(c *Cell) {
 	case exp == got:
 		return
 	}
-	c.Transition = exp + " → " + got
+	c.Transition = string(exp) + " → " + string(got)
 	c.Attention = true
 	c.Meaning = meaning(exp, got)
 }
 
-func meaning(exp, got string) string {
+func meaning(exp, got repro.Verdict) string {
 	switch {
 	case got == repro.ErrorVerdict:
 		return "the harness failed or the time limit hit: not a verdict on the bug"

@@ -5,17 +5,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 )
 
-func c(version, expected, verdict string) Cell {
+func c(version string, expected, verdict repro.Verdict) Cell {
 	return Cell{Result: runner.Result{File: "repros/x.txtar", Verdict: verdict, Expected: expected,
 		Toolchain: runner.ToolchainRef{Name: "cpython-" + version, Version: version}}}
 }
 
 func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
-		expected, verdict string
+		expected, verdict repro.Verdict
 		transition, means string
 		attention, landed bool
 	}{
@@ -96,7 +97,7 @@ func TestParseShard(t *testing.T) {
 }
 
 func TestUpdatedExpectations(t *testing.T) {
-	old := map[string]string{"2": "skipped", "3.11": "reproduces", "3.14": "fixed"}
+	old := map[string]repro.Verdict{"2": "skipped", "3.11": "reproduces", "3.14": "fixed"}
 	cells := []Cell{
 		c("2.7.18", "skipped", "skipped"),
 		c("3.11.2", "reproduces", "reproduces"),
@@ -105,7 +106,7 @@ func TestUpdatedExpectations(t *testing.T) {
 		c("3.13.0", "reproduces", "error"), // an error keeps the expectation
 	}
 	got := UpdatedExpectations(old, cells)
-	want := map[string]string{
+	want := map[string]repro.Verdict{
 		"2.7": "skipped", "3.11.2": "reproduces", "3.11.7": "fails-cleanly",
 		"3.12": "reproduces", "3.13.0": "reproduces", "3.14": "fixed",
 	}

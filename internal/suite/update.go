@@ -69,7 +69,7 @@ func updateOne(path string, cells []Cell) (string, error) {
 }
 
 // expectationDiff says, in version order, which expectations changed.
-func expectationDiff(old repro.Meta, next map[string]string) string {
+func expectationDiff(old repro.Meta, next map[string]repro.Verdict) string {
 	var diffs []string
 	keys := make([]string, 0, len(next))
 	for k := range next {
