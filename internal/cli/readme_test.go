@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,5 +67,34 @@ func TestIsolationWordsAgree(t *testing.T) {
 	}
 	if _, probe, _ := f.Isolation("auto"); probe == nil {
 		t.Errorf("auto must check for namespaces before the first run (it never falls back)")
+	}
+}
+
+// The README's "Architecture" section names every internal package.
+func TestREADMEArchitectureNamesEveryPackage(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, arch, ok := strings.Cut(string(data), "\n## Architecture\n")
+	if !ok {
+		t.Fatal(`README has no "## Architecture" section`)
+	}
+	arch, _, _ = strings.Cut(arch, "\n## ")
+	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || path == ".." || strings.Contains(path, "testdata") {
+			return err
+		}
+		if gos, _ := filepath.Glob(filepath.Join(path, "*.go")); len(gos) == 0 {
+			return nil
+		}
+		name := filepath.ToSlash(strings.TrimPrefix(path, "../"))
+		if !strings.Contains(arch, "`"+name+"`") {
+			t.Errorf("README Architecture does not name package %s", name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
