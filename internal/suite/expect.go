@@ -8,6 +8,20 @@ import (
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
+// UpdateRuns is how many times `check --update` runs each cell when no
+// --count is given: one run cannot tell a flaky repro from a deterministic
+// one, and an expectation recorded from one lucky run would be wrong.
+const UpdateRuns = 3
+
+// RunsPerCell is the count a check uses: an explicit --count wins; an
+// update runs each cell at least UpdateRuns times.
+func RunsPerCell(count int, explicit, update bool) int {
+	if update && !explicit {
+		return max(count, UpdateRuns)
+	}
+	return count
+}
+
 // UpdatedExpectations returns a repro's expectations after a check: each
 // toolchain run gets its verdict under its minor version ("3.12"), or its
 // full version where two toolchains of one minor version disagree. Entries
