@@ -559,10 +559,14 @@ func Boundary(cells []Cell) string {
 			if r.to.Signature != nil && r.to.Signature.Exception != "" {
 				what = r.to.Signature.Exception
 			}
+			verb := "fail"
+			if r.from.Version == r.to.Version {
+				verb = "fails"
+			}
 			if what != "" {
-				parts = append(parts, fmt.Sprintf("%s fail cleanly instead (`%s`)", s, stable(what)))
+				parts = append(parts, fmt.Sprintf("%s %s cleanly instead (`%s`)", s, verb, stable(what)))
 			} else {
-				parts = append(parts, s+" fail cleanly instead")
+				parts = append(parts, s+" "+verb+" cleanly instead")
 			}
 		case repro.Skipped:
 			parts = append(parts, fmt.Sprintf("skipped on %s (%s)", s, r.from.Reason))
