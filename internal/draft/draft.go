@@ -685,7 +685,7 @@ func tested(cells []Cell, offered []string) (field, prose string) {
 	}
 	var parts []string
 	if len(in) > 0 {
-		parts = append(parts, "**Tested here:** "+and(in)+", every version that ran, whatever its verdict.")
+		parts = append(parts, "**Tested here:** "+and(in)+" (every version the form lists that ran here, whatever its verdict).")
 	}
 	if len(older) > 0 {
 		parts = append(parts, "Older than the versions the form lists, also run here: "+and(older)+".")
