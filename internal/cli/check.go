@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -86,7 +87,8 @@ input, 3 when a cell ended in error.`,
 
 // plan validates the flags and turns them into the check's plan.
 func (opts *CheckOptions) plan(f *Factory) (suite.Plan, error) {
-	p := suite.Plan{Paths: opts.Paths, Python: opts.Python, Jobs: opts.Jobs, Count: opts.Count, NoCache: opts.NoCache || opts.CountSet,
+	count := suite.RunsPerCell(opts.Count, opts.CountSet, opts.Update)
+	p := suite.Plan{Paths: opts.Paths, Python: opts.Python, Jobs: opts.Jobs, Count: count, NoCache: opts.NoCache || opts.CountSet,
 		Timeout: opts.Timeout, Merge: opts.Merge, Reports: opts.Reports, Env: f.Env, Log: f.IO.ErrOut, Progress: checkProgress(f.IO)}
 	if opts.Shard != "" {
 		s, err := suite.ParseShard(opts.Shard)
@@ -152,11 +154,24 @@ func runCheck(ctx context.Context, f *Factory, opts *CheckOptions) error {
 	case err != nil:
 		return err
 	case opts.Update:
-		return srep.Update(f.IO.ErrOut)
+		return updated(f.IO, srep, errs)
 	case errs:
 		return &ExitError{Code: ExitHarness}
 	case attention:
 		return &ExitError{Code: ExitNotAsBefore}
+	}
+	return nil
+}
+
+// updated records the expectations; errored cells keep their old one, and
+// the status says so.
+func updated(ios *IOStreams, rep *suite.Report, errs bool) error {
+	if err := rep.Update(ios.ErrOut); err != nil {
+		return err
+	}
+	if errs {
+		fmt.Fprintln(ios.ErrOut, "reprokit: some cells ended in error; their old expectations were kept")
+		return &ExitError{Code: ExitHarness}
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
 	"github.com/reprokit/reprokit/internal/draft"
+	"github.com/reprokit/reprokit/internal/forge"
 	"github.com/reprokit/reprokit/internal/redact"
 	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/tracker"
@@ -26,6 +27,8 @@ type DraftOptions struct {
 	Output  string // file, "-" for stdout; default reports/NAME.TRACKER.md
 	Corpus  string // directory drafted when no files are named
 	Reports string // where drafts go
+	Offline bool   // no related-issue search
+	APIURL  string // the GitHub the search asks
 }
 
 // NewCmdDraft is `reprokit draft`; runF, if not nil, replaces its run function.
@@ -61,6 +64,8 @@ Drafts go to reports/NAME.TRACKER.md; -o - prints to stdout.`,
 	fl.StringVar(&opts.Reports, "reports", "reports", "directory the drafts are written to")
 	fl.StringVar(&opts.TrackersDir, "trackers", filepath.Join("reports", "trackers"), "directory of tracker profile files that add to or override the built-in ones")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
+	fl.BoolVar(&opts.Offline, "offline", false, "do not search the upstream tracker for related issues")
+	fl.StringVar(&opts.APIURL, "api-url", "", "GitHub REST base URL for the related-issue search (default GITHUB_API_URL, else GH_HOST's, else api.github.com)")
 	return cmd
 }
 
@@ -87,6 +92,9 @@ func runDraft(ctx context.Context, f *Factory, opts *DraftOptions) error {
 	}
 	req := opts.Request
 	req.Isolation, req.Log = iso, f.IO.ErrOut
+	if !opts.Offline {
+		req.Related = forge.RelatedSearch(forge.EndpointFrom(opts.APIURL, f.Env), f.Env, f.IO.ErrOut)
+	}
 	red := redact.New()
 	for _, r := range repros {
 		m, err := draft.Make(ctx, req, r, all, red)

@@ -28,6 +28,9 @@ type Request struct {
 	Force       bool          // draft even when it reproduces nowhere
 	Isolation   string        // the sandbox mode
 	Log         io.Writer     // warnings
+	// Related, if set, finds likely related upstream issues for a
+	// rendered draft (forge.RelatedSearch); they are then listed in it.
+	Related func(context.Context, *Draft) []Related
 }
 
 // Made is a draft with how it was made.
@@ -95,9 +98,17 @@ func Make(ctx context.Context, req Request, r *repro.Repro, all []toolchain.Tool
 	if reproducing == 0 && !req.Force {
 		return nil, usage.Errorf("%s: reproduces on none of %d interpreters: nothing to report (see `reprokit run --python all %s`; --force drafts it anyway)", r.Path, len(cells), r.Path)
 	}
-	d, err := Render(Input{Repro: r, Cells: cells, Env: Probe(ctx, tcs)}, prof, red)
+	in := Input{Repro: r, Cells: cells, Env: Probe(ctx, tcs)}
+	d, err := Render(in, prof, red)
 	if err != nil {
 		return nil, err
+	}
+	if req.Related != nil && d.Repo != "" {
+		if in.Related = req.Related(ctx, d); len(in.Related) > 0 {
+			if d, err = Render(in, prof, red); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if reproducing == 0 {
 		d.Body = "> **Warning: this repro reproduces on none of the interpreters it was run on. Do not file it as is.**\n\n" + d.Body

@@ -45,11 +45,26 @@ func (res Result) Details(w io.Writer, verbose bool) {
 	for _, k := range res.Kept {
 		fmt.Fprintf(w, "    kept: %s\n", k)
 	}
-	if verbose {
-		fmt.Fprintf(w, "    isolation: %s\n", res.Isolation)
-		for _, l := range strings.Split(strings.TrimRight(res.Log, "\n"), "\n") {
-			fmt.Fprintf(w, "    | %s\n", l)
+	if !verbose {
+		return
+	}
+	fmt.Fprintf(w, "    isolation: %s\n", res.Isolation)
+	for _, g := range res.Gates {
+		fmt.Fprintf(w, "    version-dependent code (%s): %s\n", g.Kind, g)
+	}
+	if len(res.Outcomes) > 1 {
+		for i, o := range res.Outcomes {
+			fmt.Fprintf(w, "    outcome %d of %d: %s in %d run(s): %s\n", i+1, len(res.Outcomes), o.Verdict, o.Runs, o.Signature)
+			indent(w, o.Log)
 		}
+		return
+	}
+	indent(w, res.Log)
+}
+
+func indent(w io.Writer, log string) {
+	for _, l := range strings.Split(strings.TrimRight(log, "\n"), "\n") {
+		fmt.Fprintf(w, "    | %s\n", l)
 	}
 }
 
