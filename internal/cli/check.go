@@ -15,7 +15,6 @@ import (
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
 	"github.com/reprokit/reprokit/internal/checkreport"
-	"github.com/reprokit/reprokit/internal/forge"
 	"github.com/reprokit/reprokit/internal/suite"
 )
 
@@ -117,7 +116,7 @@ func (opts *CheckOptions) plan(f *Factory) (suite.Plan, error) {
 		}
 	}
 	if opts.Upstream {
-		p.Upstream = suite.NewLookup(forge.EndpointFrom(opts.APIURL, f.Env), f.Env, f.IO.ErrOut)
+		p.Upstream = suite.NewLookup(f.forge(opts.APIURL), f.Env)
 	}
 	return p, nil
 }

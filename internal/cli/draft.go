@@ -93,7 +93,7 @@ func runDraft(ctx context.Context, f *Factory, opts *DraftOptions) error {
 	req := opts.Request
 	req.Isolation, req.Log = iso, f.IO.ErrOut
 	if !opts.Offline {
-		req.Related = forge.RelatedSearch(forge.EndpointFrom(opts.APIURL, f.Env), f.Env, f.IO.ErrOut)
+		req.Related = forge.RelatedSearch(f.forge(opts.APIURL), f.Env)
 	}
 	red := redact.New()
 	for _, r := range repros {

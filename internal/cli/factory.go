@@ -5,10 +5,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"time"
 
 	"golang.org/x/term"
 
+	"github.com/reprokit/reprokit/internal/forge"
 	"github.com/reprokit/reprokit/internal/sandbox"
 	"github.com/reprokit/reprokit/internal/usage"
 )
@@ -43,11 +46,21 @@ type Factory struct {
 	Env func(string) string
 	// Probe checks that namespaces work (default: sandbox.Probe).
 	Probe func(context.Context) (string, error)
+	// Transport carries every request to GitHub (nil: the default); Now
+	// is the clock that dates what was filed.
+	Transport http.RoundTripper
+	Now       func() time.Time
+}
+
+// forge is the GitHub client options every command starts from: the
+// endpoint (--api-url, else the environment) and the transport.
+func (f *Factory) forge(apiURL string) forge.Options {
+	return forge.Options{Endpoint: forge.EndpointFrom(apiURL, f.Env), Transport: f.Transport, Log: f.IO.ErrOut}
 }
 
 // NewFactory is the factory of the real process.
 func NewFactory(ios *IOStreams) *Factory {
-	return &Factory{IO: ios, Env: os.Getenv, Probe: sandbox.Probe}
+	return &Factory{IO: ios, Env: os.Getenv, Probe: sandbox.Probe, Now: time.Now}
 }
 
 // Isolation turns --isolation into the sandbox's mode. auto means

@@ -88,16 +88,16 @@ func runFile(ctx context.Context, f *Factory, opts *FileOptions) error {
 	if err != nil {
 		return err
 	}
-	ep := forge.EndpointFrom(opts.APIURL, f.Env)
+	copts := f.forge(opts.APIURL)
 	filing := forge.Filing{Draft: d, DraftPath: opts.Path, Repo: opts.Repo, CommentOn: opts.CommentOn, Force: opts.Force,
-		Ledger: opts.Ledger, Confirm: f.confirm(opts.Yes), Out: f.IO.Out, Log: f.IO.ErrOut}
+		Ledger: opts.Ledger, Confirm: f.confirm(opts.Yes), Out: f.IO.Out, Log: f.IO.ErrOut, Now: f.Now}
 	switch {
 	case opts.Web:
-		return forge.Web(ep, filing, 8000)
+		return forge.Web(copts.Endpoint, filing, 8000)
 	case opts.DryRun:
-		return forge.DryRun(ep, filing)
+		return forge.DryRun(copts.Endpoint, filing)
 	}
-	copts := forge.Options{Endpoint: ep, NoWait: opts.NoWait, SecondaryMin: opts.SecondaryWait, WriteGap: opts.WriteGap, Timeout: opts.Timeout, Log: f.IO.ErrOut}
+	copts.NoWait, copts.SecondaryMin, copts.WriteGap, copts.Timeout = opts.NoWait, opts.SecondaryWait, opts.WriteGap, opts.Timeout
 	return forge.File(ctx, copts, f.Env, filing)
 }
 

@@ -26,6 +26,8 @@ type Filing struct {
 	Confirm func(question string) error
 	// Out hears the outcome (the URL); Log the notes and the duplicates.
 	Out, Log io.Writer
+	// Now dates the ledger's entries (default time.Now).
+	Now func() time.Time
 }
 
 // Duplicates is the refusal to file an issue that likely exists.
@@ -174,7 +176,14 @@ type session struct {
 
 func (s *session) record(kind string, number int, url string) error {
 	d := s.Draft
-	return s.led.Add(ledger.Entry{Fingerprint: d.Fingerprint, Repo: s.repo, Number: number, URL: url, Kind: kind, Title: d.Title, Draft: s.DraftPath, Date: time.Now().UTC()})
+	return s.led.Add(ledger.Entry{Fingerprint: d.Fingerprint, Repo: s.repo, Number: number, URL: url, Kind: kind, Title: d.Title, Draft: s.DraftPath, Date: s.now().UTC()})
+}
+
+func (s *session) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 func (s *session) comment(ctx context.Context) error {

@@ -76,6 +76,8 @@ type Options struct {
 	WriteGap     time.Duration // pause between writes; default 1s
 	Timeout      time.Duration // per request; default 30s
 	Log          io.Writer     // waits and notices
+	// Transport carries the requests; nil is http.DefaultTransport.
+	Transport http.RoundTripper
 }
 
 // Client talks to one GitHub.
@@ -116,7 +118,7 @@ func New(opts Options) (*Client, error) {
 // requests client-side until an x-ratelimit-reset an hour away) goes too.
 func (c *Client) reset() error {
 	opts := c.opts
-	gh := github.NewClient(&http.Client{Timeout: opts.Timeout})
+	gh := github.NewClient(&http.Client{Timeout: opts.Timeout, Transport: opts.Transport})
 	if opts.Auth.Token != "" {
 		gh = gh.WithAuthToken(opts.Auth.Token)
 	}

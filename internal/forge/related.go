@@ -3,7 +3,6 @@ package forge
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -14,11 +13,15 @@ import (
 // RelatedSearch returns the search a draft uses to list likely related
 // upstream issues: by the draft's signature and title, as File does before
 // filing, at most five, without waiting out rate limits. A failed search is
-// a warning on log: the draft then lists none.
-func RelatedSearch(ep Endpoint, env func(string) string, log io.Writer) func(context.Context, *draft.Draft) []draft.Related {
+// a warning on base.Log: the draft then lists none. base gives the
+// endpoint and the transport.
+func RelatedSearch(base Options, env func(string) string) func(context.Context, *draft.Draft) []draft.Related {
+	log := base.Log
 	return func(ctx context.Context, d *draft.Draft) []draft.Related {
-		auth, _ := ep.Auth(env) // a public search needs none
-		client, err := New(Options{Endpoint: ep, Auth: auth, NoWait: true, MaxTries: 1, Timeout: 15 * time.Second, Log: log})
+		opts := base
+		opts.Auth, _ = base.Endpoint.Auth(env) // a public search needs none
+		opts.NoWait, opts.MaxTries, opts.Timeout = true, 1, 15*time.Second
+		client, err := New(opts)
 		var found []*github.Issue
 		if err == nil {
 			found, err = client.Search(ctx, d.Repo, []string{d.Search, d.Title})

@@ -131,7 +131,7 @@ func runCells(ctx context.Context, p Plan) ([]Cell, []*repro.Repro, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	sort.SliceStable(jobs, func(i, j int) bool { return lessJob(jobs[i], jobs[j]) })
+	sort.SliceStable(jobs, func(i, j int) bool { return jobPlace(jobs[i]).less(jobPlace(jobs[j])) })
 	var mine []runner.Job
 	for k, j := range jobs {
 		if p.Shard.Take(k) {
@@ -211,10 +211,6 @@ func (c *cellCache) run(ctx context.Context, p Plan, jobs []runner.Job) []runner
 		}
 		return res
 	}, nil)
-}
-
-func lessJob(a, b runner.Job) bool {
-	return lessCell(a.Repro.Path, a.Toolchain.Version, a.Toolchain.Name, b.Repro.Path, b.Toolchain.Version, b.Toolchain.Name)
 }
 
 // cacheContent is the part of an archive that decides a result: all of it

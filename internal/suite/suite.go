@@ -97,21 +97,26 @@ func (c Cell) Landed() bool {
 // Sort orders cells by archive, then toolchain version: the order of every
 // output, so that a merged report equals an unsharded one.
 func Sort(cells []Cell) {
-	sort.SliceStable(cells, func(i, j int) bool {
-		return lessCell(cells[i].File, cells[i].Toolchain.Version, cells[i].Toolchain.Name, cells[j].File, cells[j].Toolchain.Version, cells[j].Toolchain.Name)
-	})
+	sort.SliceStable(cells, func(i, j int) bool { return cellPlace(cells[i]).less(cellPlace(cells[j])) })
 }
 
-// lessCell is the order of the cells (archive, then toolchain version,
-// then name); a check's plan is sorted the same way before it is sharded.
-func lessCell(fileA, versionA, nameA, fileB, versionB, nameB string) bool {
-	if fileA != fileB {
-		return fileA < fileB
+// place is where a cell goes in every output: by archive, then toolchain
+// version, then toolchain name. A check's plan is sorted the same way
+// before it is sharded.
+type place struct{ file, version, name string }
+
+func cellPlace(c Cell) place { return place{c.File, c.Toolchain.Version, c.Toolchain.Name} }
+
+func jobPlace(j runner.Job) place { return place{j.Repro.Path, j.Toolchain.Version, j.Toolchain.Name} }
+
+func (a place) less(b place) bool {
+	if a.file != b.file {
+		return a.file < b.file
 	}
-	if c := toolchain.CompareVersions(versionA, versionB); c != 0 {
+	if c := toolchain.CompareVersions(a.version, b.version); c != 0 {
 		return c < 0
 	}
-	return nameA < nameB
+	return a.name < b.name
 }
 
 // ByFile groups sorted cells by archive, keeping the order.

@@ -3,7 +3,6 @@ package suite
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/reprokit/reprokit/internal/forge"
@@ -45,11 +44,13 @@ type Lookup struct {
 	err    error // the client could not be built: every lookup says so
 }
 
-// NewLookup reads issues from ep. Reading public issues needs no token;
-// with one, the rate limit is higher. A rate limit is not waited out.
-func NewLookup(ep forge.Endpoint, env func(string) string, log io.Writer) *Lookup {
-	auth, _ := ep.Auth(env)
-	client, err := forge.New(forge.Options{Endpoint: ep, Auth: auth, NoWait: true, Log: log})
+// NewLookup reads issues from base's endpoint, through its transport.
+// Reading public issues needs no token; with one, the rate limit is
+// higher. A rate limit is not waited out.
+func NewLookup(base forge.Options, env func(string) string) *Lookup {
+	base.Auth, _ = base.Endpoint.Auth(env)
+	base.NoWait = true
+	client, err := forge.New(base)
 	return &Lookup{client, err}
 }
 
