@@ -78,7 +78,7 @@ input, 3 when a cell ended in error.`,
 	fl.BoolVar(&opts.Merge, "merge", false, "combine the --json files of sharded checks given as arguments")
 	fl.BoolVar(&opts.Update, "update", false, "rewrite each archive's expectations with this check's verdicts (after you looked)")
 	fl.BoolVar(&opts.Upstream, "upstream", false, "read each linked upstream issue's state and flag contradictions")
-	fl.StringVar(&opts.APIURL, "api-url", "", "GitHub REST API base URL for --upstream (default: GITHUB_API_URL, else GH_HOST's, else github.com's)")
+	fl.StringVar(&opts.APIURL, "api-url", "", fmt.Sprintf(apiURLHelp, " for --upstream"))
 	fl.StringVar(&opts.Reports, "reports", "reports", "directory for the comment drafts of landed fixes")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object per cell (what --merge reads)")
 	return cmd

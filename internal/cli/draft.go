@@ -65,7 +65,7 @@ Drafts go to reports/NAME.TRACKER.md; -o - prints to stdout.`,
 	fl.StringVar(&opts.TrackersDir, "trackers", filepath.Join("reports", "trackers"), "directory of tracker profile files that add to or override the built-in ones")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
 	fl.BoolVar(&opts.Offline, "offline", false, "do not search the upstream tracker for related issues")
-	fl.StringVar(&opts.APIURL, "api-url", "", "GitHub REST base URL for the related-issue search (default GITHUB_API_URL, else GH_HOST's, else api.github.com)")
+	fl.StringVar(&opts.APIURL, "api-url", "", fmt.Sprintf(apiURLHelp, " for the related-issue search"))
 	return cmd
 }
 

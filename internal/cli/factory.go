@@ -52,6 +52,9 @@ type Factory struct {
 	Now       func() time.Time
 }
 
+// apiURLHelp is --api-url's help, %s its purpose; forge.Endpoint is the rule.
+const apiURLHelp = "GitHub REST API base URL%s (default: GITHUB_API_URL, else GH_HOST's, else github.com's)"
+
 // forge is the GitHub client options every command starts from: the
 // endpoint (--api-url, else the environment) and the transport.
 func (f *Factory) forge(apiURL string) forge.Options {

@@ -73,7 +73,7 @@ GITHUB_API_URL.`,
 	fl.IntVar(&opts.CommentOn, "comment-on", 0, "add the repro as a comment to issue `N` instead of filing a new one")
 	fl.BoolVar(&opts.Force, "force", false, "file even though likely duplicates were found")
 	fl.BoolVar(&opts.NoWait, "no-wait", false, "give up on a rate limit instead of waiting for it to reset")
-	fl.StringVar(&opts.APIURL, "api-url", "", "GitHub REST API base URL (default: GITHUB_API_URL, else GH_HOST's, else github.com's)")
+	fl.StringVar(&opts.APIURL, "api-url", "", fmt.Sprintf(apiURLHelp, ""))
 	fl.StringVar(&opts.Ledger, "ledger", filepath.Join("reports", "filed.json"), "where what was filed is recorded")
 	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "limit per API request")
 	fl.DurationVar(&opts.SecondaryWait, "secondary-wait", 60*time.Second, "least wait on a secondary rate limit without Retry-After")
