@@ -27,8 +27,10 @@ type DraftOptions struct {
 	Output  string // file, "-" for stdout; default reports/NAME.TRACKER.md
 	Corpus  string // directory drafted when no files are named
 	Reports string // where drafts go
-	Offline bool   // no related-issue search
-	APIURL  string // the GitHub the search asks
+	// Isolation is --isolation, read into Request.Isolation.
+	Isolation string
+	Offline   bool   // no related-issue search
+	APIURL    string // the GitHub the search asks
 }
 
 // NewCmdDraft is `reprokit draft`; runF, if not nil, replaces its run function.

@@ -45,7 +45,7 @@ type Factory struct {
 	IO  *IOStreams
 	Env func(string) string
 	// Probe checks that namespaces work (default: sandbox.Probe).
-	Probe func(context.Context) (string, error)
+	Probe func(context.Context) (sandbox.Isolation, error)
 	// Transport carries every request to GitHub (nil: the default); Now
 	// is the clock that dates what was filed.
 	Transport http.RoundTripper
@@ -71,15 +71,15 @@ func NewFactory(ios *IOStreams) *Factory {
 // starts (nil when there is nothing to check): where the kernel refuses
 // them, reprokit refuses too rather than run repros uncontained, and names
 // the flag that accepts the degraded mode.
-func (f *Factory) Isolation(flag string) (mode string, probe func(context.Context) error, err error) {
-	switch flag {
+func (f *Factory) Isolation(flag string) (mode sandbox.Isolation, probe func(context.Context) error, err error) {
+	switch mode := sandbox.Isolation(flag); mode {
 	case "auto", "":
 		return sandbox.Namespaces, f.requireNamespaces, nil
 	case sandbox.ProcessGroup:
 		fmt.Fprintln(f.IO.ErrOut, "reprokit: isolation: process-group, as asked: every descendant is killed at the end, but the file system and network are not contained")
-		return flag, nil, nil
+		return mode, nil, nil
 	case sandbox.Namespaces:
-		return flag, nil, nil
+		return mode, nil, nil
 	}
 	return "", nil, usage.Errorf("--isolation %q: want %s", flag, isolationWords)
 }
@@ -91,7 +91,7 @@ const isolationWords = "auto, namespaces or process-group"
 const isolationHelp = "sandbox: auto (namespaces; refuses where the kernel denies them), namespaces, or process-group (degraded, only on request)"
 
 // IsolationNow is Isolation with its probe run at once.
-func (f *Factory) IsolationNow(ctx context.Context, flag string) (string, error) {
+func (f *Factory) IsolationNow(ctx context.Context, flag string) (sandbox.Isolation, error) {
 	mode, probe, err := f.Isolation(flag)
 	if err == nil && probe != nil {
 		err = probe(ctx)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/reprokit/reprokit/internal/redact"
 	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/sandbox"
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/tracker"
@@ -427,7 +428,7 @@ func commands(script string) (cmds, checks []string) {
 		case "exec":
 			var q []string
 			for _, a := range args {
-				q = append(q, shellQuote(a))
+				q = append(q, sandbox.ShellQuote(a))
 			}
 			cmd := strings.Join(q, " ")
 			if l.Neg {
@@ -446,13 +447,6 @@ func commands(script string) (cmds, checks []string) {
 		}
 	}
 	return cmds, checks
-}
-
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>()*?[]#~") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func lang(name string) string {

@@ -19,15 +19,15 @@ import (
 // Request says how to draft repros: which tracker's shape, and how to run
 // the matrix the draft reports. Zero values are the defaults given.
 type Request struct {
-	Tracker     string        // profile; default the repro's metadata, else github
-	TrackersDir string        // profile files that add to or override the built-in ones
-	Python      string        // Python versions for the matrix ("all", "3.11,3.12")
-	Count       int           // runs per toolchain, for the flakiness rate (at least 1)
-	Timeout     time.Duration // per script run
-	Jobs        int           // runs in parallel
-	Force       bool          // draft even when it reproduces nowhere
-	Isolation   string        // the sandbox mode
-	Log         io.Writer     // warnings
+	Tracker     string            // profile; default the repro's metadata, else github
+	TrackersDir string            // profile files that add to or override the built-in ones
+	Python      string            // Python versions for the matrix ("all", "3.11,3.12")
+	Count       int               // runs per toolchain, for the flakiness rate (at least 1)
+	Timeout     time.Duration     // per script run
+	Jobs        int               // runs in parallel
+	Force       bool              // draft even when it reproduces nowhere
+	Isolation   sandbox.Isolation // the sandbox mode
+	Log         io.Writer         // warnings
 	// Related, if set, finds likely related upstream issues for a
 	// rendered draft (forge.RelatedSearch); they are then listed in it.
 	Related func(context.Context, *Draft) []Related

@@ -23,11 +23,11 @@ import (
 
 // Options for running repros. Zero values are the defaults.
 type Options struct {
-	Count     int            // runs per (repro, toolchain); default 1
-	Limits    sandbox.Limits // timeout, memory, procs, file size, output cap
-	Keep      bool           // keep work directories and report where
-	Isolation string         // sandbox.Namespaces (also when empty) or sandbox.ProcessGroup
-	NoTiers   bool           // skip the tier checks (the minimizer only asks "reproduces?")
+	Count     int               // runs per (repro, toolchain); default 1
+	Limits    sandbox.Limits    // timeout, memory, procs, file size, output cap
+	Keep      bool              // keep work directories and report where
+	Isolation sandbox.Isolation // sandbox.Namespaces (also when empty) or sandbox.ProcessGroup
+	NoTiers   bool              // skip the tier checks (the minimizer only asks "reproduces?")
 }
 
 // ToolchainRef is how a result names its toolchain.
@@ -50,7 +50,7 @@ type Result struct {
 	Expected   repro.Verdict        `json:"expected,omitempty"`
 	DurationMS int64                `json:"duration_ms"`
 	Error      string               `json:"error,omitempty"`
-	Isolation  string               `json:"isolation"`
+	Isolation  sandbox.Isolation    `json:"isolation"`
 	Kept       []string             `json:"kept,omitempty"` // work directories kept by --keep
 	// Log is the testscript log of the deciding run, work dir shown as $WORK.
 	Log string `json:"-"`

@@ -4,8 +4,9 @@
 // as an unprivileged user with rlimits, and dies with everything it started
 // when the deadline passes or reprokit itself dies.
 //
-// Where namespaces are unavailable it falls back to a process group plus a
-// child subreaper, and says so (Result.Isolation).
+// Where the kernel refuses namespaces, Run fails; a process group plus a
+// child subreaper (ProcessGroup) is used only when asked for, and a result
+// says which isolation it ran in (Result.Isolation).
 package sandbox
 
 import (
@@ -25,12 +26,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-)
-
-// Isolation levels.
-const (
-	Namespaces   = "namespaces"    // PID+mount+net+IPC+UTS namespaces, read-only host
-	ProcessGroup = "process-group" // degraded: process group and subreaper only
 )
 
 // sandboxUID picks the unprivileged uid (and gid) a root-run sandbox drops
@@ -93,7 +88,7 @@ type Spec struct {
 	Mask      []string          `json:"mask"`      // host dirs to hide behind an empty tmpfs (HOME)
 	Env       []string          `json:"env"`       // extra script environment
 	Versions  map[string]string `json:"versions"`  // toolchain kind → version, for [python:3.12] conditions
-	Isolation string            `json:"isolation"` // Namespaces or ProcessGroup
+	Isolation Isolation         `json:"isolation"` // Namespaces or ProcessGroup
 	Exe       string            `json:"exe"`       // reprokit binary as seen inside the sandbox
 	UID       int               `json:"uid"`       // the uid and gid a root-run sandbox drops to
 	KeepWork  bool              `json:"keep_work"` // the work directory outlives the run (--keep): on disk, not a tmpfs
@@ -107,7 +102,7 @@ type Result struct {
 	Log       string        `json:"log"`     // testscript log, work dir shown as $WORK
 	TimedOut  bool          `json:"timed_out"`
 	Duration  time.Duration `json:"duration"`
-	Isolation string        `json:"isolation"`
+	Isolation Isolation     `json:"isolation"`
 	Err       string        `json:"err,omitempty"` // harness error
 	WorkDir   string        `json:"work_dir,omitempty"`
 }
@@ -123,7 +118,7 @@ type Options struct {
 	// Isolation is Namespaces (also when empty) or ProcessGroup. Where
 	// the kernel refuses namespaces, Run fails: the weaker process group
 	// is only ever used when asked for.
-	Isolation string
+	Isolation Isolation
 }
 
 // Run runs the txtar archive script in a fresh sandbox and waits for it.
@@ -140,11 +135,7 @@ func Run(ctx context.Context, archive []byte, opts Options) (res Result, err err
 		}
 		removeAll(runDir)
 	}()
-	iso := opts.Isolation
-	if iso == "" {
-		iso = Namespaces
-	}
-	return runIn(ctx, runDir, archive, opts, lim, iso)
+	return runIn(ctx, runDir, archive, opts, lim, opts.Isolation.Resolved())
 }
 
 func removeAll(dir string) {
@@ -157,7 +148,7 @@ func removeAll(dir string) {
 	os.RemoveAll(dir)
 }
 
-func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim Limits, iso string) (Result, error) {
+func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim Limits, iso Isolation) (Result, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return Result{}, fmt.Errorf("finding the reprokit binary: %w", err)
@@ -256,7 +247,7 @@ func prepare(spec Spec, archive []byte, self string) error {
 		}
 	}
 	for _, t := range spec.Tools {
-		shim := fmt.Sprintf("#!/bin/sh\nexec %s __shim %d %s \"$@\"\n", shellQuote(spec.Exe), spec.Limits.OutputCap, shellQuote(t.Target))
+		shim := fmt.Sprintf("#!/bin/sh\nexec %s __shim %d %s \"$@\"\n", ShellQuote(spec.Exe), spec.Limits.OutputCap, ShellQuote(t.Target))
 		if err := os.WriteFile(filepath.Join(bin, t.Name), []byte(shim), 0o755); err != nil {
 			return err
 		}
@@ -264,7 +255,13 @@ func prepare(spec Spec, archive []byte, self string) error {
 	return nil
 }
 
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+// ShellQuote quotes s as one word for sh, and only when it needs it.
+func ShellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>()*?[]#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
 
 func chownTree(dir string, uid int) error {
 	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
@@ -377,7 +374,7 @@ func isSetupDenied(msg string) bool {
 	return strings.Contains(msg, "sandbox setup:") && (strings.Contains(msg, "operation not permitted") || strings.Contains(msg, "permission denied"))
 }
 
-func kill(cmd *exec.Cmd, iso string) {
+func kill(cmd *exec.Cmd, iso Isolation) {
 	if iso == ProcessGroup {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
@@ -414,7 +411,7 @@ func (c *cappedBuffer) String() string {
 
 // Probe runs an empty script in the sandbox and reports which isolation
 // this machine gives, and why namespaces failed when they did.
-func Probe(ctx context.Context) (string, error) {
+func Probe(ctx context.Context) (Isolation, error) {
 	res, err := Run(ctx, []byte("# probe\nexists repro.txtar\n"), Options{Isolation: Namespaces, Limits: Limits{Timeout: 10 * time.Second}})
 	if err != nil {
 		return ProcessGroup, err

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // scriptT implements testscript.T for a run outside `go test`: FailNow and
@@ -67,7 +69,7 @@ func runScript(spec Spec) (res Result) {
 			if !ok || !known {
 				return false, fmt.Errorf("unknown condition %q", cond)
 			}
-			return atLeast(have, ver), nil
+			return toolchain.CompareVersions(have, ver) >= 0, nil
 		},
 	}
 	func() {
@@ -98,19 +100,4 @@ func runScript(spec Spec) (res Result) {
 		res.Outcome = "pass"
 	}
 	return res
-}
-
-func atLeast(version, min string) bool {
-	a, b := strings.Split(version, "."), strings.Split(min, ".")
-	for i := range b {
-		var x, y int
-		if i < len(a) {
-			fmt.Sscan(a[i], &x)
-		}
-		fmt.Sscan(b[i], &y)
-		if x != y {
-			return x > y
-		}
-	}
-	return true
 }

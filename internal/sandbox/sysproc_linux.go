@@ -5,7 +5,7 @@ import (
 	"syscall"
 )
 
-func sysProcAttr(iso string) *syscall.SysProcAttr {
+func sysProcAttr(iso Isolation) *syscall.SysProcAttr {
 	attr := &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if iso == ProcessGroup {
 		attr.Setpgid = true

@@ -34,7 +34,7 @@ type Plan struct {
 	Timeout time.Duration
 	// Isolation is the sandbox mode; Probe, when set, must succeed before
 	// the first sandbox starts (a fully cached check starts none).
-	Isolation string
+	Isolation sandbox.Isolation
 	Probe     func(context.Context) error
 	// Shard, when N > 0, runs only shard I/N of the sorted cells.
 	Shard Shard
@@ -167,12 +167,8 @@ type cellCache struct {
 }
 
 func newCellCache(p Plan, repros []*repro.Repro, jobs []runner.Job) *cellCache {
-	iso := p.Isolation
-	if iso == "" {
-		iso = sandbox.Namespaces
-	}
 	c := &cellCache{cache: resultcache.Default(p.Env), keys: make([]string, len(jobs)), hits: make([]*runner.Result, len(jobs))}
-	optKey := fmt.Sprintf("count=%d timeout=%s isolation=%s", max(p.Count, 1), p.Timeout, iso)
+	optKey := fmt.Sprintf("count=%d timeout=%s isolation=%s", max(p.Count, 1), p.Timeout, p.Isolation.Resolved())
 	content := map[*repro.Repro][]byte{}
 	for _, r := range repros {
 		content[r] = cacheContent(r)

@@ -321,10 +321,10 @@ func CompareVersions(a, b string) int {
 	for i := 0; i < len(as) || i < len(bs); i++ {
 		var x, y int
 		if i < len(as) {
-			x, _ = strconv.Atoi(as[i])
+			x = leadingInt(as[i])
 		}
 		if i < len(bs) {
-			y, _ = strconv.Atoi(bs[i])
+			y = leadingInt(bs[i])
 		}
 		if x != y {
 			if x < y {
@@ -334,6 +334,19 @@ func CompareVersions(a, b string) int {
 		}
 	}
 	return 0
+}
+
+// leadingInt is the number a version component starts with: 22 for
+// "22rc1", so that a release candidate sorts with its release.
+func leadingInt(s string) int {
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }
 
 // HasVersionPrefix reports whether version is prefix or starts with it as

@@ -30,13 +30,13 @@ import (
 type Config struct {
 	Repro     *repro.Repro
 	Toolchain toolchain.Toolchain
-	Plan      []minimize.Pass // from Passes
-	Jobs      int             // candidates tested at once
-	Budget    time.Duration   // stop after this long with the best so far; 0 = none
-	Timeout   time.Duration   // per test; 0 = 3x the input's run time, at least 2s
-	Confirm   int             // runs that must all reproduce, before and after (at least 1)
-	Rounds    int             // rounds of passes at most; 0 = until nothing shrinks
-	Isolation string          // the sandbox mode
+	Plan      []minimize.Pass   // from Passes
+	Jobs      int               // candidates tested at once
+	Budget    time.Duration     // stop after this long with the best so far; 0 = none
+	Timeout   time.Duration     // per test; 0 = 3x the input's run time, at least 2s
+	Confirm   int               // runs that must all reproduce, before and after (at least 1)
+	Rounds    int               // rounds of passes at most; 0 = until nothing shrinks
+	Isolation sandbox.Isolation // the sandbox mode
 	Progress  func(minimize.Progress)
 }
 
