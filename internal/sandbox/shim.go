@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // ShimMain is `reprokit __shim CAP TARGET ARGS…`, which the sandbox puts on
@@ -28,6 +30,9 @@ func ShimMain(args []string) int {
 		fmt.Fprintln(os.Stderr, "reprokit __shim: bad cap:", err)
 		return 2
 	}
+	// Not dumpable: the program below us runs as our user and could
+	// otherwise open /proc/<shim>/fd/1 and write past the cap.
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	target := args[1]
 	cmd := exec.Command(target, args[2:]...)
 	cmd.Stdin = os.Stdin
