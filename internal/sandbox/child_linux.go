@@ -107,19 +107,18 @@ func initMain(specPath string) int {
 	return 0
 }
 
-// ignoreSignals ignores every signal a repro could send to make the init
-// die or dump; SIGKILL and SIGSTOP from inside a PID namespace never reach
-// its init. (Go's own handlers stay for the signals the runtime uses; a
-// SIGSEGV or SIGBUS sent with kill(2) is ignored by them.)
+// ignoreSignals takes every signal a repro could send to make the init
+// die or dump, and drops it. Notify, not Ignore: the Go runtime crashes on
+// a SIGBUS, SIGSEGV or SIGFPE sent with kill(2) unless the program asked
+// for it; relayed to a channel, it is harmless. (SIGKILL and SIGSTOP from
+// inside a PID namespace never reach its init.)
 func ignoreSignals() {
-	sigs := []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGILL, syscall.SIGTRAP,
-		syscall.SIGABRT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE, syscall.SIGALRM, syscall.SIGTERM,
-		syscall.SIGSTKFLT, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGXCPU, syscall.SIGXFSZ,
-		syscall.SIGVTALRM, syscall.SIGIO, syscall.SIGPWR, syscall.SIGSYS, syscall.SIGWINCH, syscall.SIGFPE}
-	for s := 34; s <= 64; s++ {
-		sigs = append(sigs, syscall.Signal(s))
-	}
-	signal.Ignore(sigs...)
+	c := make(chan os.Signal, 64)
+	signal.Notify(c)
+	go func() {
+		for range c {
+		}
+	}()
 }
 
 // superviseEngine starts the engine, reaps every process that exits below

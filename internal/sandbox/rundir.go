@@ -24,7 +24,8 @@ const (
 	runPrefix   = "reprokit-run-"
 	newPrefix   = "reprokit-new-" // made, not yet locked
 	keptMarker  = ".reprokit-kept"
-	staleUnlock = time.Minute // a reprokit-new- directory this old lost its maker
+	lockMarker  = ".reprokit-locked" // made by a reprokit that locks: older ones did not, and their live dirs are never swept
+	staleUnlock = time.Minute        // a reprokit-new- directory this old lost its maker
 )
 
 // newRunDir makes a locked run directory: made under a staging name,
@@ -38,6 +39,9 @@ func newRunDir() (*runDir, error) {
 	lock, err := os.Open(staging)
 	if err == nil {
 		err = unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(staging, lockMarker), nil, 0o644)
 	}
 	if err != nil {
 		os.RemoveAll(staging)
@@ -85,6 +89,9 @@ func sweepStale() {
 			}
 		}
 		if _, err := os.Lstat(filepath.Join(p, keptMarker)); err == nil {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(p, lockMarker)); err != nil {
 			continue
 		}
 		f, err := os.Open(p)
