@@ -290,7 +290,9 @@ func prepare(spec Spec, archive []byte, self string) error {
 		}
 	}
 	for _, t := range spec.Tools {
-		shim := fmt.Sprintf("#!/bin/sh\nexec %s %s \"$@\"\n", shimWords(spec), shellQuote(t.Target))
+		// No cap of its own (-1): every exec of the script is capped
+		// already, and a second cap would swallow the first one's note.
+		shim := fmt.Sprintf("#!/bin/sh\nexec %s __shim -1 %s \"$@\"\n", shellQuote(spec.Exe), shellQuote(t.Target))
 		if err := os.WriteFile(filepath.Join(bin, t.Name), []byte(shim), 0o755); err != nil {
 			return err
 		}

@@ -15,9 +15,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ShimMain is `reprokit __shim CAP TARGET ARGS…`, which the sandbox puts on
-// PATH as python3, go, …: it runs TARGET with its output capped at CAP bytes
-// per stream (the rest is counted and dropped, with a note), stops waiting
+// ShimMain is `reprokit __shim CAP TARGET ARGS…`, which runs every exec of
+// a script and is put on PATH as python3, go, … (there with CAP -1, no
+// cap: the exec's shim caps): it runs TARGET with its output capped at CAP
+// bytes per stream (the rest is counted and dropped, with a note), stops waiting
 // for output shortly after TARGET exits even if a grandchild still holds
 // the pipe, and ends the way TARGET ended, signal included.
 func ShimMain(args []string) int {
@@ -82,6 +83,9 @@ type capWriter struct {
 func (c *capWriter) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.max < 0 {
+		return c.w.Write(p)
+	}
 	if room := c.max - c.written; room > 0 {
 		n := int64(len(p))
 		if n > room {
