@@ -63,7 +63,7 @@ var (
 	pemRE = regexp.MustCompile(`(?s)-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----`)
 	// A block cut short (truncated output, a pasted fragment): everything
 	// after BEGIN that still looks like its body (base64, headers) goes.
-	pemOpenRE   = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]+-----(?:\r?\n(?:[A-Za-z0-9+/=]*|[A-Za-z-]+:[^\r\n]*))*`)
+	pemOpenRE   = regexp.MustCompile(`(?m)-----BEGIN [A-Z0-9 ]+-----(?:\r?\n(?:[A-Za-z0-9+/=]*|[A-Za-z-]+: [^\r\n]*)\r?$)*`)
 	awsKeyRE    = regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`)
 	slackRE     = regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`)
 	stripeRE    = regexp.MustCompile(`\b(?:sk|rk)_live_[A-Za-z0-9]{16,}\b`)

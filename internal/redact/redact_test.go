@@ -41,6 +41,7 @@ func TestRedact(t *testing.T) {
 		{"pem block", "x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----\ny", "x\n[REDACTED PEM BLOCK]\ny"},
 		{"pem certificate", "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----", "[REDACTED PEM BLOCK]"},
 		{"pem without its END line", "key:\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nQyNTUxOQAAACBz\n", "key:\n[REDACTED PEM BLOCK]"},
+		{"pem cut short, then other lines", "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMIIEow\naws id x\nok", "[REDACTED PEM BLOCK]\naws id x\nok"},
 		{"aws access key id", "id AKIAIOSFODNN7EXAMPLE used", "id [REDACTED] used"},
 		{"aws secret in ini", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = [REDACTED]"},
 		{"aws secret in json", `{"aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}`, `{"aws_secret_access_key": "[REDACTED]"}`},
