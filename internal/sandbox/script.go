@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -125,12 +126,18 @@ func atLeast(version, min string) bool {
 // UTF-8 whatever bytes the repro wrote (JSON would otherwise replace them
 // silently, and a NUL byte is escaped, not dropped).
 func capLog(log string, max int) string {
-	if len(log) > max {
-		head := max / 4
-		dropped := len(log) - max
-		log = log[:head] + fmt.Sprintf("\n[reprokit: %d bytes of log dropped here]\n", dropped) + log[len(log)-(max-head):]
+	log = strings.ToValidUTF8(log, "\uFFFD")
+	if len(log) <= max {
+		return log
 	}
-	return strings.ToValidUTF8(log, "\uFFFD")
+	head, tail := max/4, len(log)-(max-max/4)
+	for head > 0 && !utf8.RuneStart(log[head]) {
+		head--
+	}
+	for tail < len(log) && !utf8.RuneStart(log[tail]) {
+		tail++
+	}
+	return log[:head] + fmt.Sprintf("\n[reprokit: %d bytes of log dropped here]\n", tail-head) + log[tail:]
 }
 
 // writeArchive writes the archive the engine runs: the repro's, with every
