@@ -40,24 +40,27 @@ func (s *pidSet) has(pid int) bool {
 }
 
 // killAdopted kills every process reprokit adopted from a sandbox (a child
-// of ours in a session not ours, not a live init) and all below it.
+// of ours in a session not ours, not a live init) and all below it. The
+// scan repeats: a process killed before its children hands them to us, and
+// they are adopted in turn (a daemon below an interpreter shim, say).
 func killAdopted() {
 	self := os.Getpid()
 	mySid, _ := unix.Getsid(0)
-	table := processTable()
-	adopted := map[int]bool{}
-	for pid, st := range table {
-		if st.ppid == self && st.sid != mySid && !liveInits.has(pid) {
-			adopted[pid] = true
+	for round := 0; round < 50; round++ {
+		var adopted []int
+		for pid, st := range processTable() {
+			if st.ppid == self && st.sid != mySid && !liveInits.has(pid) {
+				adopted = append(adopted, pid)
+			}
 		}
-	}
-	if len(adopted) == 0 {
-		return
-	}
-	for pid := range adopted {
-		unix.Kill(pid, unix.SIGKILL)
-		killTree(pid, func(int) bool { return true })
-		var ws unix.WaitStatus
-		unix.Wait4(pid, &ws, 0, nil)
+		if len(adopted) == 0 {
+			return
+		}
+		for _, pid := range adopted {
+			killTree(pid, func(int) bool { return true })
+			unix.Kill(pid, unix.SIGKILL)
+			var ws unix.WaitStatus
+			unix.Wait4(pid, &ws, 0, nil)
+		}
 	}
 }

@@ -22,7 +22,8 @@ type runDir struct {
 
 const (
 	runPrefix   = "reprokit-run-"
-	newPrefix   = "reprokit-new-" // made, not yet locked
+	newPrefix   = "reprokit-new-"   // made, not yet locked
+	sweepPrefix = "reprokit-sweep-" // being swept: stale by definition
 	keptMarker  = ".reprokit-kept"
 	lockMarker  = ".reprokit-locked" // made by a reprokit that locks: older ones did not, and their live dirs are never swept
 	staleUnlock = time.Minute        // a reprokit-new- directory this old lost its maker
@@ -79,19 +80,25 @@ func sweepStale() {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !e.IsDir() || !strings.HasPrefix(name, runPrefix) && !strings.HasPrefix(name, newPrefix) {
+		if !e.IsDir() {
 			continue
 		}
 		p := filepath.Join(tmp, name)
-		if strings.HasPrefix(name, newPrefix) {
+		switch {
+		case strings.HasPrefix(name, sweepPrefix):
+			// A sweep that died half way: no marker left to check.
+		case strings.HasPrefix(name, newPrefix):
 			if fi, err := e.Info(); err != nil || time.Since(fi.ModTime()) < staleUnlock {
 				continue
 			}
-		}
-		if _, err := os.Lstat(filepath.Join(p, keptMarker)); err == nil {
-			continue
-		}
-		if _, err := os.Lstat(filepath.Join(p, lockMarker)); err != nil {
+		case strings.HasPrefix(name, runPrefix):
+			if _, err := os.Lstat(filepath.Join(p, keptMarker)); err == nil {
+				continue
+			}
+			if _, err := os.Lstat(filepath.Join(p, lockMarker)); err != nil {
+				continue
+			}
+		default:
 			continue
 		}
 		f, err := os.Open(p)
@@ -99,7 +106,13 @@ func sweepStale() {
 			continue
 		}
 		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
-			removeAll(p)
+			// Renamed first (the lock goes with the inode), so that a
+			// sweep killed half way leaves a name the next one takes
+			// as stale, not a run directory without its marker.
+			gone := filepath.Join(tmp, sweepPrefix+strings.TrimPrefix(strings.TrimPrefix(name, runPrefix), newPrefix))
+			if name == filepath.Base(gone) || os.Rename(p, gone) == nil {
+				removeAll(gone)
+			}
 		}
 		f.Close()
 	}
