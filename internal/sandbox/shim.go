@@ -34,6 +34,11 @@ func ShimMain(args []string) int {
 	// Not dumpable: the program below us runs as our user and could
 	// otherwise open /proc/<shim>/fd/1 and write past the cap.
 	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	if limit >= 0 {
+		// The exec's own process group: a repro that kills its process
+		// group (killpg(0)) ends itself, not the engine that judges it.
+		syscall.Setpgid(0, 0)
+	}
 	target := args[1]
 	cmd := exec.Command(target, args[2:]...)
 	cmd.Stdin = os.Stdin
