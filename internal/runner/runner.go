@@ -203,7 +203,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 		if t.tier == nil || strings.TrimSpace(t.tier.Check) == "" {
 			continue
 		}
-		chk, err := runScript(ctx, r, t.tier.Check, r.Path+" ("+string(t.verdict)+" check)", tc, opts)
+		chk, err := runScript(ctx, r, t.tier.Check, r.Path+" ("+t.verdict+" check)", tc, opts)
 		keepLog(chk)
 		res.Kept = append(res.Kept, keptDir(chk)...)
 		if err != nil || chk.Err != "" {
