@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -100,7 +101,14 @@ func (f *Factory) IsolationNow(ctx context.Context, flag string) (sandbox.Isolat
 }
 
 func (f *Factory) requireNamespaces(ctx context.Context) error {
-	if mode, err := f.Probe(ctx); mode != sandbox.Namespaces {
+	mode, err := f.Probe(ctx)
+	var denied *sandbox.NoNamespacesError
+	if mode != sandbox.Namespaces && !errors.As(err, &denied) {
+		// Not the kernel's refusal: say what it is, and never suggest
+		// weaker isolation for it.
+		return usage.Errorf("cannot start a sandbox: %v", err)
+	}
+	if mode != sandbox.Namespaces {
 		return usage.Errorf("namespaces are unavailable here (%v), so a repro could reach the network, write the file system and leave daemons behind; reprokit will not run it uncontained by default. Pass --isolation process-group to run in a process group only (every descendant is still killed at the end; the file system and network are not contained), or run where user namespaces are allowed", err)
 	}
 	return nil

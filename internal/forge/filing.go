@@ -67,6 +67,11 @@ func DryRun(ep Endpoint, f Filing) error {
 		return err
 	}
 	body, d := f.body(), f.Draft
+	// The ledger is read, not locked: a damaged one is said now, as the
+	// real run would refuse on it.
+	if _, err := (ledger.Ledger{Path: f.Ledger}).Find(d.Fingerprint, repo); err != nil {
+		fmt.Fprintf(f.Log, "reprokit: warning: %v; a real `file` refuses until it is fixed\n", err)
+	}
 	path := "repos/" + repo + "/issues"
 	if f.CommentOn > 0 {
 		path = fmt.Sprintf("repos/%s/issues/%d/comments", repo, f.CommentOn)
