@@ -180,7 +180,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 		res.Verdict, res.Reason = repro.Skipped, main.Reason
 		return res
 	case main.Outcome == "pass":
-		sig, out := Capture(main.Log, r.Script())
+		sig, out := Capture(main.Log, r.Script(), main.Execs)
 		res.Signature, res.Output = &sig, out
 		if want := r.Meta.Signature; want != nil && !signature.Match(want.Unasserted(Asserted(r.Script())), sig) {
 			res.Verdict = repro.Slipped
@@ -192,7 +192,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	}
 	// The bug's script does not pass: which tier, if any, holds now?
 	res.Reason = main.Reason
-	sig, out := Capture(main.Log, r.Script())
+	sig, out := Capture(main.Log, r.Script(), main.Execs)
 	res.Signature, res.Output = &sig, out
 	if opts.NoTiers {
 		res.Verdict = repro.Changed
@@ -273,23 +273,25 @@ func toolEnv(tc toolchain.Toolchain) []string {
 	return []string{"PYTHONDONTWRITEBYTECODE=1"}
 }
 
-// Exec is one exec command found in a testscript log.
+// Exec is one exec line of a run that ran.
 type Exec struct {
 	Command string // the script line, e.g. "exec python3 repro.py"
 	Output  string // its stdout then stderr
-	Status  string // "exit N" or a signal name; "" for a background exec whose end the log does not show
+	Status  string // "exit N" or a signal name, as its shim recorded; "" when it was still running at the end
 	// Background is set for `exec … &` and `exec … &name&`: its output and
 	// status come later, under `wait` ("[background] cmd: signal: aborted").
 	Background bool
 	name       string
+	index      int  // among the log's exec lines: the shim's record's Index
+	waited     bool // a bare `wait` reported it
 }
 
 // Capture is the signature of a run and the output it came from: the
 // deciding exec's, with a background exec that died of a signal taking
 // its place (its deciding foreground exec's status kept as Exec), and
 // warnings kept only when the script asserts them.
-func Capture(log, script string) (signature.Signature, string) {
-	execs := Execs(log)
+func Capture(log, script string, ran []sandbox.Exec) (signature.Signature, string) {
+	execs := Execs(log, ran)
 	ex := pick(execs)
 	sig := signature.ExtractCommand(ex.Command, ex.Output, ex.Status)
 	if ex.Background {
@@ -330,36 +332,37 @@ func Asserted(script string) func(string) bool {
 	}
 }
 
+// The log lines that end an exec's output: its own status line, or, for a
+// background exec, the line `wait` logs before its output. They only route
+// the output; the status itself is the shim's record (sandbox.Exec).
 var (
-	statusRE = regexp.MustCompile(`^\[(exit status (\d+)|signal: (.+?)(?: \(core dumped\))?)\]$`)
-	signals  = map[string]string{
-		"segmentation fault": "SIGSEGV", "aborted": "SIGABRT", "killed": "SIGKILL",
-		"bus error": "SIGBUS", "floating point exception": "SIGFPE", "illegal instruction": "SIGILL",
-		"terminated": "SIGTERM", "interrupt": "SIGINT", "quit": "SIGQUIT", "hangup": "SIGHUP",
-		"trace/breakpoint trap": "SIGTRAP", "broken pipe": "SIGPIPE", "user defined signal 1": "SIGUSR1",
-		"user defined signal 2": "SIGUSR2", "alarm clock": "SIGALRM", "CPU time limit exceeded": "SIGXCPU",
-		"file size limit exceeded": "SIGXFSZ", "bad system call": "SIGSYS",
-	}
+	statusLineRE = regexp.MustCompile(`^\[(exit status \d+|signal: .*)\]$`)
+	backgroundRE = regexp.MustCompile(`^\[background\] .*: (exit status \d+|signal: .*)$`)
 )
 
-var backgroundRE = regexp.MustCompile(`^\[background\] .*: (exit status (\d+)|signal: (.+?)(?: \(core dumped\))?)$`)
-
-// statusOf turns "exit status N" / "signal: NAME" parts into a status.
-func statusOf(code, signal string) string {
-	if code != "" {
-		return "exit " + code
+// Execs are the exec lines of a run that ran: their commands and outputs
+// from the testscript log, how each ended from the shims' records (ran).
+// A background exec's output is logged under the `wait` that collects it:
+// `wait` logs "[background] cmd: status" then its output, in start order;
+// `wait name` logs only its output. An exec line echoed but not run (its
+// condition unmet) has no record and is left out.
+func Execs(log string, ran []sandbox.Exec) []Exec {
+	status := map[int]string{}
+	for _, e := range ran {
+		status[e.Index] = e.Status
 	}
-	if s, ok := signals[signal]; ok {
-		return s
+	var out []Exec
+	for _, e := range echoedExecs(log) {
+		if st, ok := status[e.index]; ok {
+			e.Status = st
+			out = append(out, e)
+		}
 	}
-	return "signal " + signal
+	return out
 }
 
-// Execs parses a testscript log into its exec commands. A background
-// exec's output and status are logged under the `wait` that collects it:
-// `wait` logs "[background] cmd: status" then its output, in start order;
-// `wait name` logs only its output.
-func Execs(log string) []Exec {
+// echoedExecs reads every exec line the log echoes, with its output.
+func echoedExecs(log string) []Exec {
 	var out []Exec
 	var outputs []*strings.Builder
 	cur := -1
@@ -368,16 +371,16 @@ func Execs(log string) []Exec {
 	for _, l := range strings.Split(log, "\n") {
 		if strings.HasPrefix(l, "> ") {
 			cur, section, waiting = -1, "", nil
-			cmd := strings.TrimSpace(strings.TrimPrefix(l, "> "))
-			words := strings.Fields(cmd)
-			for len(words) > 0 && (strings.HasPrefix(words[0], "[") || words[0] == "!") {
+			words := strings.Fields(strings.TrimPrefix(l, "> "))
+			// The same prefixes the sandbox skips to number exec lines.
+			for len(words) > 0 && (strings.HasPrefix(words[0], "[") && strings.HasSuffix(words[0], "]") || words[0] == "!" || words[0] == "?") {
 				words = words[1:]
 			}
 			switch {
 			case len(words) > 0 && words[0] == "exec":
-				e := Exec{Command: strings.Join(words, " "), Status: "exit 0"}
+				e := Exec{Command: strings.Join(words, " "), index: len(out)}
 				if last := words[len(words)-1]; strings.HasPrefix(last, "&") && strings.HasSuffix(last, "&") {
-					e.Background, e.Status, e.name = true, "", strings.Trim(last, "&")
+					e.Background, e.name = true, strings.Trim(last, "&")
 					e.Command = strings.Join(words[:len(words)-1], " ")
 				}
 				out = append(out, e)
@@ -387,7 +390,7 @@ func Execs(log string) []Exec {
 				}
 			case len(words) == 1 && words[0] == "wait":
 				for i := range out {
-					if out[i].Background && out[i].Status == "" {
+					if out[i].Background && !out[i].waited {
 						waiting = append(waiting, i)
 					}
 				}
@@ -400,9 +403,9 @@ func Execs(log string) []Exec {
 			}
 			continue
 		}
-		if m := backgroundRE.FindStringSubmatch(l); m != nil && len(waiting) > 0 {
+		if backgroundRE.MatchString(l) && len(waiting) > 0 {
 			cur, waiting = waiting[0], waiting[1:]
-			out[cur].Status = statusOf(m[2], m[3])
+			out[cur].waited = true
 			section = ""
 			continue
 		}
@@ -413,12 +416,7 @@ func Execs(log string) []Exec {
 		case l == "[stdout]" || l == "[stderr]":
 			section = l
 			continue
-		case statusRE.MatchString(l):
-			m := statusRE.FindStringSubmatch(l)
-			out[cur].Status = statusOf(m[2], m[3])
-			section = ""
-			continue
-		case strings.HasPrefix(l, "FAIL: "):
+		case statusLineRE.MatchString(l), strings.HasPrefix(l, "FAIL: "):
 			section = ""
 			continue
 		}
@@ -434,12 +432,8 @@ func Execs(log string) []Exec {
 	return out
 }
 
-// LastExec picks the exec that decides the signature: the last one killed
-// by a signal, else the last one that failed, else the last one.
-func LastExec(log string) Exec {
-	return pick(Execs(log))
-}
-
+// pick is the exec that decides the signature: the last one killed by a
+// signal, else the last one that failed, else the last foreground one.
 func pick(execs []Exec) Exec {
 	if len(execs) == 0 {
 		return Exec{}

@@ -110,6 +110,9 @@ type Result struct {
 	Isolation Isolation     `json:"isolation"`
 	Err       string        `json:"err,omitempty"` // harness error
 	WorkDir   string        `json:"work_dir,omitempty"`
+	// Execs are the exec lines that ran, in the order they started, with
+	// how each ended as its shim recorded it.
+	Execs []Exec `json:"execs"`
 }
 
 // Options for Run.

@@ -55,12 +55,16 @@ func runScript(spec Spec) (res Result) {
 	bin := filepath.Join(spec.RunDir, "bin")
 	os.Setenv("PATH", bin+":/usr/local/bin:/usr/bin:/bin")
 	workRoot := filepath.Join(spec.RunDir, "work")
+	// Outside $WORK (the script's to list), inside what the script's user
+	// may write.
+	records := filepath.Join(workRoot, ".execs")
 	var workDir string
 	params := testscript.Params{
 		Files:       []string{spec.Script},
 		WorkdirRoot: workRoot,
 		Setup: func(env *testscript.Env) error {
 			workDir = env.WorkDir
+			env.Vars = append(env.Vars, execRecordEnv+"="+records)
 			for _, kv := range spec.Env {
 				env.Vars = append(env.Vars, strings.ReplaceAll(kv, "$WORK", env.WorkDir))
 			}
@@ -85,10 +89,14 @@ func runScript(spec Spec) (res Result) {
 	}()
 	log := t.log.String()
 	t.log.Reset()
+	// The record file is the harness's: its line in the environment dump
+	// names the run directory, which a repro's log never shows.
+	log = strings.ReplaceAll(log, execRecordEnv+"="+records+"\n", "")
 	if workDir != "" {
 		log = strings.ReplaceAll(log, workDir, "$WORK")
 	}
-	log = strings.ReplaceAll(log, "exec "+shimWords(spec)+" ", "exec ")
+	log = regexp.MustCompile(`\bexec `+regexp.QuoteMeta(shimWords(spec))+`:\d+`).ReplaceAllString(log, "exec")
+	res.Execs = readExecs(records)
 	log = strings.ReplaceAll(log, bin, "$REPROKIT_BIN")
 	log = strings.ReplaceAll(log, spec.Script, spec.Name)
 	res.Log = capLog(log, logMax)
@@ -138,6 +146,7 @@ func writeArchive(path string, archive []byte, prefix string) error {
 		return err
 	}
 	w := bufio.NewWriter(f)
+	execs := 0 // the index of the next exec line: its shim records under it
 	for len(script) > 0 {
 		line := script
 		if i := bytes.IndexByte(script, '\n'); i >= 0 {
@@ -146,8 +155,9 @@ func writeArchive(path string, archive []byte, prefix string) error {
 		script = script[len(line):]
 		if at := capExecAt(line); at >= 0 {
 			w.Write(line[:at])
-			w.WriteString(" " + prefix)
+			fmt.Fprintf(w, " %s:%d", prefix, execs)
 			line = line[at:]
+			execs++
 		}
 		w.Write(line)
 	}
