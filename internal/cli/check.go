@@ -32,6 +32,7 @@ type CheckOptions struct {
 	IO        *IOStreams
 	Paths     []string
 	Python    string
+	Go        string
 	Jobs      int
 	Count     int
 	CountSet  bool // an explicit --count bypasses the cache, as in `go test`
@@ -74,6 +75,7 @@ input, 3 when a cell ended in error.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Python, "python", "all", "Python versions to check: `all`, or a list like 3.9,3.13")
+	f.StringVar(&opts.Go, "go", "here", "Go releases to check: here (those on this machine), all, 1.22, 1.22.0,1.22.12, 1.22.*; missing ones are fetched")
 	f.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "cells run in parallel")
 	f.IntVar(&opts.Count, "count", 1, "runs per cell; given explicitly (even --count=1) it bypasses the result cache")
 	f.BoolVar(&opts.NoCache, "no-cache", false, "run every cell, ignoring cached results")
@@ -201,7 +203,7 @@ func runCells(ctx context.Context, opts *CheckOptions, shard suite.Shard) ([]sui
 	if err != nil {
 		return nil, nil, err
 	}
-	jobs, err := plan(ctx, repros, opts.Python, opts.Env)
+	jobs, err := plan(ctx, repros, &toolchain.Selection{Python: opts.Python, Go: opts.Go, Log: opts.IO.ErrOut}, opts.Env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -251,7 +253,7 @@ func runCells(ctx context.Context, opts *CheckOptions, shard suite.Shard) ([]sui
 		}
 		res := runner.Run(ctx, j.r, j.tc, ropts)
 		progress()
-		if ctx.Err() == nil {
+		if ctx.Err() == nil && j.tc.Unavailable == "" { // a release fetched later is another cell
 			if err := cache.Put(keys[i], res); err != nil {
 				fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: caching a result: %v\n", err)
 			}

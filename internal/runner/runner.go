@@ -25,6 +25,10 @@ type Options struct {
 	Keep      bool           // keep work directories and report where
 	Isolation string         // sandbox.Namespaces (also when empty) or sandbox.ProcessGroup
 	NoTiers   bool           // skip the tier checks (the minimizer only asks "reproduces?")
+
+	// prepared by Run for every script run of a cell: the environment
+	// and read-only mounts of a warm Go cache or a dependency environment
+	env, keep []string
 }
 
 // ToolchainRef is how a result names its toolchain.
@@ -66,14 +70,34 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 	if exp, ok := r.Meta.Expected(tc.Version); ok {
 		base.Expected = exp
 	}
-	var runs []Result
 	began := time.Now()
+	if reason := cannotRun(r, tc); reason != "" {
+		base.Verdict, base.Reason = repro.Skipped, reason
+		return base
+	}
+	if tc.Kind == "go" {
+		opts.env, opts.keep = warmGoCache(ctx, r, tc)
+	}
+	var runs []Result
 	for i := 0; i < count && ctx.Err() == nil; i++ {
 		runs = append(runs, once(ctx, r, tc, opts, base))
 	}
 	res := aggregate(base, runs)
 	res.DurationMS = time.Since(began).Milliseconds()
 	return res
+}
+
+// cannotRun says why tc cannot run r at all ("" when it can): the
+// toolchain is not here, or the repro asks for a newer one. Such a cell is
+// skipped, never a verdict about the bug.
+func cannotRun(r *repro.Repro, tc toolchain.Toolchain) string {
+	if tc.Unavailable != "" {
+		return tc.Unavailable
+	}
+	if tc.Kind == "go" {
+		return newerGoLine(r, tc)
+	}
+	return ""
 }
 
 func aggregate(base Result, runs []Result) Result {
@@ -191,8 +215,8 @@ func runScript(ctx context.Context, r *repro.Repro, script string, tc toolchain.
 	return sandbox.Run(ctx, r.WithScript(script), sandbox.Options{
 		Limits:    opts.Limits,
 		Tools:     Tools(tc),
-		Keep:      tc.Roots,
-		Env:       toolEnv(tc),
+		Keep:      append(append([]string{}, tc.Roots...), opts.keep...),
+		Env:       append(toolEnv(tc), opts.env...),
 		Versions:  map[string]string{tc.Kind: tc.Version},
 		KeepDir:   opts.Keep,
 		Isolation: opts.Isolation,
@@ -214,7 +238,7 @@ func Tools(tc toolchain.Toolchain) []sandbox.Tool {
 
 func toolEnv(tc toolchain.Toolchain) []string {
 	if tc.Kind == "go" {
-		return []string{"GOCACHE=$WORK/.gocache", "GOPATH=$WORK/.gopath", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local"}
+		return goEnv()
 	}
 	return []string{"PYTHONDONTWRITEBYTECODE=1"}
 }
@@ -251,6 +275,9 @@ func Execs(log string) []Exec {
 			words := strings.Fields(cmd)
 			for len(words) > 0 && (strings.HasPrefix(words[0], "[") || words[0] == "!") {
 				words = words[1:]
+			}
+			if isGoCommand(words) && words[0] == "go" {
+				words = append([]string{"exec"}, words...) // the go built-in runs like exec go
 			}
 			if len(words) > 0 && words[0] == "exec" {
 				out = append(out, Exec{Command: strings.Join(words, " "), Status: "exit 0"})
