@@ -360,8 +360,11 @@ func commands(script string) (cmds, checks []string) {
 			continue
 		}
 		args := l.Words[1:]
+		if l.Words[0] == "go" { // the go built-in is exec go
+			args = l.Words
+		}
 		switch l.Words[0] {
-		case "exec":
+		case "exec", "go":
 			var q []string
 			for _, a := range args {
 				q = append(q, shellQuote(a))
