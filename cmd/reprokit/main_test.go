@@ -15,6 +15,8 @@ import (
 	"github.com/reprokit/reprokit/internal/fakegithub"
 )
 
+var sharedGoCache = filepath.Join(os.TempDir(), fmt.Sprintf("reprokit-spec-gocache-%d", os.Getuid()))
+
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"reprokit": func() { os.Exit(cli.Main(os.Args[1:])) },
@@ -31,6 +33,9 @@ func TestSpecs(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("REPO", filepath.Join(mustGetwd(), "..", ".."))
+			// One warm Go build cache for every script: it is keyed by
+			// toolchain, and warming costs seconds per script otherwise.
+			env.Setenv("REPROKIT_GOCACHE", sharedGoCache)
 			// A fake GitHub per script, on loopback, under a base path.
 			srv := fakegithub.New("reprokit-bot", fakeToken)
 			env.Defer(srv.Close)

@@ -68,8 +68,12 @@ func warmGoCache(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain) (e
 	return []string{sandbox.GoCacheSeed + "=" + dir}, []string{dir}
 }
 
-// cacheRoot is $XDG_CACHE_HOME/reprokit/gocache (default ~/.cache/…).
+// cacheRoot is $REPROKIT_GOCACHE, else $XDG_CACHE_HOME/reprokit/gocache
+// (default ~/.cache/…). The specs share one across scripts.
 func cacheRoot() string {
+	if dir := os.Getenv("REPROKIT_GOCACHE"); dir != "" {
+		return dir
+	}
 	dir := os.Getenv("XDG_CACHE_HOME")
 	if dir == "" {
 		home, err := os.UserHomeDir()
