@@ -13,6 +13,7 @@ import (
 
 	"github.com/reprokit/reprokit/internal/cli"
 	"github.com/reprokit/reprokit/internal/fakegithub"
+	"github.com/reprokit/reprokit/internal/pyindex"
 )
 
 var sharedGoCache = filepath.Join(os.TempDir(), fmt.Sprintf("reprokit-spec-gocache-%d", os.Getuid()))
@@ -42,6 +43,14 @@ func TestSpecs(t *testing.T) {
 			env.Values["fakegh"] = srv
 			env.Setenv("GH_FAKE_API", srv.URL)
 			env.Setenv("GH_FAKE_TOKEN", fakeToken)
+			// A package index on loopback (PEP 503), with wheels built
+			// here, for the PEP 723 specs.
+			idx, err := pyindex.New(specPackages...)
+			if err != nil {
+				return err
+			}
+			env.Defer(idx.Close)
+			env.Setenv("PYINDEX", idx.IndexURL())
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -50,6 +59,13 @@ func TestSpecs(t *testing.T) {
 			"fakegh":  cmdFakeGH,
 		},
 	})
+}
+
+// specPackages are served by every spec's package index: tinydep's
+// answer changed in 2.0.0, the way a real library's behaviour changes.
+var specPackages = []pyindex.Project{
+	{Name: "tinydep", Version: "1.0.0", Files: map[string]string{"tinydep/__init__.py": "def answer():\n    return 'old answer'\n"}},
+	{Name: "tinydep", Version: "2.0.0", Files: map[string]string{"tinydep/__init__.py": "def answer():\n    return 'new answer'\n"}},
 }
 
 const fakeToken = "ghp_SpecToken0123456789abcdefABCDEF012345"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
@@ -25,10 +26,14 @@ type Options struct {
 	Keep      bool           // keep work directories and report where
 	Isolation string         // sandbox.Namespaces (also when empty) or sandbox.ProcessGroup
 	NoTiers   bool           // skip the tier checks (the minimizer only asks "reproduces?")
+	// Deps builds the environments of scripts with inline metadata
+	// (PEP 723); nil: the default builder (uv or venv+pip, XDG cache).
+	Deps *scriptdeps.Builder
 
 	// prepared by Run for every script run of a cell: the environment
 	// and read-only mounts of a warm Go cache or a dependency environment
 	env, keep []string
+	python    string // the environment's interpreter, put on PATH instead of tc's
 }
 
 // ToolchainRef is how a result names its toolchain.
@@ -36,6 +41,7 @@ type ToolchainRef struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
 	Path    string `json:"path"`
+	Axis    string `json:"axis,omitempty"` // the dependency whose versions Version counts (--with)
 }
 
 // Result is the verdict for one (repro, toolchain). Its JSON form is
@@ -65,9 +71,9 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 	base := Result{
 		File:      r.Path,
 		Title:     r.Title(),
-		Toolchain: ToolchainRef{Name: tc.Name, Version: tc.Version, Path: tc.Path},
+		Toolchain: Ref(tc),
 	}
-	if exp, ok := r.Meta.Expected(tc.Version); ok {
+	if exp, ok := r.Meta.Expected(base.Toolchain.Version); ok {
 		base.Expected = exp
 	}
 	began := time.Now()
@@ -75,8 +81,21 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 		base.Verdict, base.Reason = repro.Skipped, reason
 		return base
 	}
-	if tc.Kind == "go" {
+	switch tc.Kind {
+	case "go":
 		opts.env, opts.keep = warmGoCache(ctx, r, tc)
+	case "python":
+		python, keep, skip, err := pythonEnv(ctx, r, tc, opts.Deps)
+		switch {
+		case err != nil:
+			base.Verdict, base.Error = repro.ErrorVerdict, err.Error()
+			base.DurationMS = time.Since(began).Milliseconds()
+			return base
+		case skip != "":
+			base.Verdict, base.Reason = repro.Skipped, skip
+			return base
+		}
+		opts.python, opts.keep = python, keep
 	}
 	var runs []Result
 	for i := 0; i < count && ctx.Err() == nil; i++ {
@@ -214,7 +233,7 @@ func firstNonEmpty(s ...string) string {
 func runScript(ctx context.Context, r *repro.Repro, script string, tc toolchain.Toolchain, opts Options) (sandbox.Result, error) {
 	return sandbox.Run(ctx, r.WithScript(script), sandbox.Options{
 		Limits:    opts.Limits,
-		Tools:     Tools(tc),
+		Tools:     tools(tc, opts.python),
 		Keep:      append(append([]string{}, tc.Roots...), opts.keep...),
 		Env:       append(toolEnv(tc), opts.env...),
 		Versions:  map[string]string{tc.Kind: tc.Version},
@@ -223,15 +242,19 @@ func runScript(ctx context.Context, r *repro.Repro, script string, tc toolchain.
 	})
 }
 
-// Tools are the commands that resolve to the chosen toolchain on the
-// script's PATH: the repro says python3, the matrix decides which.
-func Tools(tc toolchain.Toolchain) []sandbox.Tool {
+// tools are the commands that resolve to the chosen toolchain on the
+// script's PATH: the repro says python3, the matrix decides which (or
+// the interpreter of the environment built for its dependencies).
+func tools(tc toolchain.Toolchain, python string) []sandbox.Tool {
 	if tc.Kind == "go" {
 		return []sandbox.Tool{{Name: "go", Target: tc.Path}}
 	}
+	if python == "" {
+		python = tc.Path
+	}
 	var out []sandbox.Tool
 	for _, n := range []string{"python3", "python", "python" + toolchain.Minor(tc.Version)} {
-		out = append(out, sandbox.Tool{Name: n, Target: tc.Path})
+		out = append(out, sandbox.Tool{Name: n, Target: python})
 	}
 	return out
 }

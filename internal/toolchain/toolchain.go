@@ -37,6 +37,10 @@ type Toolchain struct {
 	// (a Go release that could not be fetched offline): its cells are
 	// skipped with this reason.
 	Unavailable string `json:"unavailable,omitempty"`
+	// With are requirements that override the script's own (PEP 723)
+	// for this cell: one value of a --with dependency axis, e.g.
+	// ["trio==0.22.0"].
+	With []string `json:"with,omitempty"`
 }
 
 // Short is the name shown in tables: the version for Python, go1.X for Go.
