@@ -118,8 +118,10 @@ func Candidates(env func(string) string) []Candidate {
 	return append(out, goCandidates(env, pathList)...)
 }
 
+// isPythonName accepts python3.X and the free-threaded and debug builds'
+// python3.Xt, python3.Xd.
 func isPythonName(n string) bool {
-	rest := strings.TrimPrefix(n, "python3.")
+	rest := strings.TrimRight(strings.TrimPrefix(n, "python3."), "td")
 	_, err := strconv.Atoi(rest)
 	return err == nil
 }
