@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,6 +58,11 @@ func TestSpecs(t *testing.T) {
 		// [pyenv:3.9] holds when a pyenv build of that minor version is on
 		// this machine; $HOST_PYENV_ROOT names where (HOME is hidden).
 		Condition: func(cond string) (bool, error) {
+			if cond == "venv" {
+				// python3 can make virtual environments with pip (Debian:
+				// python3-venv): the PEP 723 specs need it.
+				return exec.Command("python3", "-c", "import venv, ensurepip").Run() == nil, nil
+			}
 			minor, ok := strings.CutPrefix(cond, "pyenv:")
 			if !ok {
 				return false, fmt.Errorf("unknown condition %q", cond)

@@ -330,7 +330,10 @@ func oneToolchain(ctx context.Context, r *repro.Repro, sel *toolchain.Selection,
 		spec = sel.Go
 	}
 	if spec == "all" {
-		return toolchain.Toolchain{}, "", usagef("--%s all: minimize targets one toolchain; name one (e.g. --python 3.12)", r.Kind())
+		if r.Kind() == "go" {
+			return toolchain.Toolchain{}, "", usagef("--go all: minimize targets one release; name one (e.g. --go 1.22.12)")
+		}
+		return toolchain.Toolchain{}, "", usagef("--python all: minimize targets one interpreter; name one (e.g. --python 3.12)")
 	}
 	jobs, err := plan(ctx, []*repro.Repro{r}, sel, env)
 	if err != nil {
