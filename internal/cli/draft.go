@@ -168,7 +168,7 @@ func renderDraft(ctx context.Context, opts *DraftOptions, r *repro.Repro, all []
 		fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: %s: tracker %s needs `repo: OWNER/NAME` in the metadata to be filed\n", r.Path, name)
 	}
 	sel := &toolchain.Selection{Python: opts.Python, Go: opts.Go, Log: opts.IO.ErrOut}
-	tcs, err := sel.For(ctx, all, r.Kind(), opts.Env)
+	tcs, err := sel.For(ctx, all, r.Kind())
 	if err != nil {
 		return fail(usagef("%s: %v", r.Path, err))
 	}

@@ -161,7 +161,7 @@ func plan(ctx context.Context, repros []*repro.Repro, sel *toolchain.Selection, 
 	}
 	var jobs []job
 	for _, r := range repros {
-		tcs, err := sel.For(ctx, all, r.Kind(), env)
+		tcs, err := sel.For(ctx, all, r.Kind())
 		if err != nil {
 			return nil, usagef("%s: %v", r.Path, err)
 		}

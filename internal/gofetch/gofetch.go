@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
@@ -56,11 +55,6 @@ func ReleaseName(v string) string {
 // ("go1.22.5") for this machine's GOOS/GOARCH.
 func ModuleVersion(v string) string {
 	return fmt.Sprintf("v0.0.1-%s.%s-%s", v, runtime.GOOS, runtime.GOARCH)
-}
-
-// Dir is where the module cache keeps release v.
-func Dir(modcache, v string) string {
-	return filepath.Join(modcache, ToolchainModule+"@"+ModuleVersion(v))
 }
 
 func (f *Fetcher) gocmd() string {

@@ -13,7 +13,6 @@ import (
 
 // Resolver selects Go releases, fetching the ones this machine lacks.
 type Resolver struct {
-	Env     func(string) string
 	Fetcher *gofetch.Fetcher // nil: the go on PATH, with the caller's environment
 	Log     io.Writer        // where fetching is said; nil: nowhere
 	// Oldest is the oldest minor `all` reaches; default 1.18.

@@ -25,7 +25,7 @@ type Selection struct {
 }
 
 // For returns the toolchains a repro of kind runs on.
-func (s *Selection) For(ctx context.Context, all []Toolchain, kind string, env func(string) string) ([]Toolchain, error) {
+func (s *Selection) For(ctx context.Context, all []Toolchain, kind string) ([]Toolchain, error) {
 	if kind != "go" {
 		tcs, err := Select(all, kind, s.Python)
 		if err != nil || s.With == "" {
@@ -35,7 +35,7 @@ func (s *Selection) For(ctx context.Context, all []Toolchain, kind string, env f
 	}
 	if !s.goDone {
 		s.goDone = true
-		r := &Resolver{Env: env, Log: s.Log}
+		r := &Resolver{Log: s.Log}
 		s.goTCs, s.goErr = r.Go(ctx, all, s.Go)
 	}
 	return s.goTCs, s.goErr
