@@ -22,6 +22,8 @@ import (
 type CheckOptions struct {
 	Paths     []string
 	Python    string
+	Go        string
+	Deps      DepsFlags
 	Jobs      int
 	Count     int
 	CountSet  bool // an explicit --count bypasses the cache, as in `go test`
@@ -67,6 +69,8 @@ input, 3 when a cell ended in error.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Python, "python", "all", "Python versions to check: `all`, or a list like 3.9,3.13")
+	fl.StringVar(&opts.Go, "go", "here", "Go releases to check: here (those on this machine), all, 1.22, 1.22.0,1.22.12, 1.22.*; missing ones are fetched")
+	opts.Deps.register(fl)
 	fl.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "cells run in parallel")
 	fl.IntVar(&opts.Count, "count", 1, "runs per cell; given explicitly (even --count=1) it bypasses the result cache")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "run every cell, ignoring cached results")
@@ -87,7 +91,7 @@ input, 3 when a cell ended in error.`,
 // plan validates the flags and turns them into the check's plan.
 func (opts *CheckOptions) plan(f *Factory) (suite.Plan, error) {
 	count := suite.RunsPerCell(opts.Count, opts.CountSet, opts.Update)
-	p := suite.Plan{Paths: opts.Paths, Python: opts.Python, Jobs: opts.Jobs, Count: count, NoCache: opts.NoCache || opts.CountSet,
+	p := suite.Plan{Paths: opts.Paths, Python: opts.Python, Go: opts.Go, With: opts.Deps.With, Deps: opts.Deps.builder(f.IO.ErrOut), Jobs: opts.Jobs, Count: count, NoCache: opts.NoCache || opts.CountSet,
 		Timeout: opts.Timeout, Merge: opts.Merge, Reports: opts.Reports, Env: f.Env, Log: f.IO.ErrOut, Progress: checkProgress(f.IO)}
 	if opts.Shard != "" {
 		s, err := suite.ParseShard(opts.Shard)

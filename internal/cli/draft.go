@@ -58,6 +58,7 @@ Drafts go to reports/NAME.TRACKER.md; -o - prints to stdout.`,
 	fl.StringVar(&opts.Tracker, "tracker", "", "tracker profile: cpython, go, github, or a file reports/trackers/NAME.yaml (default: the repro's metadata)")
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the draft here; - for stdout (default reports/NAME.TRACKER.md)")
 	fl.StringVar(&opts.Python, "python", "all", "Python versions for the matrix: all, or a list like 3.11,3.12")
+	fl.StringVar(&opts.Go, "go", "here", "Go releases for the matrix: here, all, 1.22, 1.22.0,1.22.12, 1.22.*; missing ones are fetched")
 	fl.IntVar(&opts.Count, "count", 3, "runs per interpreter, for the flakiness rate")
 	fl.BoolVar(&opts.Force, "force", false, "draft even a repro that reproduces nowhere (the draft says so at the top)")
 	fl.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "limit per script run")

@@ -14,6 +14,7 @@ import (
 	"github.com/reprokit/reprokit/internal/minimize/session"
 	"github.com/reprokit/reprokit/internal/passes"
 	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // MinimizeOptions are the parsed flags of `reprokit minimize`.
@@ -25,6 +26,7 @@ type MinimizeOptions struct {
 	Budget    time.Duration // stop after this long with the best so far; 0 = none
 	JSON      bool
 	Python    string
+	Go        string
 	Timeout   time.Duration // per test; 0 = 3x the input's run time, at least 2s
 	Confirm   int           // runs that must all reproduce before and after
 	Isolation string
@@ -62,6 +64,7 @@ smallest reproducing candidate found so far and says it is not minimal.`,
 	fl.DurationVar(&opts.Budget, "budget", 0, "stop after this long and write the best so far (0: no limit)")
 	fl.BoolVar(&opts.JSON, "json", false, "print statistics as JSON: tests, cache hits, wall time, sizes, per pass")
 	fl.StringVar(&opts.Python, "python", "", "the Python version to reduce on (default: python3 on PATH)")
+	fl.StringVar(&opts.Go, "go", "", "the Go release to reduce on, fetched if missing (default: go on PATH)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
 	fl.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result")
 	fl.IntVar(&opts.Rounds, "rounds", 0, "rounds of passes at most (0: until nothing shrinks); 1 trades some bytes for fewer tests, the result still 1-minimal")
@@ -104,7 +107,7 @@ func runMinimize(ctx context.Context, f *Factory, opts *MinimizeOptions) error {
 	if err != nil {
 		return err
 	}
-	tc, note, err := session.Toolchain(ctx, c.Repro, opts.Python, f.Env)
+	tc, note, err := session.Toolchain(ctx, c.Repro, &toolchain.Selection{Python: opts.Python, Go: opts.Go, Log: f.IO.ErrOut}, f.Env)
 	if err != nil {
 		return err
 	}

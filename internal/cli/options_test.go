@@ -32,7 +32,7 @@ func TestArgvToOptions(t *testing.T) {
 		{"check", func() *cobra.Command {
 			return NewCmdCheck(f, func(_ context.Context, o *CheckOptions) error { return capture(*o) })
 		}, []string{"--count=1", "--shard", "2/3", "--json"},
-			CheckOptions{Paths: []string{}, Python: "all", Jobs: 0, Count: 1, CountSet: true, Timeout: 60 * time.Second, Isolation: "auto", JSON: true, Shard: "2/3", Reports: "reports"}},
+			CheckOptions{Paths: []string{}, Python: "all", Go: "here", Jobs: 0, Count: 1, CountSet: true, Timeout: 60 * time.Second, Isolation: "auto", JSON: true, Shard: "2/3", Reports: "reports"}},
 		{"minimize", func() *cobra.Command {
 			return NewCmdMinimize(f, func(_ context.Context, o *MinimizeOptions) error { o.Passes = nil; return capture(*o) })
 		}, []string{"--in-place", "--confirm", "1", "--budget", "1m", "x.txtar"},

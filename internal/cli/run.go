@@ -13,12 +13,15 @@ import (
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // RunOptions are the parsed flags of `reprokit run`.
 type RunOptions struct {
 	Paths     []string
 	Python    string        // "" (python3 on PATH), "all", or "3.12,3.13"
+	Go        string        // "" (go on PATH), "here", "all", "1.22", "1.22.0,1.22.12", "1.22.*"
+	Deps      DepsFlags     // --with, --index-url, --find-links
 	Count     int           // runs per (repro, toolchain)
 	Timeout   time.Duration // wall clock per script run
 	Jobs      int           // parallel runs
@@ -52,6 +55,8 @@ in error (harness failure or time limit).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Python, "python", "", "Python versions to run on: `all`, or a list like 3.9,3.13 (default: python3 on PATH)")
+	fl.StringVar(&opts.Go, "go", "", "Go releases to run on: `all`, 1.22, 1.22.0,1.22.12, 1.22.*, here; missing ones are fetched (default: go on PATH)")
+	opts.Deps.register(fl)
 	fl.IntVar(&opts.Count, "count", 1, "run each repro `N` times; mixed results give flaky with the rate")
 	fl.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "wall-clock limit per script run; the whole process tree is killed after it")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "runs in parallel")
@@ -75,11 +80,11 @@ func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := runner.Plan(ctx, repros, opts.Python, f.Env)
+	jobs, err := runner.Plan(ctx, repros, &toolchain.Selection{Python: opts.Python, Go: opts.Go, With: opts.Deps.With, Log: f.IO.ErrOut}, f.Env)
 	if err != nil {
 		return err
 	}
-	ropts := runner.Options{Count: opts.Count, Limits: sandbox.Limits{Timeout: opts.Timeout}, Keep: opts.Keep, Isolation: iso}
+	ropts := runner.Options{Count: opts.Count, Limits: sandbox.Limits{Timeout: opts.Timeout}, Keep: opts.Keep, Isolation: iso, Deps: opts.Deps.builder(f.IO.ErrOut)}
 	results := runner.RunAll(ctx, jobs, opts.Jobs, ropts, func(res runner.Result) {
 		printResult(f.IO.Out, opts, res)
 	})

@@ -22,6 +22,7 @@ type Request struct {
 	Tracker     string            // profile; default the repro's metadata, else github
 	TrackersDir string            // profile files that add to or override the built-in ones
 	Python      string            // Python versions for the matrix ("all", "3.11,3.12")
+	Go          string            // Go releases for the matrix ("here", "all", "1.22.*"); missing ones are fetched
 	Count       int               // runs per toolchain, for the flakiness rate (at least 1)
 	Timeout     time.Duration     // per script run
 	Jobs        int               // runs in parallel
@@ -78,7 +79,8 @@ func Make(ctx context.Context, req Request, r *repro.Repro, all []toolchain.Tool
 	if prof.Repo == "" && r.Meta.Repo == "" {
 		fmt.Fprintf(req.Log, "reprokit: warning: %s: tracker %s needs `repo: OWNER/NAME` in the metadata to be filed\n", r.Path, name)
 	}
-	jobs, err := runner.PlanOn(all, []*repro.Repro{r}, req.Python)
+	sel := &toolchain.Selection{Python: req.Python, Go: req.Go, Log: req.Log}
+	jobs, err := runner.PlanOn(ctx, all, []*repro.Repro{r}, sel)
 	if err != nil {
 		return nil, err
 	}

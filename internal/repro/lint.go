@@ -9,12 +9,13 @@ import (
 	"github.com/rogpeppe/go-internal/imports"
 )
 
-// Commands are the script commands a repro may use: testscript's own.
+// Commands are the script commands a repro may use: testscript's own, and
+// go (as in cmd/go's scripts and go-internal's gotooltest: like exec go).
 // go-internal does not export its table (scriptCmds); TestLintTablesMatchEngine
 // reads it from the go-internal source this module builds with, so a new
 // release that adds or drops a command fails the test, not a user.
 var Commands = []string{
-	"cd", "chmod", "cmp", "cmpenv", "cp", "env", "exec", "exists", "grep",
+	"cd", "chmod", "cmp", "cmpenv", "cp", "env", "exec", "exists", "go", "grep",
 	"kill", "mkdir", "mv", "rm", "skip", "stderr", "stdin", "stdout", "stop",
 	"symlink", "ttyin", "ttyout", "unix2dos", "unquote", "wait",
 }

@@ -14,26 +14,21 @@ type Job struct {
 	Toolchain toolchain.Toolchain
 }
 
-// Plan pairs each repro with the toolchains it runs on, from those
-// discovered with env. python selects Python versions only ("" for python3
-// on PATH, "all", or "3.9,3.13"); other kinds run on their default.
-func Plan(ctx context.Context, repros []*repro.Repro, python string, env func(string) string) ([]Job, error) {
+// Plan pairs each repro with the toolchains sel selects for its kind, from
+// those discovered with env (a Go release missing here is fetched).
+func Plan(ctx context.Context, repros []*repro.Repro, sel *toolchain.Selection, env func(string) string) ([]Job, error) {
 	all, err := toolchain.Discover(ctx, env)
 	if err != nil {
 		return nil, err
 	}
-	return PlanOn(all, repros, python)
+	return PlanOn(ctx, all, repros, sel)
 }
 
 // PlanOn is Plan over toolchains already discovered.
-func PlanOn(all []toolchain.Toolchain, repros []*repro.Repro, python string) ([]Job, error) {
+func PlanOn(ctx context.Context, all []toolchain.Toolchain, repros []*repro.Repro, sel *toolchain.Selection) ([]Job, error) {
 	var jobs []Job
 	for _, r := range repros {
-		spec := python
-		if r.Kind() != toolchain.Python {
-			spec = "" // --python selects Python versions only
-		}
-		tcs, err := toolchain.Select(all, r.Kind(), spec)
+		tcs, err := sel.For(ctx, all, r.Kind())
 		if err != nil {
 			return nil, usage.Errorf("%s: %v", r.Path, err)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/versiongate"
@@ -28,6 +29,14 @@ type Options struct {
 	Keep      bool              // keep work directories and report where
 	Isolation sandbox.Isolation // sandbox.Namespaces (also when empty) or sandbox.ProcessGroup
 	NoTiers   bool              // skip the tier checks (the minimizer only asks "reproduces?")
+	// Deps builds the environments of scripts with inline metadata
+	// (PEP 723); nil: the default builder (uv or venv+pip, XDG cache).
+	Deps *scriptdeps.Builder
+
+	// prepared by Run for every script run of a cell: the environment
+	// and read-only mounts of a warm Go cache or a dependency environment
+	env, keep []string
+	python    string // the environment's interpreter, put on PATH instead of tc's
 }
 
 // ToolchainRef is how a result names its toolchain.
@@ -35,6 +44,7 @@ type ToolchainRef struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
 	Path    string `json:"path"`
+	Axis    string `json:"axis,omitempty"` // the dependency whose versions Version counts (--with)
 }
 
 // Result is the verdict for one (repro, toolchain). Its JSON form is
@@ -81,20 +91,53 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 	base := Result{
 		File:      r.Path,
 		Title:     r.Title(),
-		Toolchain: ToolchainRef{Name: tc.Name, Version: tc.Version, Path: tc.Path},
+		Toolchain: Ref(tc),
 		Gates:     versiongate.Find(r.Files(), r.Script()),
 	}
-	if exp, ok := r.Meta.Expected(tc.Version); ok {
+	if exp, ok := r.Meta.Expected(base.Toolchain.Version); ok {
 		base.Expected = exp
 	}
-	var runs []Result
 	began := time.Now()
+	if reason := cannotRun(r, tc); reason != "" {
+		base.Verdict, base.Reason = repro.Skipped, reason
+		return base
+	}
+	switch tc.Kind {
+	case "go":
+		opts.env, opts.keep = warmGoCache(ctx, r, tc)
+	case "python":
+		python, keep, skip, err := pythonEnv(ctx, r, tc, opts.Deps)
+		switch {
+		case err != nil:
+			base.Verdict, base.Error = repro.ErrorVerdict, err.Error()
+			base.DurationMS = time.Since(began).Milliseconds()
+			return base
+		case skip != "":
+			base.Verdict, base.Reason = repro.Skipped, skip
+			return base
+		}
+		opts.python, opts.keep = python, keep
+	}
+	var runs []Result
 	for i := 0; i < count && ctx.Err() == nil; i++ {
 		runs = append(runs, once(ctx, r, tc, opts, base))
 	}
 	res := aggregate(base, runs)
 	res.DurationMS = time.Since(began).Milliseconds()
 	return res
+}
+
+// cannotRun says why tc cannot run r at all ("" when it can): the
+// toolchain is not here, or the repro asks for a newer one. Such a cell is
+// skipped, never a verdict about the bug.
+func cannotRun(r *repro.Repro, tc toolchain.Toolchain) string {
+	if tc.Unavailable != "" {
+		return tc.Unavailable
+	}
+	if tc.Kind == "go" {
+		return newerGoLine(r, tc)
+	}
+	return ""
 }
 
 func aggregate(base Result, runs []Result) Result {
@@ -244,31 +287,35 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 	return sandbox.Run(ctx, r.WithScript(script), sandbox.Options{
 		Name:      name,
 		Limits:    opts.Limits,
-		Tools:     Tools(tc),
-		Keep:      tc.Roots,
-		Env:       toolEnv(tc),
+		Tools:     tools(tc, opts.python),
+		Keep:      append(append([]string{}, tc.Roots...), opts.keep...),
+		Env:       append(toolEnv(tc), opts.env...),
 		Versions:  map[string]string{string(tc.Kind): tc.Version},
 		KeepDir:   opts.Keep,
 		Isolation: opts.Isolation,
 	})
 }
 
-// Tools are the commands that resolve to the chosen toolchain on the
-// script's PATH: the repro says python3, the matrix decides which.
-func Tools(tc toolchain.Toolchain) []sandbox.Tool {
-	if tc.Kind == toolchain.Go {
+// tools are the commands that resolve to the chosen toolchain on the
+// script's PATH: the repro says python3, the matrix decides which (or
+// the interpreter of the environment built for its dependencies).
+func tools(tc toolchain.Toolchain, python string) []sandbox.Tool {
+	if tc.Kind == "go" {
 		return []sandbox.Tool{{Name: "go", Target: tc.Path}}
+	}
+	if python == "" {
+		python = tc.Path
 	}
 	var out []sandbox.Tool
 	for _, n := range []string{"python3", "python", "python" + toolchain.Minor(tc.Version)} {
-		out = append(out, sandbox.Tool{Name: n, Target: tc.Path})
+		out = append(out, sandbox.Tool{Name: n, Target: python})
 	}
 	return out
 }
 
 func toolEnv(tc toolchain.Toolchain) []string {
-	if tc.Kind == toolchain.Go {
-		return []string{"GOCACHE=$WORK/.gocache", "GOPATH=$WORK/.gopath", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local"}
+	if tc.Kind == "go" {
+		return goEnv()
 	}
 	return []string{"PYTHONDONTWRITEBYTECODE=1"}
 }
@@ -284,6 +331,7 @@ type Exec struct {
 	name       string
 	index      int  // among the log's exec lines: the shim's record's Index
 	waited     bool // a bare `wait` reported it
+	goBuiltin  bool // the go built-in, whose status is the one it logs
 }
 
 // Capture is the signature of a run and the output it came from: the
@@ -340,6 +388,16 @@ var (
 	backgroundRE = regexp.MustCompile(`^\[background\] .*: (exit status \d+|signal: .*)$`)
 )
 
+// builtinStatus reads the status the go built-in logs ("[exit status 2]",
+// "[signal: killed]"): the one status that is not a shim's record.
+func builtinStatus(line string) string {
+	s := strings.Trim(line, "[]")
+	if code, ok := strings.CutPrefix(s, "exit status "); ok {
+		return "exit " + code
+	}
+	return s
+}
+
 // Execs are the exec lines of a run that ran: their commands and outputs
 // from the testscript log, how each ended from the shims' records (ran).
 // A background exec's output is logged under the `wait` that collects it:
@@ -356,6 +414,8 @@ func Execs(log string, ran []sandbox.Exec) []Exec {
 		if st, ok := status[e.index]; ok {
 			e.Status = st
 			out = append(out, e)
+		} else if e.goBuiltin {
+			out = append(out, e)
 		}
 	}
 	return out
@@ -368,6 +428,7 @@ func echoedExecs(log string) []Exec {
 	cur := -1
 	section := ""
 	var waiting []int // background execs a bare `wait` has yet to report
+	execLines := 0    // the sandbox numbers exec lines; its records say how each ended
 	for _, l := range strings.Split(log, "\n") {
 		if strings.HasPrefix(l, "> ") {
 			cur, section, waiting = -1, "", nil
@@ -376,9 +437,20 @@ func echoedExecs(log string) []Exec {
 			for len(words) > 0 && (strings.HasPrefix(words[0], "[") && strings.HasSuffix(words[0], "]") || words[0] == "!" || words[0] == "?") {
 				words = words[1:]
 			}
+			builtin := isGoCommand(words) && words[0] == "go"
+			if builtin {
+				words = append([]string{"exec"}, words...) // the go built-in runs like exec go
+			}
 			switch {
 			case len(words) > 0 && words[0] == "exec":
-				e := Exec{Command: strings.Join(words, " "), index: len(out)}
+				e := Exec{Command: strings.Join(words, " "), index: execLines, goBuiltin: builtin}
+				if builtin {
+					// No shim of an exec line runs it, so nothing records
+					// it: its status is the one the built-in logs.
+					e.index, e.Status = -1, "exit 0"
+				} else {
+					execLines++
+				}
 				if last := words[len(words)-1]; strings.HasPrefix(last, "&") && strings.HasSuffix(last, "&") {
 					e.Background, e.name = true, strings.Trim(last, "&")
 					e.Command = strings.Join(words[:len(words)-1], " ")
@@ -416,7 +488,13 @@ func echoedExecs(log string) []Exec {
 		case l == "[stdout]" || l == "[stderr]":
 			section = l
 			continue
-		case statusLineRE.MatchString(l), strings.HasPrefix(l, "FAIL: "):
+		case statusLineRE.MatchString(l):
+			if out[cur].goBuiltin {
+				out[cur].Status = builtinStatus(l)
+			}
+			section = ""
+			continue
+		case strings.HasPrefix(l, "FAIL: "):
 			section = ""
 			continue
 		}

@@ -79,6 +79,7 @@ func runScript(spec Spec) (res Result) {
 			return toolchain.CompareVersions(have, ver) >= 0, nil
 		},
 	}
+	goParams(spec, &params)
 	func() {
 		defer func() {
 			if r := recover(); r != nil {

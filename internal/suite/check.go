@@ -12,6 +12,8 @@ import (
 	"github.com/reprokit/reprokit/internal/resultcache"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
+	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/usage"
 )
 
@@ -24,6 +26,12 @@ type Plan struct {
 	// Python selects the Python versions: "all" (every one discovered;
 	// also reports stale expectations) or a list like "3.9,3.13".
 	Python string
+	// Go selects the Go releases ("here", "all", "1.22.*"); missing ones
+	// are fetched. With is a dependency axis for Python repros.
+	Go, With string
+	// Deps builds the environments of scripts with inline metadata; its
+	// index and find-links are part of the cache key.
+	Deps *scriptdeps.Builder
 	// Jobs is how many cells run at once (at least 1).
 	Jobs int
 	// Count is runs per cell (at least 1).
@@ -127,7 +135,7 @@ func runCells(ctx context.Context, p Plan) ([]Cell, []*repro.Repro, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	jobs, err := runner.Plan(ctx, repros, p.Python, p.Env)
+	jobs, err := runner.Plan(ctx, repros, &toolchain.Selection{Python: p.Python, Go: p.Go, With: p.With, Log: p.Log}, p.Env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -168,7 +176,11 @@ type cellCache struct {
 
 func newCellCache(p Plan, repros []*repro.Repro, jobs []runner.Job) *cellCache {
 	c := &cellCache{cache: resultcache.Default(p.Env), keys: make([]string, len(jobs)), hits: make([]*runner.Result, len(jobs))}
-	optKey := fmt.Sprintf("count=%d timeout=%s isolation=%s", max(p.Count, 1), p.Timeout, p.Isolation.Resolved())
+	var index, findLinks string
+	if p.Deps != nil {
+		index, findLinks = p.Deps.IndexURL, p.Deps.FindLinks
+	}
+	optKey := fmt.Sprintf("count=%d timeout=%s isolation=%s index=%s find-links=%s", max(p.Count, 1), p.Timeout, p.Isolation.Resolved(), index, findLinks)
 	content := map[*repro.Repro][]byte{}
 	for _, r := range repros {
 		content[r] = cacheContent(r)
@@ -193,14 +205,14 @@ func (c *cellCache) run(ctx context.Context, p Plan, jobs []runner.Job) []runner
 		step, done = p.Progress(c.misses)
 	}
 	defer done()
-	ropts := runner.Options{Count: max(p.Count, 1), Limits: sandbox.Limits{Timeout: p.Timeout}, Isolation: p.Isolation}
+	ropts := runner.Options{Count: max(p.Count, 1), Limits: sandbox.Limits{Timeout: p.Timeout}, Isolation: p.Isolation, Deps: p.Deps}
 	return runner.RunEach(ctx, jobs, p.Jobs, func(ctx context.Context, i int, j runner.Job) runner.Result {
 		if c.hits[i] != nil {
 			return *c.hits[i]
 		}
 		res := runner.Run(ctx, j.Repro, j.Toolchain, ropts)
 		step()
-		if ctx.Err() == nil {
+		if ctx.Err() == nil && j.Toolchain.Unavailable == "" { // a release fetched later is another cell
 			if err := c.cache.Put(c.keys[i], res); err != nil {
 				fmt.Fprintf(p.Log, "reprokit: warning: caching a result: %v\n", err)
 			}
@@ -222,8 +234,8 @@ func cacheContent(r *repro.Repro) []byte {
 // current expectation.
 func rebase(res runner.Result, j runner.Job) runner.Result {
 	res.File, res.Title, res.Expected = j.Repro.Path, j.Repro.Title(), ""
-	res.Toolchain = runner.ToolchainRef{Name: j.Toolchain.Name, Version: j.Toolchain.Version, Path: j.Toolchain.Path}
-	if exp, ok := j.Repro.Meta.Expected(j.Toolchain.Version); ok {
+	res.Toolchain = runner.Ref(j.Toolchain)
+	if exp, ok := j.Repro.Meta.Expected(res.Toolchain.Version); ok {
 		res.Expected = exp
 	}
 	return res

@@ -80,13 +80,20 @@ func Passes(names []string) ([]minimize.Pass, error) {
 	return plan, nil
 }
 
-// Toolchain picks the toolchain a reduction targets: the newest match of
-// spec. The note, if any, says there was a choice.
-func Toolchain(ctx context.Context, r *repro.Repro, spec string, env func(string) string) (toolchain.Toolchain, string, error) {
+// Toolchain picks the toolchain a reduction targets: the newest that sel
+// selects. The note, if any, says there was a choice.
+func Toolchain(ctx context.Context, r *repro.Repro, sel *toolchain.Selection, env func(string) string) (toolchain.Toolchain, string, error) {
+	spec := sel.Python
+	if r.Kind() == toolchain.Go {
+		spec = sel.Go
+	}
 	if spec == "all" {
+		if r.Kind() == toolchain.Go {
+			return toolchain.Toolchain{}, "", usage.Errorf("--go all: minimize targets one release; name one (e.g. --go 1.22.12)")
+		}
 		return toolchain.Toolchain{}, "", usage.Errorf("--python all: minimize targets one interpreter; name one (e.g. --python 3.12)")
 	}
-	jobs, err := runner.Plan(ctx, []*repro.Repro{r}, spec, env)
+	jobs, err := runner.Plan(ctx, []*repro.Repro{r}, sel, env)
 	if err != nil {
 		return toolchain.Toolchain{}, "", err
 	}
