@@ -53,6 +53,9 @@ type Result struct {
 	Log string `json:"-"`
 	// Output is the deciding command's stdout and stderr (for drafts).
 	Output string `json:"-"`
+	// Stacks are every process's stacks at the hang deadline or the time
+	// limit, as text (for drafts; -v shows them at the end of Log).
+	Stacks string `json:"-"`
 }
 
 // Run runs r on tc opts.Count times and returns one aggregated result.
@@ -113,10 +116,18 @@ func aggregate(base Result, runs []Result) Result {
 // once runs the main script and, when it does not pass, the tier checks.
 func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Options, base Result) Result {
 	res := base
+	if msg := hangVsTimeout(r, opts); msg != "" {
+		res.Verdict, res.Error = repro.ErrorVerdict, msg
+		return res
+	}
 	main, err := runScript(ctx, r, r.Script(), tc, opts)
 	res.Isolation = main.Isolation
 	res.Kept = keptDir(main)
+	res.Stacks = StacksText(main.Stacks)
 	res.Log = main.Log
+	if res.Stacks != "" {
+		res.Log += "[stacks at the deadline]\n" + res.Stacks
+	}
 	switch {
 	case err != nil:
 		res.Verdict, res.Error = repro.ErrorVerdict, err.Error()
@@ -127,7 +138,9 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	case main.Outcome == "skip":
 		res.Verdict, res.Reason = repro.Skipped, main.Reason
 		return res
-	case main.Outcome == "pass":
+	case main.Hung:
+		return judgeHang(r, main, res)
+	case main.Outcome == "pass" && r.Meta.HangAfter() == 0:
 		ex := LastExec(main.Log)
 		sig := signature.Extract(ex.Output, ex.Status)
 		res.Signature, res.Output = &sig, ex.Output
@@ -139,8 +152,12 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 		res.Verdict = repro.Reproduces
 		return res
 	}
-	// The bug's script does not pass: which tier, if any, holds now?
+	// The bug's script does not pass (or, for a hang, finished in time):
+	// which tier, if any, holds now?
 	res.Reason = main.Reason
+	if main.Outcome == "pass" {
+		res.Reason = "finished before hang: " + r.Meta.Hang
+	}
 	ex := LastExec(main.Log)
 	sig := signature.Extract(ex.Output, ex.Status)
 	res.Signature, res.Output = &sig, ex.Output
@@ -162,7 +179,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 			res.Error = fmt.Sprintf("%s check: %s", t.verdict, firstNonEmpty(chk.Err, fmt.Sprint(err)))
 			return res
 		}
-		if chk.Outcome == "pass" {
+		if chk.Outcome == "pass" && !chk.Hung {
 			res.Verdict, res.Reason = t.verdict, ""
 			return res
 		}
@@ -195,6 +212,7 @@ func runScript(ctx context.Context, r *repro.Repro, script string, tc toolchain.
 		Env:       toolEnv(tc),
 		Versions:  map[string]string{tc.Kind: tc.Version},
 		KeepDir:   opts.Keep,
+		Hang:      r.Meta.HangAfter(),
 		Isolation: opts.Isolation,
 	})
 }

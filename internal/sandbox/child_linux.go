@@ -52,7 +52,7 @@ func ChildMain(specPath string) int {
 	if err := setLimits(spec.Limits); err != nil {
 		return fail("rlimits: %v", err)
 	}
-	res := runScript(spec)
+	res := runScript(spec, watchDeadline(spec))
 	res.Isolation = spec.Isolation
 	out, _ := json.Marshal(res)
 	resultOut.Write(out)

@@ -96,6 +96,7 @@ type Spec struct {
 	Isolation string            `json:"isolation"` // Namespaces or ProcessGroup
 	Exe       string            `json:"exe"`       // reprokit binary as seen inside the sandbox
 	UID       int               `json:"uid"`       // the uid and gid a root-run sandbox drops to
+	Hang      time.Duration     `json:"hang"`      // still running after this is the bug (0: no hang deadline)
 	KeepWork  bool              `json:"keep_work"` // the work directory outlives the run (--keep): on disk, not a tmpfs
 	Info      map[string]string `json:"info"`      // for logs only
 }
@@ -110,6 +111,11 @@ type Result struct {
 	Isolation string        `json:"isolation"`
 	Err       string        `json:"err,omitempty"` // harness error
 	WorkDir   string        `json:"work_dir,omitempty"`
+	// Hung says the script was still running at Options.Hang: its tree
+	// was killed after Stacks were taken (the same happens at the time
+	// limit, with TimedOut).
+	Hung   bool    `json:"hung,omitempty"`
+	Stacks []Stack `json:"stacks,omitempty"`
 }
 
 // Options for Run.
@@ -120,6 +126,9 @@ type Options struct {
 	Env      []string
 	Versions map[string]string
 	KeepDir  bool // keep the run directory afterwards
+	// Hang, when set, is the deadline after which a still-running script
+	// shows the bug: stacks are taken, the tree is killed, Result.Hung.
+	Hang time.Duration
 	// Isolation is Namespaces (also when empty) or ProcessGroup. Where
 	// the kernel refuses namespaces, Run fails: the weaker process group
 	// is only ever used when asked for.
@@ -168,8 +177,9 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		Limits:    lim,
 		Tools:     opts.Tools,
 		Keep:      opts.Keep,
-		Env:       opts.Env,
+		Env:       append(append([]string{}, opts.Env...), stackEnv(runDir)...),
 		Versions:  opts.Versions,
+		Hang:      opts.Hang,
 		Isolation: iso,
 		Exe:       self,
 		UID:       sandboxUID(),
@@ -249,6 +259,9 @@ func prepare(spec Spec, archive []byte, self string) error {
 	if err := os.WriteFile(spec.Script, archive, 0o644); err != nil {
 		return err
 	}
+	if err := prepareStacks(spec.RunDir); err != nil {
+		return err
+	}
 	if spec.Isolation == Namespaces && filepath.Dir(spec.Exe) != filepath.Dir(self) {
 		// Mount point for the reprokit binary, bound read-only inside.
 		if err := os.WriteFile(spec.Exe, nil, 0o755); err != nil {
@@ -320,7 +333,10 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 		readDone <- err
 	}()
 
-	timer := time.NewTimer(spec.Limits.Timeout)
+	// The sandbox child enforces the limit itself, so that the stacks and
+	// the partial output come back; this timer is the backstop for a child
+	// that cannot.
+	timer := time.NewTimer(spec.Limits.Timeout + backstop)
 	defer timer.Stop()
 	waitDone := make(chan error, 1)
 	go func() { waitDone <- cmd.Wait() }()
@@ -369,9 +385,17 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 		res.Err = "sandbox result unreadable: " + err.Error()
 		return res, nil
 	}
-	child.Duration, child.Isolation, child.TimedOut = dur, spec.Isolation, false
+	child.Duration, child.Isolation = dur, spec.Isolation
+	if child.TimedOut {
+		child.Err = fmt.Sprintf("time limit %s hit: the whole process tree was killed", spec.Limits.Timeout)
+	}
 	return child, nil
 }
+
+// backstop is how long past the time limit the parent waits for the
+// sandbox child's own deadline path (stacks, kill, result) before it kills
+// the child itself.
+const backstop = 5 * time.Second
 
 func isSetupDenied(msg string) bool {
 	return strings.Contains(msg, "sandbox setup:") && (strings.Contains(msg, "operation not permitted") || strings.Contains(msg, "permission denied"))

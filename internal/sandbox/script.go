@@ -45,7 +45,7 @@ func (t *scriptT) Run(name string, f func(testscript.T)) {
 
 var failLineRE = regexp.MustCompile(`(?m)^FAIL: (.*)$`)
 
-func runScript(spec Spec) (res Result) {
+func runScript(spec Spec, dl *deadline) (res Result) {
 	t := &scriptT{}
 	bin := filepath.Join(spec.RunDir, "bin")
 	os.Setenv("PATH", bin+":/usr/local/bin:/usr/bin:/bin")
@@ -78,9 +78,14 @@ func runScript(spec Spec) (res Result) {
 		}()
 		testscript.RunT(t, params)
 	}()
+	dl.finish(&res)
 	log := t.log.String()
 	if workDir != "" {
 		log = strings.ReplaceAll(log, workDir, "$WORK")
+		for i := range res.Stacks {
+			res.Stacks[i].Dump = strings.ReplaceAll(res.Stacks[i].Dump, workDir, "$WORK")
+			res.Stacks[i].Command = strings.ReplaceAll(res.Stacks[i].Command, workDir, "$WORK")
+		}
 	}
 	log = strings.ReplaceAll(log, bin, "$REPROKIT_BIN")
 	res.Log = log

@@ -23,6 +23,9 @@ type Signature struct {
 	Exception string `yaml:"exception,omitempty" json:"exception,omitempty"`
 	// Frames are the innermost frames, innermost first, as "file:line in func".
 	Frames []string `yaml:"frames,omitempty" json:"frames,omitempty"`
+	// Process is "child" when the process that hangs is a child of the
+	// script's command (a fork that never completes); empty otherwise.
+	Process string `yaml:"process,omitempty" json:"process,omitempty"`
 	// Seen are all the exception and warning lines of the output, in order:
 	// a recorded exception matches if any of them is it (a thread may print
 	// an unrelated traceback after the bug's warning, in either order).
@@ -41,6 +44,9 @@ func (s Signature) IsCrash() bool {
 
 // String is a one-line summary: "SIGABRT · Fatal Python error: …".
 func (s Signature) String() string {
+	if s.Status == StatusHang {
+		return s.HangString()
+	}
 	var parts []string
 	for _, p := range []string{s.Status, s.Fatal, s.Exception} {
 		if p != "" {
@@ -54,6 +60,9 @@ func (s Signature) String() string {
 // field recorded in want must be equal in got once numbers and addresses
 // (pids, thread ids, line numbers) are normalized away.
 func Match(want, got Signature) bool {
+	if want.Status == StatusHang {
+		return matchHang(want, got)
+	}
 	if want.Status != "" && want.Status != got.Status {
 		return false // exit codes and signals compare exactly
 	}
@@ -78,6 +87,9 @@ func sawException(want string, got Signature) bool {
 
 // Diff says how got differs from want, for "slipped" messages.
 func Diff(want, got Signature) string {
+	if want.Status == StatusHang {
+		return diffHang(want, got)
+	}
 	var out []string
 	if want.Status != "" && want.Status != got.Status {
 		out = append(out, fmt.Sprintf("status %q, recorded %q", got.Status, want.Status))

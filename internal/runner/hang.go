@@ -1,0 +1,67 @@
+package runner
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/signature"
+)
+
+// hangVsTimeout says when the harness's limit cannot be longer than the
+// repro's hang deadline: it would always hit first, and a hang would be
+// reported as a harness error.
+func hangVsTimeout(r *repro.Repro, opts Options) string {
+	h := r.Meta.HangAfter()
+	limit := opts.Limits.Timeout
+	if limit <= 0 {
+		limit = 60 * time.Second // sandbox.Limits' default
+	}
+	if h > 0 && h >= limit {
+		return fmt.Sprintf("%s: the time limit %s is not longer than hang: %s, so it would hit first: raise --timeout above %s", r.Path, limit, r.Meta.Hang, r.Meta.Hang)
+	}
+	return ""
+}
+
+// judgeHang decides a run that was still going at its hang deadline: the
+// bug, unless a recorded hang signature blocks elsewhere.
+func judgeHang(r *repro.Repro, main sandbox.Result, res Result) Result {
+	sig := signature.Hang(hangProcesses(main.Stacks))
+	res.Signature = &sig
+	res.Output = LastExec(main.Log).Output
+	if want := r.Meta.Signature; want != nil && !signature.Match(*want, sig) {
+		res.Verdict = repro.Slipped
+		res.Reason = "different signature: " + signature.Diff(*want, sig)
+		return res
+	}
+	res.Verdict = repro.Reproduces
+	return res
+}
+
+func hangProcesses(stacks []sandbox.Stack) []signature.HangProcess {
+	var out []signature.HangProcess
+	for _, s := range stacks {
+		out = append(out, signature.HangProcess{PID: s.PID, PPID: s.PPID, Command: s.Command, Dump: s.Dump, Top: s.Top})
+	}
+	return out
+}
+
+// StacksText shows every process's stacks, parent before child: what a
+// triager reads to see where each thread waits.
+func StacksText(stacks []sandbox.Stack) string {
+	var b strings.Builder
+	for _, s := range stacks {
+		fmt.Fprintf(&b, "process %d (parent %d): %s\n", s.PID, s.PPID, s.Command)
+		switch {
+		case s.Dump != "":
+			b.WriteString(strings.TrimRight(s.Dump, "\n") + "\n")
+		case s.Kind == "go":
+			b.WriteString("  (sent SIGQUIT: its goroutines are in its stderr)\n")
+		default:
+			b.WriteString("  (no stacks: not a Python 3 process with reprokit's faulthandler)\n")
+		}
+	}
+	return b.String()
+}
