@@ -65,3 +65,15 @@ func StacksText(stacks []sandbox.Stack) string {
 	}
 	return b.String()
 }
+
+// TestLimit is the harness limit for one minimization test of r: for a
+// hang repro, long enough past the hang deadline for the stacks and the
+// kill, so that a hanging candidate is judged (interesting) at the deadline
+// and never holds a worker longer; perTest otherwise.
+func TestLimit(r *repro.Repro, perTest time.Duration) time.Duration {
+	h := r.Meta.HangAfter()
+	if h == 0 {
+		return perTest
+	}
+	return max(perTest, h+h/2+2*time.Second)
+}
