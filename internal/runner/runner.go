@@ -56,6 +56,8 @@ type Result struct {
 	// Stacks are every process's stacks at the hang deadline or the time
 	// limit, as text (for drafts; -v shows them at the end of Log).
 	Stacks string `json:"-"`
+	// Deadline is when the hang deadline or time limit fired, if one did.
+	Deadline time.Time `json:"-"`
 }
 
 // Run runs r on tc opts.Count times and returns one aggregated result.
@@ -123,7 +125,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	main, err := runScript(ctx, r, r.Script(), tc, opts)
 	res.Isolation = main.Isolation
 	res.Kept = keptDir(main)
-	res.Stacks = StacksText(main.Stacks)
+	res.Stacks, res.Deadline = StacksText(main.Stacks), main.Deadline
 	res.Log = main.Log
 	if res.Stacks != "" {
 		res.Log += "[stacks at the deadline]\n" + res.Stacks

@@ -126,6 +126,7 @@ type deadline struct {
 	hung    bool
 	timeout bool
 	stacks  []Stack
+	fired   time.Time
 }
 
 func watchDeadline(spec Spec) *deadline {
@@ -149,11 +150,11 @@ func (d *deadline) watch() {
 		return
 	case <-hang:
 		d.mu.Lock()
-		d.hung = true
+		d.hung, d.fired = true, time.Now()
 		d.mu.Unlock()
 	case <-limit.C:
 		d.mu.Lock()
-		d.timeout = true
+		d.timeout, d.fired = true, time.Now()
 		d.mu.Unlock()
 	}
 	stacks := captureAndKill(d.spec.Exe, stackFile(d.spec.RunDir))
@@ -176,7 +177,7 @@ func (d *deadline) finish(res *Result) {
 	<-d.done
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	res.Hung, res.Stacks = d.hung, d.stacks
+	res.Hung, res.Stacks, res.Deadline = d.hung, d.stacks, d.fired
 	if d.timeout {
 		res.TimedOut = true
 	}

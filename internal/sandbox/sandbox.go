@@ -116,6 +116,9 @@ type Result struct {
 	// limit, with TimedOut).
 	Hung   bool    `json:"hung,omitempty"`
 	Stacks []Stack `json:"stacks,omitempty"`
+	// Deadline is when the hang deadline or the time limit fired (zero if
+	// neither did): bench/hang measures from it to the verdict.
+	Deadline time.Time `json:"deadline,omitempty"`
 }
 
 // Options for Run.
