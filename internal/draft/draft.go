@@ -32,6 +32,7 @@ type Cell struct {
 	Reason    string
 	Signature *signature.Signature
 	Output    string // the deciding command's stdout and stderr
+	Stacks    string // every process's stacks at a hang deadline, if any
 }
 
 // Environment is what the probes found; empty fields are left out.
@@ -209,12 +210,18 @@ func build(in Input) Data {
 	d.Boundary = Boundary(cells)
 	d.Summary = summary(r, d)
 	d.WhatHappens = whatHappens(deciding)
+	if isHang(deciding.Signature) {
+		d.WhatHappens = hangHappens(deciding, r)
+	}
 	d.Reproducer = reproducer(r)
 	d.Matrix = matrix(cells, d.Boundary)
 	d.Flaky = flaky(cells)
 	d.Ask, d.MissingTiers = ask(r)
 	d.Related = related(in.Related)
 	d.FullOutput = details(fmt.Sprintf("Full output on %s", deciding.Name), fence("", stable(deciding.Output)))
+	if st := hangStacks(deciding); st != "" {
+		d.FullOutput = withStacks(st, deciding.Output, d.FullOutput)
+	}
 	d.Archive = details("The repro as a testscript archive (run it with `reprokit run FILE`, or the stock `testscript` command)", fence("txtar", string(r.Raw)))
 	d.MinorVersions = minors(d.Reproduces)
 	d.OSFamily = "Linux"
@@ -246,6 +253,9 @@ func title(r *repro.Repro, sig *signature.Signature) string {
 	key := sig.Fatal
 	if key == "" {
 		key = sig.Exception
+	}
+	if isHang(sig) {
+		key = sig.HangString()
 	}
 	if key == "" || strings.Contains(t, key) {
 		return t
@@ -432,7 +442,7 @@ func shows(c Cell) string {
 	switch {
 	case c.Verdict == repro.Skipped:
 		return c.Reason
-	case c.Signature != nil && (c.Signature.Fatal != "" || c.Signature.Exception != ""):
+	case c.Signature != nil && (c.Signature.Fatal != "" || c.Signature.Exception != "" || isHang(c.Signature)):
 		return "`" + c.Signature.String() + "`"
 	}
 	if first := firstLine(c.Output); first != "" {
