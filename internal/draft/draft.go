@@ -285,12 +285,12 @@ func title(r *repro.Repro, sig *signature.Signature) string {
 	if r.Meta.Title != "" || sig == nil {
 		return t
 	}
+	if isHang(sig) {
+		return hangTitle(r, sig)
+	}
 	key := sig.Fatal
 	if key == "" {
 		key = sig.Exception
-	}
-	if isHang(sig) {
-		key = sig.HangString()
 	}
 	if key == "" || strings.Contains(t, key) {
 		return shorten(t, MaxTitle)
@@ -436,14 +436,24 @@ func commands(script string) (cmds, checks []string) {
 		switch l.Words[0] {
 		case "exec":
 			var q []string
+			bg := ""
 			for _, a := range args {
+				if m := bgRE.FindStringSubmatch(a); m != nil {
+					bg = m[1] // `exec … &v&`: a background process named v
+					continue
+				}
 				q = append(q, shellQuote(a))
 			}
 			cmd := strings.Join(q, " ")
+			if bg != "" {
+				cmd += " & " + bg + "=$!"
+			}
 			if l.Neg {
 				cmd += "   # exits non-zero"
 			}
 			cmds = append(cmds, cmd)
+		case "kill", "wait":
+			cmds = append(cmds, signalCommand(l.Words[0], args))
 		case "stdout", "stderr":
 			if len(args) == 0 {
 				continue

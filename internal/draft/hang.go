@@ -89,3 +89,41 @@ func withStacks(stacks, output, full string) string {
 	}
 	return stacks + "\n\n" + full
 }
+
+// hangTitle puts where it hangs into the title, shortening the repro's own
+// title to make room: "…: hangs in threading.py in join". The place is the
+// library call the first blocked thread waits in, else its source line.
+func hangTitle(r *repro.Repro, sig *signature.Signature) string {
+	where := "hangs"
+	if len(sig.Frames) > 0 {
+		f := sig.Frames[0]
+		if _, lib, ok := strings.Cut(f, " ← "); ok {
+			where += " in " + lib
+		} else if src := sourceLine(r, f); src != "" {
+			where += " in `" + src + "`"
+		} else {
+			where += " in " + f
+		}
+		if sig.Process == "child" {
+			where += " (forked child)"
+		}
+	}
+	where = ": " + where
+	return shorten(r.Title(), MaxTitle-len([]rune(where))) + where
+}
+
+// bgRE is testscript's background marker, `&name&`.
+var bgRE = regexp.MustCompile(`^&(\w+)&$`)
+
+// signalCommand renders testscript's kill and wait for a shell: the
+// SIGINT pattern (`kill -INT v`, `wait v`) as a maintainer types it.
+func signalCommand(verb string, args []string) string {
+	out := []string{verb}
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			a = "$" + a // the name given by &name&
+		}
+		out = append(out, a)
+	}
+	return strings.Join(out, " ")
+}
