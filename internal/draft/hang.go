@@ -109,7 +109,11 @@ func hangTitle(r *repro.Repro, sig *signature.Signature) string {
 		}
 	}
 	where = ": " + where
-	return shorten(r.Title(), MaxTitle-len([]rune(where))) + where
+	t, room := r.Title(), MaxTitle-len([]rune(where))
+	if i := strings.LastIndex(t, ": "); len([]rune(t)) > room && i > 0 {
+		t = t[:i] // "X: the child never finishes" says what "hangs in" will
+	}
+	return shorten(t, room) + where
 }
 
 // bgRE is testscript's background marker, `&name&`.
