@@ -29,8 +29,11 @@ func hangVsTimeout(r *repro.Repro, opts Options) string {
 // bug, unless a recorded hang signature blocks elsewhere.
 func judgeHang(r *repro.Repro, main sandbox.Result, res Result) Result {
 	sig := signature.Hang(hangProcesses(main.Stacks))
-	res.Signature = &sig
 	res.Output = LastExec(main.Log).Output
+	if len(sig.Frames) == 0 && hasGo(main.Stacks) {
+		sig = signature.GoHang(res.Output)
+	}
+	res.Signature = &sig
 	if want := r.Meta.Signature; want != nil && !signature.Match(*want, sig) {
 		res.Verdict = repro.Slipped
 		res.Reason = "different signature: " + signature.Diff(*want, sig)
@@ -53,14 +56,18 @@ func hangProcesses(stacks []sandbox.Stack) []signature.HangProcess {
 func StacksText(stacks []sandbox.Stack) string {
 	var b strings.Builder
 	for _, s := range stacks {
-		fmt.Fprintf(&b, "process %d (parent %d): %s\n", s.PID, s.PPID, s.Command)
+		cmd := s.Command
+		if r := []rune(cmd); len(r) > 200 { // a compiler's file list says nothing here
+			cmd = string(r[:200]) + "…"
+		}
+		fmt.Fprintf(&b, "process %d (parent %d): %s\n", s.PID, s.PPID, cmd)
 		switch {
 		case s.Dump != "":
 			b.WriteString(strings.TrimRight(s.Dump, "\n") + "\n")
 		case s.Kind == "go":
 			b.WriteString("  (sent SIGQUIT: its goroutines are in its stderr)\n")
 		default:
-			b.WriteString("  (no stacks: not a Python 3 process with reprokit's faulthandler)\n")
+			b.WriteString("  (not asked: neither a Python 3 process with reprokit's faulthandler nor a Go program)\n")
 		}
 	}
 	return b.String()
@@ -76,4 +83,13 @@ func TestLimit(r *repro.Repro, perTest time.Duration) time.Duration {
 		return perTest
 	}
 	return max(perTest, h+h/2+2*time.Second)
+}
+
+func hasGo(stacks []sandbox.Stack) bool {
+	for _, s := range stacks {
+		if s.Kind == "go" {
+			return true
+		}
+	}
+	return false
 }

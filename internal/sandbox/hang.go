@@ -192,19 +192,28 @@ func (d *deadline) finish(res *Result) {
 func captureAndKill(exe, dump string) []Stack {
 	self := os.Getpid()
 	procs := processes(self, exe)
+	goParent := map[int]bool{}
+	for _, p := range procs {
+		if !p.shim && isGo(p.PID) {
+			goParent[p.PPID] = true
+		}
+	}
 	var goProcs []int
 	for i := range procs {
 		p := &procs[i]
 		switch {
 		case p.shim:
 			continue
-		case catches(p.PID, StackSignal):
-			p.Kind = "python"
-			p.Dump = askDump(p.PID, dump)
-		case catches(p.PID, unix.SIGQUIT):
+		case isGo(p.PID):
+			if goParent[p.PID] {
+				continue // `go run`, `go test` waiting for its program: only the program's dump matters
+			}
 			p.Kind = "go"
 			unix.Kill(p.PID, unix.SIGQUIT)
 			goProcs = append(goProcs, p.PID)
+		case catches(p.PID, StackSignal):
+			p.Kind = "python"
+			p.Dump = askDump(p.PID, dump)
 		}
 	}
 	waitGone(goProcs, 500*time.Millisecond)
@@ -302,6 +311,13 @@ func catches(pid int, sig unix.Signal) bool {
 		}
 	}
 	return false
+}
+
+// isGo: the Go runtime catches nearly every signal, our dump signal too;
+// SIGURG (its preemption signal) with SIGQUIT is the runtime's mark, where
+// a Python process catches neither.
+func isGo(pid int) bool {
+	return catches(pid, unix.SIGQUIT) && catches(pid, unix.SIGURG)
 }
 
 // askDump signals one process and returns what it appended to the shared

@@ -235,3 +235,62 @@ func firstNonEmpty(a, b string) string {
 	}
 	return b
 }
+
+var (
+	goroutineRE = regexp.MustCompile(`^goroutine \d+ .*\[(.+?)(?:, \d+ minutes)?\]:$`)
+	goCallRE    = regexp.MustCompile(`^([\w./*()\-]+)\(.*\)$`)
+	goFileRE    = regexp.MustCompile(`^\t(\S+\.go):(\d+)`)
+)
+
+// GoHang builds a hang signature from a Go goroutine dump (SIGQUIT's, in
+// the program's stderr): one entry per goroutine that waits in the repro's
+// own code (its files are in $WORK), "main.go:9 in main.main ←
+// sync.(*Mutex).Lock"; goroutines only in the runtime (the scheduler, the
+// GC) are skipped, as syzkaller skips scheduler frames.
+func GoHang(output string) Signature {
+	sig := Signature{Status: StatusHang}
+	var order []string
+	count := map[string]int{}
+	var fs []frame
+	flush := func() {
+		e := ""
+		for i, f := range fs {
+			if strings.HasPrefix(f.file, "$WORK/") {
+				e = fmt.Sprintf("%s:%s in %s", reproName(f.file), f.line, f.fn)
+				if i > 0 {
+					e += " ← " + fs[i-1].fn
+				}
+				break
+			}
+		}
+		fs = nil
+		if e == "" {
+			return
+		}
+		if count[e] == 0 {
+			order = append(order, e)
+		}
+		count[e]++
+	}
+	fn := ""
+	for _, l := range strings.Split(output, "\n") {
+		switch {
+		case goroutineRE.MatchString(l):
+			flush()
+		case goCallRE.MatchString(l):
+			fn = goCallRE.FindStringSubmatch(l)[1]
+		case goFileRE.MatchString(l) && fn != "":
+			m := goFileRE.FindStringSubmatch(l)
+			fs = append(fs, frame{m[1], m[2], fn})
+			fn = ""
+		}
+	}
+	flush()
+	for i, e := range order {
+		if n := count[e]; n > 1 {
+			order[i] = fmt.Sprintf("%s (×%d)", e, n)
+		}
+	}
+	sig.Frames = order
+	return sig
+}
