@@ -63,3 +63,13 @@ func TestMatchHang(t *testing.T) {
 		}
 	}
 }
+
+func TestGoHang(t *testing.T) {
+	dump := "SIGQUIT: quit\n\ngoroutine 0 gp=0x1 m=0 mp=0x2 [idle]:\nruntime.futex(0x1)\n\truntime/sys_linux_amd64.s:569 +0x21\n\n" +
+		"goroutine 1 gp=0x3 m=nil [chan receive]:\nruntime.chanrecv1(0x4?, 0x0?)\n\t/usr/local/go/src/runtime/chan.go:509 +0x12\nmain.main()\n\t$WORK/main.go:14 +0xbd\n\n" +
+		"goroutine 7 gp=0x5 m=nil [sync.Mutex.Lock]:\nsync.(*Mutex).Lock(...)\n\t/usr/local/go/src/sync/mutex.go:46\nmain.main.func1()\n\t$WORK/main.go:13 +0x25\n"
+	want := []string{"main.go:14 in main.main ← runtime.chanrecv1", "main.go:13 in main.main.func1 ← sync.(*Mutex).Lock"}
+	if got := GoHang(dump); got.Status != StatusHang || !reflect.DeepEqual(got.Frames, want) {
+		t.Errorf("GoHang() = %#v, want frames %q", got, want)
+	}
+}
