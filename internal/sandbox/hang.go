@@ -72,11 +72,12 @@ except ImportError:
     _sys.modules["sitecustomize"] = _self
 `
 
-// stackEnv is the script environment for the stack capture.
+// stackEnv is the script environment for the stack capture ($WORK is
+// replaced by the work directory).
 func stackEnv(runDir string) []string {
 	return []string{
 		"REPROKIT_SITE=" + filepath.Join(runDir, "site"),
-		"REPROKIT_STACKS=" + stackFile(runDir),
+		"REPROKIT_STACKS=" + stackFile("$WORK"),
 		"REPROKIT_STACK_SIGNAL=" + strconv.Itoa(int(StackSignal)),
 		// Unbuffered, so that a process killed at the deadline has shown
 		// everything it printed.
@@ -84,16 +85,13 @@ func stackEnv(runDir string) []string {
 	}
 }
 
-// stackFile is where every Python process appends its dump.
-func stackFile(runDir string) string { return filepath.Join(runDir, "stacks", "dump") }
+// stackFile is where every Python process appends its dump: in the
+// script's TMPDIR, the one place below the (otherwise read-only) run
+// directory that the repro's processes can write.
+func stackFile(workDir string) string { return filepath.Join(workDir, ".tmp", ".reprokit-stacks") }
 
 func prepareStacks(runDir string) error {
-	for _, d := range []string{"site", "stacks"} {
-		if err := os.MkdirAll(filepath.Join(runDir, d), 0o755); err != nil {
-			return err
-		}
-	}
-	if err := os.WriteFile(stackFile(runDir), nil, 0o666); err != nil {
+	if err := os.MkdirAll(filepath.Join(runDir, "site"), 0o755); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(runDir, "site", "sitecustomize.py"), []byte(sitecustomize), 0o644)
@@ -107,6 +105,9 @@ func shimEnv(env []string) []string {
 	}
 	for i, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "PYTHONPATH="); ok {
+			if v == site || strings.HasPrefix(v, site+":") {
+				return env // a shim below a shim
+			}
 			env[i] = "PYTHONPATH=" + site + ":" + v
 			return env
 		}
@@ -127,6 +128,15 @@ type deadline struct {
 	timeout bool
 	stacks  []Stack
 	fired   time.Time
+	work    string // the script's work directory, once testscript made it
+}
+
+// setWork tells the watch where the script runs (and so where the dumps
+// are written).
+func (d *deadline) setWork(dir string) {
+	d.mu.Lock()
+	d.work = dir
+	d.mu.Unlock()
 }
 
 func watchDeadline(spec Spec) *deadline {
@@ -157,7 +167,10 @@ func (d *deadline) watch() {
 		d.timeout, d.fired = true, time.Now()
 		d.mu.Unlock()
 	}
-	stacks := captureAndKill(d.spec.Exe, stackFile(d.spec.RunDir))
+	d.mu.Lock()
+	work := d.work
+	d.mu.Unlock()
+	stacks := captureAndKill(stackFile(work))
 	d.mu.Lock()
 	d.stacks = stacks
 	d.mu.Unlock()
@@ -166,7 +179,7 @@ func (d *deadline) watch() {
 		case <-d.stop:
 			return
 		case <-time.After(10 * time.Millisecond):
-			killAll(os.Getpid())
+			killAll(os.Getppid(), os.Getpid())
 		}
 	}
 }
@@ -189,9 +202,13 @@ func (d *deadline) finish(res *Result) {
 // goroutines go to its stderr), then the leaves are killed before the shims
 // that relay their output (a shim drains what is already in the pipe and
 // ends the way its command did), and finally everything.
-func captureAndKill(exe, dump string) []Stack {
-	self := os.Getpid()
-	procs := processes(self, exe)
+//
+// It runs in the script engine, whose parent is the sandbox's init: every
+// process below the init but the engine itself is the repro's (orphans
+// and daemons are adopted by the init).
+func captureAndKill(dump string) []Stack {
+	root, self := os.Getppid(), os.Getpid()
+	procs := processes(root, self)
 	goParent := map[int]bool{}
 	for _, p := range procs {
 		if !p.shim && isGo(p.PID) {
@@ -226,7 +243,7 @@ func captureAndKill(exe, dump string) []Stack {
 	}
 	waitGone(leaves, 200*time.Millisecond)
 	time.Sleep(20 * time.Millisecond) // the shims copy what was left in their pipes
-	killAll(self)
+	killAll(root, self)
 	// The script's own commands are children of the shims: mark the
 	// topmost non-shim processes.
 	pids := map[int]bool{}
@@ -251,15 +268,18 @@ type proc struct {
 	shim bool
 }
 
-// processes lists the processes below root, oldest first.
-func processes(root int, exe string) []proc {
+// processes lists the processes below root but self, oldest first.
+func processes(root, self int) []proc {
 	pids := descendants(root)
 	sort.Ints(pids)
 	var out []proc
 	for _, pid := range pids {
-		p := proc{Stack: Stack{PID: pid, PPID: ppidOf(pid)}, shim: isShim(pid, exe)}
+		if pid == self {
+			continue
+		}
 		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		p.Command = strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " "))
+		args := strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
+		p := proc{Stack: Stack{PID: pid, PPID: ppidOf(pid), Command: strings.Join(args, " ")}, shim: isShim(args)}
 		out = append(out, p)
 	}
 	return out
@@ -281,19 +301,12 @@ func ppidOf(pid int) int {
 	return ppid
 }
 
-// isShim reports whether pid runs the reprokit binary (a shim): it relays
-// signals, so it must not be sent SIGQUIT, and is killed last.
-func isShim(pid int, exe string) bool {
-	target, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	if err != nil {
-		return false
-	}
-	a, err1 := os.Stat(target)
-	b, err2 := os.Stat(exe)
-	if err1 != nil || err2 != nil {
-		return target == exe
-	}
-	return os.SameFile(a, b)
+// isShim reports whether a process is one of reprokit's shims (by its
+// command line: the engine may not read other processes' /proc/PID/exe):
+// a shim relays signals, so it must not be sent SIGQUIT, and is killed
+// last.
+func isShim(cmdline []string) bool {
+	return len(cmdline) > 1 && cmdline[1] == "__shim" && filepath.Base(cmdline[0]) == "reprokit"
 }
 
 // catches reports whether pid has a handler for sig (SigCgt in its status):
@@ -382,10 +395,12 @@ func waitGone(pids []int, d time.Duration) {
 	}
 }
 
-// killAll SIGKILLs every process below root (without reaping: the
-// script's exec reaps its own).
-func killAll(root int) {
+// killAll SIGKILLs every process below root but self (without reaping:
+// the script's exec reaps its own, the init the rest).
+func killAll(root, self int) {
 	for _, pid := range descendants(root) {
-		unix.Kill(pid, unix.SIGKILL)
+		if pid != self {
+			unix.Kill(pid, unix.SIGKILL)
+		}
 	}
 }
