@@ -42,7 +42,9 @@ type Stack struct {
 // and opened for appending: processes are asked one at a time, so dumps do
 // not interleave, and a forked child, which inherits the registration,
 // writes to the same file. It then defers to any other sitecustomize.
-const sitecustomize = `# Installed by reprokit: dump every thread's stack on signal REPROKIT_STACK_SIGNAL.
+// (Kept under 1000 bytes: faults_disk_full runs check under a 1000-byte
+// RLIMIT_FSIZE, and the sandbox writes this file.)
+const sitecustomize = `# reprokit: dump all threads on signal REPROKIT_STACK_SIGNAL
 import os as _os, sys as _sys
 
 def _reprokit_register():
@@ -51,23 +53,22 @@ def _reprokit_register():
         return
     try:
         import faulthandler
-    except ImportError:  # Python 2: no faulthandler in the standard library
+    except ImportError:  # Python 2
         return
     f = open(path, "a")
     faulthandler.register(int(_os.environ["REPROKIT_STACK_SIGNAL"]), file=f, all_threads=True, chain=False)
-    _sys.modules["_reprokit_stacks_file"] = f  # keep the file open as long as the process
+    _sys.modules["_reprokit_stacks_file"] = f
     _os.environ["REPROKIT_STACKS_PID"] = str(_os.getpid())
 
 try:
     _reprokit_register()
 except Exception:
     pass
-
 _here = _os.path.dirname(_os.path.abspath(__file__))
 _sys.path[:] = [p for p in _sys.path if _os.path.abspath(p or ".") != _here]
 _self = _sys.modules.pop("sitecustomize", None)
 try:
-    import sitecustomize  # the interpreter's own (Debian's, a venv's), if any
+    import sitecustomize
 except ImportError:
     _sys.modules["sitecustomize"] = _self
 `
@@ -196,6 +197,9 @@ func (d *deadline) finish(res *Result) {
 	}
 }
 
+// captureBudget bounds the asking part of captureAndKill.
+const captureBudget = 2 * time.Second
+
 // captureAndKill is the whole deadline path, in one place: every Python
 // process below us dumps its threads (one at a time, so that dumps do not
 // interleave in the shared file), every Go process gets SIGQUIT (its
@@ -216,10 +220,14 @@ func captureAndKill(dump string) []Stack {
 		}
 	}
 	var goProcs []int
+	// A bound on the whole capture, whatever the repro does (a fork bomb
+	// of Python processes answers one dump at a time): past it, the rest
+	// are killed without being asked.
+	budget := time.Now().Add(captureBudget)
 	for i := range procs {
 		p := &procs[i]
 		switch {
-		case p.shim:
+		case p.shim || time.Now().After(budget):
 			continue
 		case isGo(p.PID):
 			if goParent[p.PID] {

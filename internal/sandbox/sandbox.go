@@ -202,7 +202,7 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		Limits:    lim,
 		Tools:     opts.Tools,
 		Keep:      opts.Keep,
-		Env:       append(append([]string{}, opts.Env...), stackEnv(runDir)...),
+		Env:       opts.Env,
 		Versions:  opts.Versions,
 		Hang:      opts.Hang,
 		Isolation: iso,

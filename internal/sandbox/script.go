@@ -60,7 +60,7 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 		Setup: func(env *testscript.Env) error {
 			workDir = env.WorkDir
 			dl.setWork(env.WorkDir)
-			for _, kv := range spec.Env {
+			for _, kv := range append(spec.Env, stackEnv(spec.RunDir)...) {
 				env.Vars = append(env.Vars, strings.ReplaceAll(kv, "$WORK", env.WorkDir))
 			}
 			return nil
@@ -95,6 +95,7 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 	log = strings.ReplaceAll(log, "exec "+shimWords(spec)+" ", "exec ")
 	log = strings.ReplaceAll(log, bin, "$REPROKIT_BIN")
 	log = strings.ReplaceAll(log, spec.Script, spec.Name)
+	log = strings.ReplaceAll(log, spec.RunDir, "$REPROKIT_RUN") // REPROKIT_SITE in the environment
 	res.Log = capLog(log, logMax)
 	switch {
 	case res.Err != "":
