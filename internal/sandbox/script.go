@@ -74,6 +74,7 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 			return atLeast(have, ver), nil
 		},
 	}
+	goParams(spec, &params)
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
