@@ -171,7 +171,7 @@ func (d *deadline) watch() {
 	d.mu.Lock()
 	work := d.work
 	d.mu.Unlock()
-	stacks := captureAndKill(stackFile(work))
+	stacks := captureAndKill(stackFile(work), d.spec.Isolation)
 	d.mu.Lock()
 	d.stacks = stacks
 	d.mu.Unlock()
@@ -180,7 +180,7 @@ func (d *deadline) watch() {
 		case <-d.stop:
 			return
 		case <-time.After(10 * time.Millisecond):
-			killAll(os.Getppid(), os.Getpid())
+			killRest(d.spec.Isolation)
 		}
 	}
 }
@@ -197,8 +197,12 @@ func (d *deadline) finish(res *Result) {
 	}
 }
 
-// captureBudget bounds the asking part of captureAndKill.
-const captureBudget = 2 * time.Second
+// captureBudget and captureMax bound the asking part of captureAndKill:
+// a tree of hundreds of Python processes is a fork bomb, not a report.
+const (
+	captureBudget = 700 * time.Millisecond // within the parent's backstop
+	captureMax    = 32
+)
 
 // captureAndKill is the whole deadline path, in one place: every Python
 // process below us dumps its threads (one at a time, so that dumps do not
@@ -210,7 +214,7 @@ const captureBudget = 2 * time.Second
 // It runs in the script engine, whose parent is the sandbox's init: every
 // process below the init but the engine itself is the repro's (orphans
 // and daemons are adopted by the init).
-func captureAndKill(dump string) []Stack {
+func captureAndKill(dump, iso string) []Stack {
 	root, self := os.Getppid(), os.Getpid()
 	procs := processes(root, self)
 	goParent := map[int]bool{}
@@ -223,11 +227,11 @@ func captureAndKill(dump string) []Stack {
 	// A bound on the whole capture, whatever the repro does (a fork bomb
 	// of Python processes answers one dump at a time): past it, the rest
 	// are killed without being asked.
-	budget := time.Now().Add(captureBudget)
+	budget, asked := time.Now().Add(captureBudget), 0
 	for i := range procs {
 		p := &procs[i]
 		switch {
-		case p.shim || time.Now().After(budget):
+		case p.shim || time.Now().After(budget) || asked >= captureMax:
 			continue
 		case isGo(p.PID):
 			if goParent[p.PID] {
@@ -239,6 +243,7 @@ func captureAndKill(dump string) []Stack {
 		case catches(p.PID, StackSignal):
 			p.Kind = "python"
 			p.Dump = askDump(p.PID, dump)
+			asked++
 		}
 	}
 	waitGone(goProcs, 500*time.Millisecond)
@@ -251,7 +256,7 @@ func captureAndKill(dump string) []Stack {
 	}
 	waitGone(leaves, 200*time.Millisecond)
 	time.Sleep(20 * time.Millisecond) // the shims copy what was left in their pipes
-	killAll(root, self)
+	killRest(iso)
 	// The script's own commands are children of the shims: mark the
 	// topmost non-shim processes.
 	pids := map[int]bool{}
@@ -401,6 +406,20 @@ func waitGone(pids []int, d time.Duration) {
 			return
 		}
 	}
+}
+
+// killRest kills whatever the script left. In a PID namespace the engine
+// uses kill(-1): every process it may signal in the namespace but itself
+// and the init, in one atomic sweep that a fork bomb cannot outrun. In a
+// process group (the host's PID namespace, where kill(-1) would reach the
+// user's own processes) it kills the init's descendants one by one, and
+// the init and reprokit sweep after it.
+func killRest(iso string) {
+	if iso == Namespaces {
+		unix.Kill(-1, unix.SIGKILL)
+		return
+	}
+	killAll(os.Getppid(), os.Getpid())
 }
 
 // killAll SIGKILLs every process below root but self (without reaping:

@@ -454,8 +454,9 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 
 // backstop is how long past the time limit the parent waits for the
 // sandbox's own deadline path (stacks, kill, result) before it ends the
-// run itself.
-const backstop = 5 * time.Second
+// run itself: short, because an engine starved by a fork bomb (its uid's
+// RLIMIT_NPROC spent, no thread to be had) may never get there.
+const backstop = 2 * time.Second
 
 // endRun ends a run that is still going (deadline or interrupt) and waits
 // for the init. With namespaces, SIGKILL to the PID namespace's init ends
