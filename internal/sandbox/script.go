@@ -50,7 +50,7 @@ func (t *scriptT) Run(name string, f func(testscript.T)) {
 
 var failLineRE = regexp.MustCompile(`(?m)^FAIL: (.*)$`)
 
-func runScript(spec Spec) (res Result) {
+func runScript(spec Spec, dl *deadline) (res Result) {
 	t := &scriptT{}
 	bin := filepath.Join(spec.RunDir, "bin")
 	os.Setenv("PATH", bin+":/usr/local/bin:/usr/bin:/bin")
@@ -64,8 +64,9 @@ func runScript(spec Spec) (res Result) {
 		WorkdirRoot: workRoot,
 		Setup: func(env *testscript.Env) error {
 			workDir = env.WorkDir
+			dl.setWork(env.WorkDir)
 			env.Vars = append(env.Vars, execRecordEnv+"="+records)
-			for _, kv := range spec.Env {
+			for _, kv := range append(spec.Env, stackEnv(spec.RunDir)...) {
 				env.Vars = append(env.Vars, strings.ReplaceAll(kv, "$WORK", env.WorkDir))
 			}
 			return nil
@@ -88,6 +89,7 @@ func runScript(spec Spec) (res Result) {
 		}()
 		testscript.RunT(t, params)
 	}()
+	dl.finish(&res)
 	log := t.log.String()
 	t.log.Reset()
 	// The record file is the harness's: its line in the environment dump
@@ -95,11 +97,16 @@ func runScript(spec Spec) (res Result) {
 	log = strings.ReplaceAll(log, execRecordEnv+"="+records+"\n", "")
 	if workDir != "" {
 		log = strings.ReplaceAll(log, workDir, "$WORK")
+		for i := range res.Stacks {
+			res.Stacks[i].Dump = strings.ReplaceAll(res.Stacks[i].Dump, workDir, "$WORK")
+			res.Stacks[i].Command = strings.ReplaceAll(res.Stacks[i].Command, workDir, "$WORK")
+		}
 	}
 	log = regexp.MustCompile(`\bexec `+regexp.QuoteMeta(shimWords(spec))+`:\d+`).ReplaceAllString(log, "exec")
 	res.Execs = readExecs(records)
 	log = strings.ReplaceAll(log, bin, "$REPROKIT_BIN")
 	log = strings.ReplaceAll(log, spec.Script, spec.Name)
+	log = strings.ReplaceAll(log, spec.RunDir, "$REPROKIT_RUN") // REPROKIT_SITE in the environment
 	res.Log = capLog(log, logMax)
 	switch {
 	case res.Err != "":

@@ -182,6 +182,9 @@ func (c Config) confirmInput(ctx context.Context) (signature.Signature, time.Dur
 	if perTest == 0 {
 		perTest = max(3*time.Duration(first.DurationMS/int64(c.Confirm))*time.Millisecond, 2*time.Second)
 	}
+	// A hang repro's test runs past its hang deadline, so that a hanging
+	// candidate is judged there.
+	perTest = runner.TestLimit(r, perTest)
 	return want, perTest, nil
 }
 
