@@ -151,12 +151,13 @@ def contains(node, kinds):
 def inline_functions(tree, src, wc):
     """A function or method called exactly once: its body replaces the
     call statement, its parameters become assignments (the inline-var
-    pass then folds them)."""
+    pass then folds them). A coroutine function is inlined where it is
+    awaited, inside another coroutine."""
     out = []
     for fn in ast.walk(tree):
-        if not isinstance(fn, (ast.FunctionDef,)) or fn.decorator_list or not simple_args(fn):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.decorator_list or not simple_args(fn):
             continue
-        if wc.get(fn.name, 0) != 2 or contains(fn, (ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal, ast.Await)):
+        if wc.get(fn.name, 0) != 2 or contains(fn, (ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)):
             continue
         method = isinstance(fn._parent, ast.ClassDef)
         call = None
@@ -167,6 +168,18 @@ def inline_functions(tree, src, wc):
                         (method and isinstance(f, ast.Attribute) and f.attr == fn.name):
                     call = node
         if call is None or call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
+            continue
+        site = call  # the expression the body's result replaces
+        if isinstance(fn, ast.AsyncFunctionDef):
+            if not isinstance(call._parent, ast.Await):
+                continue
+            site = call._parent
+            outer = call._parent
+            while outer is not None and not isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+                outer = getattr(outer, "_parent", None)
+            if not isinstance(outer, ast.AsyncFunctionDef):
+                continue
+        elif contains(fn, (ast.Await,)):
             continue
         st = stmt_of(call)
         if st is fn or any(st is n for n in ast.walk(fn)):
@@ -195,14 +208,14 @@ def inline_functions(tree, src, wc):
         else:
             stmts, result = body, "None"
         text = pre + (block_text(src, stmts, indent) if stmts else "")
-        a, b = src.span(call)
+        a, b = src.span(site)
         sa, sb = src.stmt_lines(st)
-        if isinstance(st, ast.Expr) and st.value is call:
+        if isinstance(st, ast.Expr) and st.value is site:
             if result != "None":
                 text += " " * indent + result + "\n"
         elif isinstance(st, (ast.Assign, ast.Return, ast.Expr, ast.AugAssign)) and st.lineno == st.end_lineno:
             line = src.data[sa:sb].decode()
-            line = line[:a - sa] + "(" + result + ")" + line[b - sa:]
+            line = line[:a - sa] + wrap(result) + line[b - sa:]
             text += line
         else:
             continue
@@ -227,10 +240,7 @@ def inline_variables(tree, src, wc):
         use = uses[0]
         if use.lineno < st.lineno:
             continue
-        value = src.text(st.value)
-        if not isinstance(st.value, (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript,
-                                     ast.List, ast.Dict, ast.Tuple, ast.Set, ast.JoinedStr)) or "\n" in value:
-            value = "(" + value + ")"
+        value = wrap(src.text(st.value))
         a, b = src.span(use)
         out.append({"kind": "inline-var", "edits": [list(src.stmt_lines(st)) + [""], [a, b, value]]})
     return out
@@ -436,11 +446,23 @@ def plumbing(tree, src):
         for k, v in zip(d.keys, d.values):
             if isinstance(k, ast.Constant) and k.value == key.value:
                 a, b = src.span(node)
-                text = src.text(v)
-                if "\n" in text:
-                    text = "(" + text + ")"
+                text = wrap(src.text(v))
                 out.append({"kind": "plumbing", "edits": [[a, b, text]]})
     return out
+
+
+ATOMS = (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript,
+         ast.List, ast.Dict, ast.Tuple, ast.Set, ast.JoinedStr)
+
+
+def wrap(text):
+    """text as an operand: parenthesized unless it is an atom (so a
+    spliced-in `a + b` keeps its meaning, and a string stays bare)."""
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return "(" + text + ")"
+    return text if isinstance(node, ATOMS) and not isinstance(node, ast.Tuple) else "(" + text + ")"
 
 
 WRAPPERS = {"dedent", "str", "list", "tuple", "int", "float", "bool", "sorted", "repr", "format", "strip"}
@@ -485,7 +507,7 @@ def simpler_expressions(tree, src):
         for c in cands:
             if len(c) < len(old):
                 if "\n" in c:
-                    c = "(" + c + ")"
+                    c = wrap(c)
                 out.append({"kind": "expressions", "edits": [[a, b, c]]})
                 break
     return out
