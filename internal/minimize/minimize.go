@@ -74,6 +74,12 @@ type Sweeper interface{ Sweeps() bool }
 // earlier passes did not see the final state, and another round follows.
 type Closing interface{ Closing() bool }
 
+// Exposer is implemented by passes whose edits expose work for the fine
+// passes (inlining a function puts its body where the in-line passes have
+// not looked): when one changes the candidate, every fine pass runs again
+// in the next round.
+type Exposer interface{ Exposes() bool }
+
 // Options tune a reduction. Zero values are the defaults.
 type Options struct {
 	// Jobs is how many candidates are tested at once; default 1. The result
@@ -172,11 +178,14 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 	changed := map[string]bool{}
 	closerShrank := false
 	restarted := false
+	exposed := false
 rounds:
 	for round := 0; round < r.opts.MaxRounds; round++ {
 		r.stats.Rounds++
 		before := cur
 		closerShrank = false
+		exposedLast := exposed
+		exposed = false
 		for i, p := range passes {
 			last := i == len(passes)-1
 			// After the first round the candidate is nearly minimal: the
@@ -184,7 +193,7 @@ rounds:
 			// rounds run the repeating passes, the fine passes that still
 			// shrank last round, and the last pass, whose empty round
 			// certifies the fixpoint.
-			if round > 0 && !last && !repeats(p) && !(isFine(p) && changed[p.Name()]) {
+			if round > 0 && !last && !repeats(p) && !(isFine(p) && (changed[p.Name()] || exposedLast)) {
 				continue
 			}
 			ps := &r.stats.Passes[r.passIndex[p.Name()]]
@@ -205,6 +214,9 @@ rounds:
 			if last || closes(p) {
 				closerShrank = closerShrank || changed[p.Name()]
 			}
+			if ex, ok := p.(Exposer); ok && ex.Exposes() && changed[p.Name()] {
+				exposed = true
+			}
 			ps.Tests += r.stats.Tests - t0
 			ps.CacheHits += r.stats.CacheHits - h0
 			ps.BytesAfter, ps.LinesAfter = len(cur), lines(cur)
@@ -216,7 +228,7 @@ rounds:
 				// took single runs on trust: start again from the input,
 				// strictly. The cache keeps every "no"; a "yes" is confirmed.
 				restarted = true
-				cur, changed = input, map[string]bool{}
+				cur, changed, exposed = input, map[string]bool{}, false
 				round = -1
 				continue rounds
 			}

@@ -196,7 +196,16 @@ type Semantic struct {
 	An    *Analyst // nil: the pass has no units (no analyst available)
 	Start bool     // start at the finest granularity (edits mostly needed)
 	Small bool     // small in-line edits: rerun only while they shrink
+	// Late marks the second look after the in-line passes: when it edits,
+	// another round follows, so the in-line passes see what it exposed.
+	Late bool
 }
+
+func (s Semantic) Closing() bool { return s.Late }
+
+// Exposes: a late tree edit puts code where the in-line passes have not
+// looked; they run again next round.
+func (s Semantic) Exposes() bool { return s.Late }
 
 // Semantic passes in the order they save the most per test (measured on
 // the bench inputs): the plumbing and wrapper edits remove many lines in
@@ -208,7 +217,22 @@ func semanticPasses() []minimize.Pass {
 		Semantic{Label: "namespace-class", Kinds: []string{"namespace-class"}},
 		Semantic{Label: "inline-func", Kinds: []string{"inline-func"}},
 		Semantic{Label: "hoist", Kinds: []string{"hoist-main", "hoist"}},
+		Semantic{Label: "hollow-defs", Kinds: []string{"hollow"}},
 	}
+}
+
+// lateSemantic are the tree edits run again after the in-line passes.
+func lateSemantic() []minimize.Pass {
+	var out []minimize.Pass
+	for _, p := range semanticPasses() {
+		if s := p.(Semantic); s.Label != "sys-exit" && s.Label != "plumbing" {
+			s.Late, s.Label = true, s.Label+"-late"
+			out = append(out, s)
+		}
+	}
+	late := InlineVar
+	late.Late, late.Label = true, late.Label+"-late"
+	return append(out, late)
 }
 
 // InlineVar and Expressions run after the block passes, on what is left.

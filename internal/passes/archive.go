@@ -46,6 +46,10 @@ func Default() []minimize.Pass {
 	// what the line pass left, and the line pass runs again last.
 	out = append(out, Simplify()...)
 	out = append(out, Expressions)
+	// The in-line passes expose more (a method now called once, a body
+	// now empty of what matters): the tree edits get a second look
+	// before the final sweeps.
+	out = append(out, lateSemantic()...)
 	// What the in-line passes freed (a body reduced to a bare expression,
 	// a header left with nothing that matters) goes block by block, then
 	// line by line.

@@ -125,12 +125,101 @@ def name_loads(tree):
     return counts
 
 
-def words(src):
-    import re
+def words(tree):
+    """How often each identifier is mentioned anywhere in the tree: as a
+    name, a parameter, an attribute, a definition, an import, or a string
+    that could be getattr's. Conservative across scopes on purpose: an
+    edit is offered only for a name mentioned exactly as often as the edit
+    expects."""
     counts = {}
-    for w in re.findall(rb"[A-Za-z_]\w*", src.data):
-        counts[w.decode()] = counts.get(w.decode(), 0) + 1
+
+    def add(n):
+        counts[n] = counts.get(n, 0) + 1
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            add(node.id)
+        elif isinstance(node, ast.arg):
+            add(node.arg)
+        elif isinstance(node, ast.Attribute):
+            add(node.attr)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            add(node.name)
+        elif isinstance(node, ast.alias):
+            add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for n in node.names:
+                add(n)
+        elif isinstance(node, ast.keyword) and node.arg:
+            add(node.arg)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
+            add(node.value)
     return counts
+
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def walk_own(scope):
+    """The nodes of scope, not descending into nested scopes (which are
+    yielded themselves)."""
+    todo = list(ast.iter_child_nodes(scope))
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, SCOPES):
+            todo.extend(ast.iter_child_nodes(n))
+
+
+def binds(scope, name):
+    """Whether scope has its own binding of name (so a use inside it is
+    not a use of the enclosing scope's)."""
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        a = scope.args
+        if any(x.arg == name for x in a.args + a.kwonlyargs + getattr(a, "posonlyargs", []) + [v for v in (a.vararg, a.kwarg) if v]):
+            return True
+    for n in walk_own(scope):
+        if isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names:
+            return False
+    for n in walk_own(scope):
+        if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load):
+            return True
+        if isinstance(n, SCOPES[:2] + (ast.ClassDef,)) and n.name == name:
+            return True
+        if isinstance(n, ast.alias) and (n.asname or n.name).split(".")[0] == name:
+            return True
+    return False
+
+
+def mentions(scope, name):
+    """Every mention of scope's binding of name: its Name nodes, and those
+    of nested scopes that do not bind name themselves; plus a count of
+    other bindings (parameters, defs, imports) in scope."""
+    out, other = [], 0
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        a = scope.args
+        other += sum(1 for x in a.args + a.kwonlyargs if x.arg == name)
+    for n in walk_own(scope):
+        if isinstance(n, ast.Name) and n.id == name:
+            out.append(n)
+        elif isinstance(n, ast.alias) and (n.asname or n.name).split(".")[0] == name:
+            other += 1
+        elif isinstance(n, SCOPES):
+            if getattr(n, "name", None) == name:
+                other += 1
+            if not binds(n, name):
+                o, k = mentions(n, name)
+                out += o
+                other += k
+        elif isinstance(n, ast.Constant) and n.value == name:
+            other += 1  # getattr(x, "name"), __all__
+    return out, other
+
+
+def scope_of(node):
+    while not isinstance(node, SCOPES + (ast.Module,)):
+        node = node._parent
+    return node
 
 
 def stmt_of(node):
@@ -157,9 +246,16 @@ def inline_functions(tree, src, wc):
     for fn in ast.walk(tree):
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.decorator_list or not simple_args(fn):
             continue
-        if wc.get(fn.name, 0) != 2 or contains(fn, (ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)):
+        if contains(fn, (ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)):
             continue
         method = isinstance(fn._parent, ast.ClassDef)
+        if method:
+            if wc.get(fn.name, 0) != 2:
+                continue
+        else:
+            ms, other = mentions(scope_of(fn._parent) if not isinstance(fn._parent, SCOPES + (ast.Module,)) else fn._parent, fn.name)
+            if other != 1 or len(ms) != 1:
+                continue
         call = None
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
@@ -227,22 +323,45 @@ def inline_functions(tree, src, wc):
 
 
 def inline_variables(tree, src, wc):
-    """NAME = EXPR with NAME loaded exactly once: the load becomes EXPR."""
+    """NAME = EXPR with NAME loaded exactly once (in its scope, or a nested
+    one that does not rebind it): the load becomes EXPR."""
     out = []
-    names = name_loads(tree)
     for st in ast.walk(tree):
         if not (isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)):
             continue
+        if isinstance(st._parent, ast.ClassDef):
+            continue
         name = st.targets[0].id
-        uses = [n for n in names.get(name, []) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
-        if wc.get(name, 0) != 2 or len(uses) != 1 or isinstance(st._parent, ast.ClassDef):
+        ms, other = mentions(scope_of(st), name)
+        uses = [n for n in ms if isinstance(n.ctx, ast.Load)]
+        if other or len(ms) != 2 or len(uses) != 1:
             continue
         use = uses[0]
-        if use.lineno < st.lineno:
+        if (use.lineno, use.col_offset) < (st.lineno, st.col_offset):
             continue
-        value = wrap(src.text(st.value))
         a, b = src.span(use)
-        out.append({"kind": "inline-var", "edits": [list(src.stmt_lines(st)) + [""], [a, b, value]]})
+        out.append({"kind": "inline-var", "edits": [list(src.stmt_lines(st)) + [""], [a, b, wrap(src.text(st.value))]]})
+    return out
+
+
+def hollow_bodies(tree, src):
+    """A function body that does nothing the bug needs becomes `pass`
+    (shrinkray's "replace with ..."): a coroutine never awaited, a callback
+    never called, a method the bug only needs to exist."""
+    out = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        body = fn.body
+        if len(body) == 1 and isinstance(body[0], (ast.Pass, ast.Expr)) and isinstance(getattr(body[0], "value", None), (ast.Constant, type(None))):
+            continue
+        if body[0].lineno == fn.lineno:
+            a, b = src.span(body[0])
+            _, b = src.span(body[-1])
+            out.append({"kind": "hollow", "edits": [[a, b, "pass"]]})
+            continue
+        a, b = src.lines(body[0].lineno, body[-1].end_lineno)
+        out.append({"kind": "hollow", "edits": [[a, b, " " * src.indent_of(body[0]) + "pass\n"]]})
     return out
 
 
@@ -465,7 +584,8 @@ def wrap(text):
     return text if isinstance(node, ATOMS) and not isinstance(node, ast.Tuple) else "(" + text + ")"
 
 
-WRAPPERS = {"dedent", "str", "list", "tuple", "int", "float", "bool", "sorted", "repr", "format", "strip"}
+WRAPPERS = {"dedent", "str", "list", "tuple", "dict", "set", "frozenset", "int", "float", "bool",
+            "sorted", "repr", "format", "strip", "iter", "next"}
 
 
 def simpler_expressions(tree, src):
@@ -498,6 +618,9 @@ def simpler_expressions(tree, src):
             cands += [src.text(v) for v in node.values]
         elif isinstance(node, ast.BinOp):
             cands += [src.text(node.left), src.text(node.right)]
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and isinstance(parent, (ast.Call, ast.keyword)) \
+                and len(node.id) > 0 and node.id not in ("None", "True", "False"):
+            cands.append("0")  # an argument that only has to be there
         elif isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
             f = node.func
             name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
@@ -505,7 +628,7 @@ def simpler_expressions(tree, src):
                 cands.append(src.text(node.args[0]))
         a, b = src.span(node)
         for c in cands:
-            if len(c) < len(old):
+            if len(c) < len(old) or isinstance(node, ast.Name) and len(c) <= len(old):
                 if "\n" in c:
                     c = wrap(c)
                 out.append({"kind": "expressions", "edits": [[a, b, c]]})
@@ -520,11 +643,12 @@ def edits(data):
         return []
     parents(tree)
     src = Source(data)
-    wc = words(src)
+    wc = words(tree)
     out = []
     for fn in (lambda: sys_exits(tree, src), lambda: plumbing(tree, src),
                lambda: namespace_classes(tree, src, wc), lambda: inline_functions(tree, src, wc),
-               lambda: hoists(tree, src), lambda: inline_variables(tree, src, wc),
+               lambda: hoists(tree, src), lambda: hollow_bodies(tree, src),
+               lambda: inline_variables(tree, src, wc),
                lambda: simpler_expressions(tree, src)):
         try:
             out += fn()

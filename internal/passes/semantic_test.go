@@ -71,9 +71,15 @@ func TestSemanticPasses(t *testing.T) {
 		{"inline a coroutine where it is awaited", pass("inline-func"),
 			"async def h(b):\n    await g(b)\nasync def j():\n    await h(1)\n",
 			"async def j():\n    b = 1\n    await g(b)\n"},
+		{"a function body the bug does not need becomes pass", pass("hollow"),
+			"async def refresh(d):\n    d.h.get()\n    return 1\nrefresh(1)\n",
+			"async def refresh(d):\n    pass\nrefresh(1)\n"},
 		{"inline a variable used once", pass("inline-var"),
 			"x = compute()\nprint(x)\n",
 			"print(compute())\n"},
+		{"inline a variable: a parameter of the same name elsewhere is another variable", pass("inline-var"),
+			"self = A()\ndef f(self):\n    return self\nprint(self)\n",
+			"def f(self):\n    return self\nprint(A())\n"},
 		{"inline a variable: parenthesized when needed", pass("inline-var"),
 			"x = 1 + 2\nprint(x * 3)\n",
 			"print((1 + 2) * 3)\n"},
@@ -134,6 +140,7 @@ func TestSemanticPassesRefuse(t *testing.T) {
 		{"inline-func", "def f(n):\n    return f(n - 1) if n else 0\nprint(f(3))\n"},
 		{"namespace-class", "class C:\n    X = 1\nc = C()\nprint(C.X)\n"},
 		{"inline-var", "x = f()\nprint(x, x)\n"},
+		{"inline-var", "x = f()\ndef g():\n    return x\nprint(x)\n"},
 		{"sys-exit", "sys.exit(1, 2)\n"},
 	} {
 		if got := oneEdit(Semantic{Label: tc.kind, Kinds: []string{tc.kind}, An: a}, tc.src); len(got) != 0 {
