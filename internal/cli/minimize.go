@@ -172,11 +172,13 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 	// three times.
 	oracle := sess.Oracle()
 	red := minimize.New(oracle, minimize.Options{
-		Jobs:      opts.Jobs,
-		Valid:     valid,
-		Progress:  progress,
-		Confirm:   sess.Confirm(),
-		MaxRounds: opts.Rounds,
+		Jobs:     opts.Jobs,
+		Valid:    valid,
+		Progress: progress,
+		Confirm:  sess.Confirm(),
+		// Two more runs of the result under load before it is written.
+		FinalConfirms: 2,
+		MaxRounds:     opts.Rounds,
 	})
 	result, stats, rerr := red.Run(rctx, r.Raw, plan)
 	done()

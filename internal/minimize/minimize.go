@@ -98,6 +98,10 @@ type Options struct {
 	// convince Confirm too. Deterministic bugs pay one run per pass
 	// instead of one per interesting candidate.
 	Confirm Oracle
+	// FinalConfirms is how many more times Confirm must say yes to the
+	// fixpoint's result; a "no" restarts the reduction from the input,
+	// strictly. Default 0.
+	FinalConfirms int
 }
 
 // Progress is a snapshot for a progress line.
@@ -179,6 +183,7 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 	closerShrank := false
 	restarted := false
 	exposed := false
+again:
 rounds:
 	for round := 0; round < r.opts.MaxRounds; round++ {
 		r.stats.Rounds++
@@ -244,8 +249,28 @@ rounds:
 			break
 		}
 	}
+	// The result must convince Confirm FinalConfirms times more: a late
+	// pass can make the bug a race that its one confirmation missed.
+	// Then the reduction starts again from the input, strictly.
+	if !restarted && ctx.Err() == nil && r.opts.Confirm != nil && !bytes.Equal(cur, input) {
+		for i := 0; i < r.opts.FinalConfirms; i++ {
+			ok := r.opts.Confirm(ctx, cur)
+			r.mu.Lock()
+			r.stats.Tests++
+			if !ok && ctx.Err() == nil {
+				r.cache[sha256.Sum256(cur)] = false
+				r.strict = true
+			}
+			r.mu.Unlock()
+			if !ok && ctx.Err() == nil {
+				restarted = true
+				cur, changed, exposed = input, map[string]bool{}, false
+				goto again
+			}
+		}
+	}
 	r.stats.Wall = time.Since(r.began)
-	return cur, r.stats, nil
+	return cur, r.stats, ctx.Err()
 }
 
 func isFine(p Pass) bool {
