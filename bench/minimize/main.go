@@ -16,6 +16,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -61,6 +62,7 @@ func main() {
 	tools := flag.String("tools", "hand,reprokit,delta,cvise,creduce,shrinkray,pysource-minimize", "tools to compare (hand: the hand-minimal reproducer in hand/)")
 	jobs := flag.Int("j", 2, "parallel jobs where a tool allows")
 	budget := flag.Duration("budget", 8*time.Minute, "wall budget per tool run; a run stopped there keeps its best so far")
+	ownBudget := flag.Duration("reprokit-budget", 0, "wall budget for reprokit's runs (default: -budget)")
 	results := flag.String("results", "", "copy reprokit's minimized archives to this directory (as NAME.min.txtar)")
 	flag.Parse()
 	inputs := flag.Args()
@@ -85,7 +87,7 @@ func main() {
 			case "hand":
 				archive = filepath.Join("bench/minimize/hand", filepath.Base(in))
 			case "reprokit":
-				r, archive = benchReprokit(reprokit, in, dir, *python, *jobs, *budget, *results)
+				r, archive = benchReprokit(reprokit, in, dir, *python, *jobs, cmp.Or(*ownBudget, *budget), *results)
 			default:
 				r, archive = benchPeer(tool, reprokit, pyBin, in, dir, *python, *jobs, *budget)
 			}

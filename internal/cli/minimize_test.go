@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/reprokit/reprokit/internal/passes"
+	"github.com/reprokit/reprokit/internal/reduce"
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
@@ -118,9 +119,24 @@ func assertOneMinimal(t *testing.T, archive []byte, tc toolchain.Toolchain) {
 	if res.Verdict != repro.Reproduces {
 		t.Fatalf("the result does not reproduce on %s: %s %s %s", tc.Name, res.Verdict, res.Reason, res.Error)
 	}
-	oracle := runner.Oracle(tc, opts, *res.Signature, 1, nil)
+	// 1-minimal among clean candidates: a removal that reproduces only
+	// with a new exception type or an undefined name does not count.
+	target := reduce.Target{TC: tc, Verdict: repro.Reproduces, Want: res.Signature, Types: reduce.Types(res.Output)}
+	clean := func([]byte) bool { return true }
+	if py := reduce.AnalystPython(nil, []toolchain.Toolchain{tc}); py != "" {
+		if an, err := passes.NewAnalyst(py); err == nil {
+			defer an.Close()
+			clean = an.NoNewUndefined(archive)
+		}
+	}
+	opts.NoTiers = true
 	for i, cand := range passes.SingleLineRemovals(archive) {
-		if oracle(context.Background(), cand) {
+		cr, err := repro.Parse("candidate.txtar", cand)
+		if err != nil || !clean(cand) {
+			continue
+		}
+		cr.Meta.Signature = res.Signature
+		if target.Keeps(runner.Run(context.Background(), cr, tc, opts)) {
 			t.Errorf("not 1-minimal: removal %d still reproduces:\n%s", i, cand)
 		}
 	}
