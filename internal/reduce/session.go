@@ -200,22 +200,27 @@ func (s *Session) Oracle() minimize.Oracle {
 			return false
 		}
 		for _, t := range s.Targets {
-			rr := *r
-			rr.Meta.Signature = t.Want
-			if t.Want == nil {
-				rr.Meta.Signature = s.Repro.Meta.Signature
-			}
 			s.Runs.Add(1)
-			res := runner.Run(ctx, &rr, t.TC, runner.Options{
-				Count: 1, NoTiers: t.Verdict == repro.Reproduces, Isolation: s.opts.Isolation,
-				Limits: sandbox.Limits{Timeout: s.PerTest},
-			})
-			if !t.Keeps(res) {
+			if !t.Keeps(s.run(ctx, r, t, s.PerTest)) {
 				return false
 			}
 		}
 		return true
 	}
+}
+
+// run runs candidate r once on target t: the signature kept there, and
+// the tier checks only where the verdict kept is a tier's.
+func (s *Session) run(ctx context.Context, r *repro.Repro, t Target, limit time.Duration) runner.Result {
+	rr := *r
+	rr.Meta.Signature = t.Want
+	if t.Want == nil {
+		rr.Meta.Signature = s.Repro.Meta.Signature
+	}
+	return runner.Run(ctx, &rr, t.TC, runner.Options{
+		Count: 1, NoTiers: t.Verdict == repro.Reproduces, Isolation: s.opts.Isolation,
+		Limits: sandbox.Limits{Timeout: limit},
+	})
 }
 
 // Confirm is the oracle run with every other core busy: a reduction that
@@ -263,16 +268,9 @@ func (s *Session) Recheck(ctx context.Context, result []byte, n int) (int, error
 	for i := 0; i < n && ctx.Err() == nil; i++ {
 		all := true
 		for _, t := range s.Targets {
-			rr := *r
-			rr.Meta.Signature = t.Want
-			if t.Want == nil {
-				rr.Meta.Signature = s.Repro.Meta.Signature
-			}
 			// A generous limit: the per-test one is tight on purpose, but
 			// a loaded machine must not make the answer look flaky.
-			res := runner.Run(ctx, &rr, t.TC, runner.Options{Count: 1, NoTiers: t.Verdict == repro.Reproduces, Isolation: s.opts.Isolation,
-				Limits: sandbox.Limits{Timeout: max(10*s.PerTest, 30*time.Second)}})
-			if res.Verdict != t.Verdict {
+			if s.run(ctx, r, t, max(10*s.PerTest, 30*time.Second)).Verdict != t.Verdict {
 				all = false
 				break
 			}
