@@ -32,6 +32,7 @@ type MinimizeOptions struct {
 	Budget    time.Duration // stop after this long with the best so far; 0 = none
 	JSON      bool
 	Python    string
+	Go        string
 	Timeout   time.Duration // per test; 0 = 3x the input's run time, at least 2s
 	Confirm   int           // runs that must all reproduce before and after
 	Isolation string
@@ -71,6 +72,7 @@ smallest reproducing candidate found so far and says it is not minimal.`,
 	f.DurationVar(&opts.Budget, "budget", 0, "stop after this long and write the best so far (0: no limit)")
 	f.BoolVar(&opts.JSON, "json", false, "print statistics as JSON: tests, cache hits, wall time, sizes, per pass")
 	f.StringVar(&opts.Python, "python", "", "the Python versions whose verdicts to keep, e.g. 3.9,3.12 (default: one per verdict in expect:, else python3 on PATH)")
+	f.StringVar(&opts.Go, "go", "", "the Go release to reduce on, fetched if missing (default: go on PATH)")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
 	f.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result")
 	f.IntVar(&opts.Rounds, "rounds", 0, "rounds of passes at most (0: until nothing shrinks); 1 trades some bytes for fewer tests, the result still 1-minimal")
@@ -135,9 +137,9 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 	if err != nil {
 		return err
 	}
-	choice, err := reduce.Choose(r, tcs, opts.Python)
+	choice, err := chooseToolchains(ctx, r, tcs, opts)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
 	if choice.Note != "" && !opts.JSON {
 		fmt.Fprintln(opts.IO.ErrOut, choice.Note)
@@ -292,6 +294,33 @@ func writeResult(opts *MinimizeOptions, out string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
 	return nil
+}
+
+// chooseToolchains picks what a reduction keeps: for Python, the
+// versions named or one per expected verdict (reduce.Choose); for Go, the
+// one release named, fetched if missing, as `run` resolves it.
+func chooseToolchains(ctx context.Context, r *repro.Repro, all []toolchain.Toolchain, opts *MinimizeOptions) (reduce.Choice, error) {
+	if r.Kind() != "go" {
+		c, err := reduce.Choose(r, all, opts.Python)
+		if err != nil {
+			return c, usagef("%v", err)
+		}
+		return c, nil
+	}
+	if opts.Go == "all" {
+		return reduce.Choice{}, usagef("--go all: minimize targets one release; name one (e.g. --go 1.22.12)")
+	}
+	sel := &toolchain.Selection{Python: opts.Python, Go: opts.Go, Log: opts.IO.ErrOut}
+	tcs, err := sel.For(ctx, all, r.Kind())
+	if err != nil {
+		return reduce.Choice{}, usagef("%s: %v", r.Path, err)
+	}
+	tcs = toolchain.SortByVersion(tcs)
+	c := reduce.Choice{Toolchains: tcs[len(tcs)-1:], Expected: map[string]string{}}
+	if len(tcs) > 1 {
+		c.Note = fmt.Sprintf("reprokit: %d releases match %q; minimizing on the newest, %s", len(tcs), opts.Go, c.Toolchains[0].Name)
+	}
+	return c, nil
 }
 
 // progressLine shows size, tests, cache hits, elapsed time and the pass on

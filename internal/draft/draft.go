@@ -18,6 +18,7 @@ import (
 
 	"github.com/reprokit/reprokit/internal/redact"
 	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/tracker"
@@ -33,6 +34,7 @@ type Cell struct {
 	Reason    string
 	Signature *signature.Signature
 	Output    string // the deciding command's stdout and stderr
+	Stacks    string // every process's stacks at a hang deadline, if any
 }
 
 // Environment is what the probes found; empty fields are left out.
@@ -243,12 +245,18 @@ func build(in Input) Data {
 	d.Boundary = Boundary(cells)
 	d.Summary = summary(r, d)
 	d.WhatHappens = whatHappens(deciding)
+	if isHang(deciding.Signature) {
+		d.WhatHappens = hangHappens(deciding, r)
+	}
 	d.Reproducer = reproducer(r)
 	d.Matrix = matrix(cells, d.Boundary)
 	d.Flaky = flaky(cells)
 	d.Ask, d.MissingTiers = ask(r)
 	d.Related = related(in.Related)
 	d.FullOutput = details(fmt.Sprintf("Full output on %s", deciding.Name), fence("", stable(deciding.Output)))
+	if st := hangStacks(deciding); st != "" {
+		d.FullOutput = withStacks(st, deciding.Output, d.FullOutput)
+	}
 	d.Archive = details("The repro as a testscript archive (run it with `reprokit run FILE`, or the stock `testscript` command)", fence("txtar", string(r.Raw)))
 	d.MinorVersions, d.Tested = tested(cells, in.Offered)
 	d.VersionGates = versiongate.Note(versiongate.Find(r.Files(), r.Script()))
@@ -277,6 +285,9 @@ func title(r *repro.Repro, sig *signature.Signature) string {
 	t := r.Title()
 	if r.Meta.Title != "" || sig == nil {
 		return t
+	}
+	if isHang(sig) {
+		return hangTitle(r, sig)
 	}
 	key := sig.Fatal
 	if key == "" {
@@ -412,6 +423,12 @@ func reproducer(r *repro.Repro) string {
 	if len(checks) > 0 {
 		b.WriteString("\n\nThe bug is present when " + strings.Join(checks, ", and ") + ".")
 	}
+	for _, f := range r.Files() {
+		if md, err := scriptdeps.Parse(f.Name, f.Data); err == nil && md != nil && len(md.Dependencies) > 0 {
+			fmt.Fprintf(&b, "\n\n`%s` declares its dependencies inline (PEP 723: %s): `uv run %s` installs them and runs it.", f.Name, "`"+strings.Join(md.Dependencies, "`, `")+"`", f.Name)
+			break
+		}
+	}
 	return strings.TrimSpace(b.String())
 }
 
@@ -423,17 +440,30 @@ func commands(script string) (cmds, checks []string) {
 			continue
 		}
 		args := l.Words[1:]
+		if l.Words[0] == "go" { // the go built-in is exec go
+			args = l.Words
+		}
 		switch l.Words[0] {
-		case "exec":
+		case "exec", "go":
 			var q []string
+			bg := ""
 			for _, a := range args {
+				if m := bgRE.FindStringSubmatch(a); m != nil {
+					bg = m[1] // `exec … &v&`: a background process named v
+					continue
+				}
 				q = append(q, shellQuote(a))
 			}
 			cmd := strings.Join(q, " ")
+			if bg != "" {
+				cmd += " & " + bg + "=$!"
+			}
 			if l.Neg {
 				cmd += "   # exits non-zero"
 			}
 			cmds = append(cmds, cmd)
+		case "kill", "wait":
+			cmds = append(cmds, signalCommand(l.Words[0], args))
 		case "stdout", "stderr":
 			if len(args) == 0 {
 				continue
@@ -495,7 +525,7 @@ func shows(c Cell) string {
 	switch {
 	case c.Verdict == repro.Skipped:
 		return c.Reason
-	case c.Signature != nil && (c.Signature.Fatal != "" || c.Signature.Exception != ""):
+	case c.Signature != nil && (c.Signature.Fatal != "" || c.Signature.Exception != "" || isHang(c.Signature)):
 		return "`" + c.Signature.String() + "`"
 	}
 	if first := firstLine(c.Output); first != "" {

@@ -134,6 +134,9 @@ func Start(ctx context.Context, r *repro.Repro, c Choice, opts Options) (*Sessio
 		}
 		s.PerTest = per(s.Targets)
 	}
+	// A hang repro's runs end at its own `hang:` bound: the limit per
+	// test leaves room for it.
+	s.PerTest = runner.TestLimit(r, s.PerTest)
 	return s, nil
 }
 

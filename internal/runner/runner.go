@@ -16,6 +16,7 @@ import (
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/versiongate"
@@ -28,6 +29,14 @@ type Options struct {
 	Keep      bool           // keep work directories and report where
 	Isolation string         // sandbox.Namespaces (also when empty) or sandbox.ProcessGroup
 	NoTiers   bool           // skip the tier checks (the minimizer only asks "reproduces?")
+	// Deps builds the environments of scripts with inline metadata
+	// (PEP 723); nil: the default builder (uv or venv+pip, XDG cache).
+	Deps *scriptdeps.Builder
+
+	// prepared by Run for every script run of a cell: the environment
+	// and read-only mounts of a warm Go cache or a dependency environment
+	env, keep []string
+	python    string // the environment's interpreter, put on PATH instead of tc's
 }
 
 // ToolchainRef is how a result names its toolchain.
@@ -35,6 +44,7 @@ type ToolchainRef struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
 	Path    string `json:"path"`
+	Axis    string `json:"axis,omitempty"` // the dependency whose versions Version counts (--with)
 }
 
 // Result is the verdict for one (repro, toolchain). Its JSON form is
@@ -56,6 +66,11 @@ type Result struct {
 	Log string `json:"-"`
 	// Output is the deciding command's stdout and stderr (for drafts).
 	Output string `json:"-"`
+	// Stacks are every process's stacks at the hang deadline or the time
+	// limit, as text (for drafts; -v shows them at the end of Log).
+	Stacks string `json:"-"`
+	// Deadline is when the hang deadline or time limit fired, if one did.
+	Deadline time.Time `json:"-"`
 	// Outcomes are the distinct outcomes of repeated runs (verdict and
 	// signature), each once with the log of its first run, so that `-v
 	// --count N` shows every different run, not only the deciding one.
@@ -79,20 +94,53 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 	base := Result{
 		File:      r.Path,
 		Title:     r.Title(),
-		Toolchain: ToolchainRef{Name: tc.Name, Version: tc.Version, Path: tc.Path},
+		Toolchain: Ref(tc),
 		Gates:     versiongate.Find(r.Files(), r.Script()),
 	}
-	if exp, ok := r.Meta.Expected(tc.Version); ok {
+	if exp, ok := r.Meta.Expected(base.Toolchain.Version); ok {
 		base.Expected = exp
 	}
-	var runs []Result
 	began := time.Now()
+	if reason := cannotRun(r, tc); reason != "" {
+		base.Verdict, base.Reason = repro.Skipped, reason
+		return base
+	}
+	switch tc.Kind {
+	case "go":
+		opts.env, opts.keep = warmGoCache(ctx, r, tc)
+	case "python":
+		python, keep, skip, err := pythonEnv(ctx, r, tc, opts.Deps)
+		switch {
+		case err != nil:
+			base.Verdict, base.Error = repro.ErrorVerdict, err.Error()
+			base.DurationMS = time.Since(began).Milliseconds()
+			return base
+		case skip != "":
+			base.Verdict, base.Reason = repro.Skipped, skip
+			return base
+		}
+		opts.python, opts.keep = python, keep
+	}
+	var runs []Result
 	for i := 0; i < count && ctx.Err() == nil; i++ {
 		runs = append(runs, once(ctx, r, tc, opts, base))
 	}
 	res := aggregate(base, runs)
 	res.DurationMS = time.Since(began).Milliseconds()
 	return res
+}
+
+// cannotRun says why tc cannot run r at all ("" when it can): the
+// toolchain is not here, or the repro asks for a newer one. Such a cell is
+// skipped, never a verdict about the bug.
+func cannotRun(r *repro.Repro, tc toolchain.Toolchain) string {
+	if tc.Unavailable != "" {
+		return tc.Unavailable
+	}
+	if tc.Kind == "go" {
+		return newerGoLine(r, tc)
+	}
+	return ""
 }
 
 func aggregate(base Result, runs []Result) Result {
@@ -162,11 +210,19 @@ func keepLog(r sandbox.Result) {
 // once runs the main script and, when it does not pass, the tier checks.
 func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Options, base Result) Result {
 	res := base
+	if msg := hangVsTimeout(r, opts); msg != "" {
+		res.Verdict, res.Error = repro.ErrorVerdict, msg
+		return res
+	}
 	main, err := runScript(ctx, r, r.Script(), r.Path, tc, opts)
 	keepLog(main)
 	res.Isolation = main.Isolation
 	res.Kept = keptDir(main)
+	res.Stacks, res.Deadline = StacksText(main.Stacks), main.Deadline
 	res.Log = main.Log
+	if res.Stacks != "" {
+		res.Log += "[stacks at the deadline]\n" + res.Stacks
+	}
 	switch {
 	case err != nil:
 		res.Verdict, res.Error = repro.ErrorVerdict, err.Error()
@@ -177,7 +233,9 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	case main.Outcome == "skip":
 		res.Verdict, res.Reason = repro.Skipped, main.Reason
 		return res
-	case main.Outcome == "pass":
+	case main.Hung:
+		return judgeHang(r, main, res)
+	case main.Outcome == "pass" && r.Meta.HangAfter() == 0:
 		sig, out := Capture(main.Log, r.Script())
 		res.Signature, res.Output = &sig, out
 		if want := r.Meta.Signature; want != nil && !signature.Match(want.Unasserted(Asserted(r.Script())), sig) {
@@ -188,8 +246,12 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 		res.Verdict = repro.Reproduces
 		return res
 	}
-	// The bug's script does not pass: which tier, if any, holds now?
+	// The bug's script does not pass (or, for a hang, finished in time):
+	// which tier, if any, holds now?
 	res.Reason = main.Reason
+	if main.Outcome == "pass" {
+		res.Reason = "finished before hang: " + r.Meta.Hang
+	}
 	sig, out := Capture(main.Log, r.Script())
 	res.Signature, res.Output = &sig, out
 	if opts.NoTiers {
@@ -211,7 +273,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 			res.Error = fmt.Sprintf("%s check: %s", t.verdict, firstNonEmpty(chk.Err, fmt.Sprint(err)))
 			return res
 		}
-		if chk.Outcome == "pass" {
+		if chk.Outcome == "pass" && !chk.Hung {
 			res.Verdict, res.Reason = t.verdict, ""
 			return res
 		}
@@ -242,31 +304,36 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 	return sandbox.Run(ctx, r.WithScript(script), sandbox.Options{
 		Name:      name,
 		Limits:    opts.Limits,
-		Tools:     Tools(tc),
-		Keep:      tc.Roots,
-		Env:       toolEnv(tc),
+		Tools:     tools(tc, opts.python),
+		Keep:      append(append([]string{}, tc.Roots...), opts.keep...),
+		Env:       append(toolEnv(tc), opts.env...),
 		Versions:  map[string]string{tc.Kind: tc.Version},
 		KeepDir:   opts.Keep,
+		Hang:      r.Meta.HangAfter(),
 		Isolation: opts.Isolation,
 	})
 }
 
-// Tools are the commands that resolve to the chosen toolchain on the
-// script's PATH: the repro says python3, the matrix decides which.
-func Tools(tc toolchain.Toolchain) []sandbox.Tool {
+// tools are the commands that resolve to the chosen toolchain on the
+// script's PATH: the repro says python3, the matrix decides which (or
+// the interpreter of the environment built for its dependencies).
+func tools(tc toolchain.Toolchain, python string) []sandbox.Tool {
 	if tc.Kind == "go" {
 		return []sandbox.Tool{{Name: "go", Target: tc.Path}}
 	}
+	if python == "" {
+		python = tc.Path
+	}
 	var out []sandbox.Tool
 	for _, n := range []string{"python3", "python", "python" + toolchain.Minor(tc.Version)} {
-		out = append(out, sandbox.Tool{Name: n, Target: tc.Path})
+		out = append(out, sandbox.Tool{Name: n, Target: python})
 	}
 	return out
 }
 
 func toolEnv(tc toolchain.Toolchain) []string {
 	if tc.Kind == "go" {
-		return []string{"GOCACHE=$WORK/.gocache", "GOPATH=$WORK/.gopath", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local"}
+		return goEnv()
 	}
 	return []string{"PYTHONDONTWRITEBYTECODE=1"}
 }
@@ -370,6 +437,9 @@ func Execs(log string) []Exec {
 			words := strings.Fields(cmd)
 			for len(words) > 0 && (strings.HasPrefix(words[0], "[") || words[0] == "!") {
 				words = words[1:]
+			}
+			if isGoCommand(words) && words[0] == "go" {
+				words = append([]string{"exec"}, words...) // the go built-in runs like exec go
 			}
 			switch {
 			case len(words) > 0 && words[0] == "exec":

@@ -39,6 +39,16 @@ func TestUpdatedExpectationsFlaky(t *testing.T) {
 	}
 }
 
+func TestClassifyCountedFlaky(t *testing.T) {
+	// Counted runs that all agree say the repro is no longer flaky.
+	cell := c("3.12.1", "flaky", "reproduces")
+	cell.Rate = "5/5"
+	Classify(&cell)
+	if cell.Transition != "flaky → reproduces" || !cell.Attention {
+		t.Errorf("got %q attention=%v", cell.Transition, cell.Attention)
+	}
+}
+
 func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
 		expected, verdict string
@@ -61,6 +71,11 @@ func TestClassify(t *testing.T) {
 		{"reproduces", "error", "reproduces → error", "the harness failed", true, false},
 		{"reproduces", "skipped", "reproduces → skipped", "no longer runs here", true, false},
 		{"skipped", "reproduces", "skipped → reproduces", "runs here now", true, false},
+		// One run of a flaky repro cannot show the mix: any verdict about
+		// the bug is what it does; an error is still a harness failure.
+		{"flaky", "reproduces", "", "", false, false},
+		{"flaky", "changed", "", "", false, false},
+		{"flaky", "error", "flaky → error", "the harness failed", true, false},
 	} {
 		cell := c("3.12.1", tc.expected, tc.verdict)
 		Classify(&cell)
@@ -81,7 +96,7 @@ func TestBoundaries(t *testing.T) {
 		{"fixed, skipping skips", []Cell{c("2.7.18", "", "skipped"), c("3.12.1", "", "reproduces"), c("3.13.0", "", "skipped"), c("3.14.1", "", "fixed")},
 			[]string{"fixed in 3.14 (3.12.1 reproduces, 3.14.1 fixed)"}},
 		{"within a minor", []Cell{c("3.11.2", "", "reproduces"), c("3.11.7", "", "fails-cleanly")},
-			[]string{"fails cleanly since 3.11.7 (3.11.2 reproduces, 3.11.7 fails-cleanly)"}},
+			[]string{"fails cleanly since a release between 3.11.2 and 3.11.7 (3.11.2 reproduces, 3.11.7 fails-cleanly)"}},
 		{"two boundaries", []Cell{c("3.8.18", "", "fails-cleanly"), c("3.12.1", "", "reproduces"), c("3.13.0", "", "fixed")},
 			[]string{"introduced in 3.12 (3.8.18 fails-cleanly, 3.12.1 reproduces)", "fixed in 3.13 (3.12.1 reproduces, 3.13.0 fixed)"}},
 		{"none", []Cell{c("3.12.1", "", "reproduces"), c("3.13.0", "", "reproduces")},
