@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprokit/reprokit/internal/minimize"
-	"github.com/reprokit/reprokit/internal/minimize/session"
 	"github.com/reprokit/reprokit/internal/passes"
+	"github.com/reprokit/reprokit/internal/reduce"
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
@@ -63,7 +63,7 @@ smallest reproducing candidate found so far and says it is not minimal.`,
 	fl.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "candidates tested at once (the result is the same for any value)")
 	fl.DurationVar(&opts.Budget, "budget", 0, "stop after this long and write the best so far (0: no limit)")
 	fl.BoolVar(&opts.JSON, "json", false, "print statistics as JSON: tests, cache hits, wall time, sizes, per pass")
-	fl.StringVar(&opts.Python, "python", "", "the Python version to reduce on (default: python3 on PATH)")
+	fl.StringVar(&opts.Python, "python", "", "the Python versions whose verdicts to keep, e.g. 3.9,3.12 (default: one per verdict in expect:, else python3 on PATH)")
 	fl.StringVar(&opts.Go, "go", "", "the Go release to reduce on, fetched if missing (default: go on PATH)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
 	fl.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result")
@@ -74,8 +74,8 @@ smallest reproducing candidate found so far and says it is not minimal.`,
 }
 
 // config validates the flags and turns them into the session's config.
-func (opts *MinimizeOptions) config(ctx context.Context, f *Factory) (session.Config, error) {
-	c := session.Config{Jobs: opts.Jobs, Budget: opts.Budget, Timeout: opts.Timeout, Confirm: opts.Confirm, Rounds: opts.Rounds}
+func (opts *MinimizeOptions) config(ctx context.Context, f *Factory) (reduce.Config, error) {
+	c := reduce.Config{Jobs: opts.Jobs, Budget: opts.Budget, Timeout: opts.Timeout, Confirm: opts.Confirm, Rounds: opts.Rounds}
 	var err error
 	if c.Isolation, err = f.IsolationNow(ctx, opts.Isolation); err != nil {
 		return c, err
@@ -91,7 +91,7 @@ func (opts *MinimizeOptions) config(ctx context.Context, f *Factory) (session.Co
 		return c, err
 	}
 	c.Repro = repros[0]
-	if c.Plan, err = session.Passes(opts.Passes); err != nil {
+	if c.Plan, err = reduce.Passes(opts.Passes); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -102,28 +102,30 @@ func runMinimize(ctx context.Context, f *Factory, opts *MinimizeOptions) error {
 	if err != nil {
 		return err
 	}
-	output := session.Output{Input: opts.File, Path: opts.Output, InPlace: opts.InPlace}
+	output := reduce.Output{Input: opts.File, Path: opts.Output, InPlace: opts.InPlace}
 	out, err := output.Resolve()
 	if err != nil {
 		return err
 	}
-	tc, note, err := session.Toolchain(ctx, c.Repro, &toolchain.Selection{Python: opts.Python, Go: opts.Go, Log: f.IO.ErrOut}, f.Env)
-	if err != nil {
+	if c.All, err = toolchain.Discover(ctx, f.Env); err != nil {
 		return err
 	}
-	if note != "" && !opts.JSON {
-		fmt.Fprintln(f.IO.ErrOut, note)
+	sel := &toolchain.Selection{Python: opts.Python, Go: opts.Go, Log: f.IO.ErrOut}
+	if c.Choice, err = reduce.ChooseFor(ctx, c.Repro, c.All, sel); err != nil {
+		return err
 	}
-	c.Toolchain = tc
+	if c.Choice.Note != "" && !opts.JSON {
+		fmt.Fprintln(f.IO.ErrOut, c.Choice.Note)
+	}
 	var done func()
 	c.Progress, done = progressLine(f.IO, opts.JSON)
-	rep, err := session.Run(ctx, c)
+	rep, err := reduce.Run(ctx, c)
 	done()
 	if err != nil {
 		return err
 	}
 	if rep.Flaky {
-		fmt.Fprintf(f.IO.ErrOut, "reprokit: warning: the result reproduced in only %s re-runs: it may have become flaky\n", rep.Recheck)
+		fmt.Fprintf(f.IO.ErrOut, "reprokit: warning: the result kept its verdicts in only %s re-runs under load: it may have become flaky\n", rep.Recheck)
 	}
 	backup, err := output.Write(out, rep.Result)
 	if backup != "" && !opts.JSON {
@@ -137,7 +139,7 @@ func runMinimize(ctx context.Context, f *Factory, opts *MinimizeOptions) error {
 	return nil
 }
 
-func printMinimized(ios *IOStreams, asJSON bool, rep *session.Report) {
+func printMinimized(ios *IOStreams, asJSON bool, rep *reduce.Report) {
 	if asJSON {
 		data, _ := json.MarshalIndent(rep, "", "  ")
 		fmt.Fprintf(ios.Out, "%s\n", data)
@@ -145,7 +147,7 @@ func printMinimized(ios *IOStreams, asJSON bool, rep *session.Report) {
 	}
 	state := "1-minimal at line level"
 	if !rep.Minimal {
-		state = "NOT minimal: stopped early (" + session.StopReason(rep.Stopped) + "), this is the smallest reproducing candidate so far"
+		state = "NOT minimal: stopped early (" + reduce.StopReason(rep.Stopped) + "), this is the smallest reproducing candidate so far"
 	}
 	fmt.Fprintf(ios.Out, "%s: %d → %d lines, %d → %d bytes on %s; %d tests in %d runs (%d cached, %d rejected by syntax), %s; %s\n",
 		rep.Output, rep.LinesBefore, rep.LinesAfter, rep.BytesBefore, rep.BytesAfter, rep.Toolchain,

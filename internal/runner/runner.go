@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/reprokit/reprokit/internal/repro"
@@ -552,24 +551,4 @@ func pick(execs []Exec) Exec {
 		}
 	}
 	return execs[len(execs)-1]
-}
-
-// Oracle returns the minimizer's test: a candidate archive is interesting
-// when it reproduces on tc with a signature matching want (a candidate that
-// passes with another signature has slipped to a different bug). runs, if
-// not nil, counts every sandboxed run. The minimizer asks a second opinion
-// on each pass's result itself (minimize.Options.Confirm).
-func Oracle(tc toolchain.Toolchain, opts Options, want signature.Signature, runs *atomic.Int64) func(context.Context, []byte) bool {
-	opts.Count, opts.NoTiers, opts.Keep = 1, true, false
-	return func(ctx context.Context, cand []byte) bool {
-		r, err := repro.Parse("candidate.txtar", cand)
-		if err != nil {
-			return false
-		}
-		r.Meta.Signature = &want
-		if runs != nil {
-			runs.Add(1)
-		}
-		return Run(ctx, r, tc, opts).Verdict == repro.Reproduces
-	}
 }
