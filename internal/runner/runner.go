@@ -7,6 +7,8 @@ package runner
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -199,9 +201,24 @@ func runScript(ctx context.Context, r *repro.Repro, script string, tc toolchain.
 	})
 }
 
+// DirKind is the kind of a toolchain that is a directory of programs (a
+// build's bin/ under `bisect --bin`): every executable in tc.Path is put on
+// the script's PATH under its own name.
+const DirKind = "dir"
+
 // Tools are the commands that resolve to the chosen toolchain on the
 // script's PATH: the repro says python3, the matrix decides which.
 func Tools(tc toolchain.Toolchain) []sandbox.Tool {
+	if tc.Kind == DirKind {
+		var out []sandbox.Tool
+		entries, _ := os.ReadDir(tc.Path)
+		for _, e := range entries {
+			if fi, err := e.Info(); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+				out = append(out, sandbox.Tool{Name: e.Name(), Target: filepath.Join(tc.Path, e.Name())})
+			}
+		}
+		return out
+	}
 	if tc.Kind == "go" {
 		return []sandbox.Tool{{Name: "go", Target: tc.Path}}
 	}
