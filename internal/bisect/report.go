@@ -136,9 +136,9 @@ func (r Report) Write(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "  ends: %s at the first, %s at the last\n", r.First, r.Last)
-	steps := int(math.Ceil(math.Log2(float64(r.Candidates - 1))))
+	steps := int(math.Ceil(math.Log2(float64(r.Candidates))))
 	if r.Over == "commits" {
-		fmt.Fprintf(w, "  %d builds, %d probes (%d runs) over %d commits; ⌈log₂ %d⌉ = %d\n", r.Builds, r.Probes, r.Runs, r.Candidates, r.Candidates-1, steps)
+		fmt.Fprintf(w, "  %d builds, %d probes (%d runs) over %d commits (⌈log₂ %d⌉ = %d)\n", r.Builds, r.Probes, r.Runs, r.Candidates, r.Candidates, steps)
 	} else {
 		fmt.Fprintf(w, "  %d probes (%d runs) over %d releases\n", r.Probes, r.Runs, r.Candidates)
 	}

@@ -155,7 +155,7 @@ func (c *Cache) build(ctx context.Context, commit, dir string) (b Build, cache b
 	b.Duration = time.Since(began)
 	b.OK = werr == nil
 	if werr != nil {
-		b.Reason = fmt.Sprintf("build failed: %v%s", werr, lastLines(b.Log, 3))
+		b.Reason = fmt.Sprintf("build failed: %v%s", werr, logGist(b.Log))
 	}
 	return b, cache, nil
 }
@@ -170,19 +170,23 @@ func (c *Cache) git(ctx context.Context, args ...string) error {
 	return nil
 }
 
-// lastLines is the end of a build log, for the reason a commit was skipped.
-func lastLines(path string, n int) string {
+// logGist is what a skipped commit's reason quotes from its build log:
+// the first line that says error, and the last line.
+func logGist(path string) string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return ""
 	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	lines = lines[max(0, len(lines)-n):]
 	var out []string
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	for _, l := range lines {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
+		if strings.Contains(strings.ToLower(l), "error") {
+			out = append(out, strings.TrimSpace(l))
+			break
 		}
+	}
+	if last := strings.TrimSpace(lines[len(lines)-1]); last != "" && (len(out) == 0 || out[0] != last) {
+		out = append(out, last)
 	}
 	if len(out) == 0 {
 		return ""
@@ -191,4 +195,3 @@ func lastLines(path string, n int) string {
 }
 
 func short(commit string) string { return commit[:min(len(commit), 7)] }
-
