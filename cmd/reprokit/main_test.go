@@ -31,6 +31,10 @@ func TestSpecs(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("REPO", filepath.Join(mustGetwd(), "..", ".."))
+			// Specs that need several interpreters (bisect across
+			// releases) opt in to the host's pyenv builds with
+			// `env PYENV_ROOT=$HOST_PYENV_ROOT`; the others see python3 only.
+			env.Setenv("HOST_PYENV_ROOT", hostPyenv())
 			// A fake GitHub per script, on loopback, under a base path.
 			srv := fakegithub.New("reprokit-bot", fakeToken)
 			env.Defer(srv.Close)
@@ -91,6 +95,16 @@ func cmdFakeGH(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("unknown fakegh command %q", args[0])
 	}
+}
+
+func hostPyenv() string {
+	if root := os.Getenv("PYENV_ROOT"); root != "" {
+		return root
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".pyenv")
+	}
+	return ""
 }
 
 func mustGetwd() string {
