@@ -110,10 +110,11 @@ func (c *Cache) build(ctx context.Context, commit, dir string) (b Build, cache b
 		_ = c.git(ctx, "worktree", "remove", "--force", src)
 		os.RemoveAll(src)
 	}
-	_ = c.git(ctx, "worktree", "prune")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return b, false, err
 	}
+	// --force: the cache may have been deleted while git still lists the
+	// worktree; pruning instead would also drop the user's own stale ones.
 	if err := c.git(ctx, "worktree", "add", "--detach", "--force", src, commit); err != nil {
 		return b, false, err
 	}

@@ -39,7 +39,7 @@ func Range(ctx context.Context, src, from, to string, allParents bool) ([]Commit
 	if _, err := git(ctx, src, "merge-base", "--is-ancestor", ends[0], ends[1]); err != nil {
 		return nil, fmt.Errorf("--from %s is not an ancestor of --to %s: give the older commit as --from", from, to)
 	}
-	args := []string{"log", "--reverse", "--format=%H %s"}
+	args := []string{"log", "--reverse", "--topo-order", "--format=%H %s"}
 	if !allParents {
 		args = append(args, "--first-parent")
 	}
