@@ -225,8 +225,11 @@ func endRep(i int, name string, p Probe) (Observation, error) {
 			return Observation{}, &EndError{i, fmt.Sprintf("the %s end is unstable: %s and %s in %d runs; pick another end", name, describe(rep), describe(o), len(p.Runs))}
 		}
 	}
-	if rep.Verdict == "error" {
+	switch rep.Verdict {
+	case "error":
 		return Observation{}, &EndError{i, fmt.Sprintf("the %s end ended in error (the harness failed or the time limit hit); fix that first", name)}
+	case "skipped":
+		return Observation{}, &EndError{i, fmt.Sprintf("the repro skips itself at the %s end; pick an end it runs on", name)}
 	}
 	return rep, nil
 }

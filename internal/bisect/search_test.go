@@ -34,6 +34,8 @@ func history(s string) (int, Oracle, *[]int) {
 				p.Runs = append(p.Runs, Observation{"changed", clean})
 			case 'O':
 				p.Runs = append(p.Runs, Observation{Reproduces, other})
+			case 'S':
+				p.Runs = append(p.Runs, Observation{"skipped", nil})
 			case 'x':
 				p.Skip = "build failed: exit status 2"
 			}
@@ -145,6 +147,8 @@ func TestSearchEnds(t *testing.T) {
 		{"R C CCx", "the last end cannot be tested"},
 		{"R C CRO", "the last end is unstable"},
 		{"C R", ""},
+		{"S C R", "the repro skips itself at the first end"},
+		{"C S R", ""}, // a skip inside the range is only untestable
 	} {
 		n, oracle, _ := history(tc.hist)
 		_, err := Search(context.Background(), n, oracle)
