@@ -70,7 +70,7 @@ func (c *Commits) Toolchain(ctx context.Context, i int) (toolchain.Toolchain, st
 		}
 	case c.Kind == "go":
 		tc.Kind, tc.Path = "go", filepath.Join(b.Dir, "bin", "go")
-		v, err := output(ctx, tc.Path, "env", "GOVERSION")
+		v, err := output(ctx, b.Dir, tc.Path, "env", "GOVERSION")
 		if err != nil {
 			return tc, "the build made no working bin/go: " + err.Error(), nil
 		}
@@ -79,7 +79,7 @@ func (c *Commits) Toolchain(ctx context.Context, i int) (toolchain.Toolchain, st
 		// A CPython build tree runs from where it was built: ./python
 		// finds Lib/ and the built extension modules next to it.
 		tc.Kind, tc.Path = "python", filepath.Join(b.Dir, "python")
-		v, err := output(ctx, tc.Path, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])")
+		v, err := output(ctx, b.Dir, tc.Path, "-E", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])")
 		if err != nil {
 			return tc, "the build made no working ./python (for another program, pass --bin SUBDIR): " + err.Error(), nil
 		}
@@ -89,9 +89,13 @@ func (c *Commits) Toolchain(ctx context.Context, i int) (toolchain.Toolchain, st
 	return tc, "", nil
 }
 
-func output(ctx context.Context, prog string, args ...string) (string, error) {
+// output runs a built program in its build tree, with GOTOOLCHAIN=local so
+// that no go.mod around reprokit makes a built go switch to another release.
+func output(ctx context.Context, dir, prog string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, prog, args...).Output()
+	cmd := exec.CommandContext(ctx, prog, args...)
+	cmd.Dir, cmd.Env = dir, append(os.Environ(), "GOTOOLCHAIN=local")
+	out, err := cmd.Output()
 	return strings.TrimSpace(string(out)), err
 }
