@@ -41,7 +41,18 @@ func TestSpecs(t *testing.T) {
 			env.Values["fakegh"] = srv
 			env.Setenv("GH_FAKE_API", srv.URL)
 			env.Setenv("GH_FAKE_TOKEN", fakeToken)
+			env.Setenv("HOST_PYENV_ROOT", hostPyenvRoot())
 			return nil
+		},
+		// [pyenv:3.9] holds when a pyenv build of that minor version is on
+		// this machine; $HOST_PYENV_ROOT names where (HOME is hidden).
+		Condition: func(cond string) (bool, error) {
+			minor, ok := strings.CutPrefix(cond, "pyenv:")
+			if !ok {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			found, _ := filepath.Glob(filepath.Join(hostPyenvRoot(), "versions", minor+".*", "bin", "python3"))
+			return len(found) > 0, nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"noprocs": cmdNoProcs,
@@ -49,6 +60,15 @@ func TestSpecs(t *testing.T) {
 			"fakegh":  cmdFakeGH,
 		},
 	})
+}
+
+// hostPyenvRoot is where this machine's pyenv builds are.
+func hostPyenvRoot() string {
+	if r := os.Getenv("PYENV_ROOT"); r != "" {
+		return r
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".pyenv")
 }
 
 const fakeToken = "ghp_SpecToken0123456789abcdefABCDEF012345"

@@ -109,6 +109,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	if opts.Count < 1 {
 		return usagef("--count must be at least 1")
 	}
+	opts.Count = suite.RunsPerCell(opts.Count, opts.CountSet, opts.Update)
 	for _, out := range []string{opts.JUnit, opts.HTML} {
 		if out != "" {
 			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
@@ -174,10 +175,18 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 			return err
 		}
 	}
-	if opts.Update {
-		return updateExpectations(opts, rep, byPath)
-	}
 	attention, errs := rep.Attention()
+	if opts.Update {
+		if err := updateExpectations(opts, rep, byPath); err != nil {
+			return err
+		}
+		if errs {
+			// The errored cells kept their old expectation: say so in the status.
+			fmt.Fprintln(opts.IO.ErrOut, "reprokit: some cells ended in error; their old expectations were kept")
+			return &ExitError{Code: ExitHarness}
+		}
+		return nil
+	}
 	switch {
 	case errs:
 		return &ExitError{Code: ExitHarness}

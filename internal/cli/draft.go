@@ -10,10 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-github/v60/github"
 	"github.com/spf13/cobra"
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
 	"github.com/reprokit/reprokit/internal/draft"
+	"github.com/reprokit/reprokit/internal/forge"
 	"github.com/reprokit/reprokit/internal/redact"
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
@@ -38,6 +40,11 @@ type DraftOptions struct {
 	TrackersDir string // profile overrides
 	Isolation   string
 	Env         func(string) string
+	// Search lists likely related upstream issues, found by the same
+	// signature search `file` does (public: no token needed); --offline
+	// turns it off.
+	Search bool
+	APIURL string
 }
 
 func newDraftCmd(ios *IOStreams) *cobra.Command {
@@ -69,6 +76,9 @@ Drafts go to reports/NAME.TRACKER.md; -o - prints to stdout.`,
 	f.StringVar(&opts.Reports, "reports", "reports", "directory the drafts are written to")
 	f.StringVar(&opts.TrackersDir, "trackers", filepath.Join("reports", "trackers"), "directory of tracker profile files that add to or override the built-in ones")
 	f.StringVar(&opts.Isolation, "isolation", "auto", "sandbox: auto, namespaces, or process-group")
+	offline := f.Bool("offline", false, "do not search the upstream tracker for related issues")
+	f.StringVar(&opts.APIURL, "api-url", "", "GitHub REST base URL for the related-issue search (default GITHUB_API_URL, else GH_HOST's, else api.github.com)")
+	cmd.PreRun = func(*cobra.Command, []string) { opts.Search = !*offline }
 	return cmd
 }
 
@@ -182,9 +192,17 @@ func renderDraft(ctx context.Context, opts *DraftOptions, r *repro.Repro, all []
 	if reproducing == 0 && !opts.Force {
 		return fail(usagef("%s: reproduces on none of %d interpreters: nothing to report (see `reprokit run --python all %s`; --force drafts it anyway)", r.Path, len(cells), r.Path))
 	}
-	d, err := draft.Render(draft.Input{Repro: r, Cells: cells, Env: draft.Probe(ctx, tcs)}, prof, red)
+	in := draft.Input{Repro: r, Cells: cells, Env: draft.Probe(ctx, tcs)}
+	d, err := draft.Render(in, prof, red)
 	if err != nil {
 		return fail(err)
+	}
+	if opts.Search && d.Repo != "" {
+		if in.Related = searchRelated(ctx, opts, d); len(in.Related) > 0 {
+			if d, err = draft.Render(in, prof, red); err != nil {
+				return fail(err)
+			}
+		}
 	}
 	if reproducing == 0 {
 		d.Body = "> **Warning: this repro reproduces on none of the interpreters it was run on. Do not file it as is.**\n\n" + d.Body
@@ -193,4 +211,33 @@ func renderDraft(ctx context.Context, opts *DraftOptions, r *repro.Repro, all []
 		fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: %s states no %s tier; the draft says so\n", r.Path, strings.Join(d.Missing, " or "))
 	}
 	return d, name, reproducing, len(cells), nil
+}
+
+// searchRelated finds likely related upstream issues by the draft's
+// signature and title, as `file` does before filing. A failed search is a
+// warning: the draft then lists none, and says nothing about duplicates.
+func searchRelated(ctx context.Context, opts *DraftOptions, d *draft.Draft) []draft.Related {
+	host := opts.Env("GH_HOST")
+	apiURL := opts.APIURL
+	if apiURL == "" {
+		apiURL = opts.Env("GITHUB_API_URL")
+	}
+	auth, _ := forge.ResolveAuth(host, apiURL != "", opts.Env) // public search needs none
+	client, err := forge.New(forge.Options{APIURL: apiURL, Host: host, Auth: auth, NoWait: true, MaxTries: 1, Timeout: 15 * time.Second, Log: opts.IO.ErrOut})
+	var found []*github.Issue
+	if err == nil {
+		found, err = client.Search(ctx, d.Repo, []string{d.Search, d.Title})
+	}
+	if err != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: related-issue search in %s failed (%v); the draft lists none (--offline skips the search)\n", d.Repo, err)
+		return nil
+	}
+	var out []draft.Related
+	for _, iss := range found {
+		if len(out) == 5 {
+			break
+		}
+		out = append(out, draft.Related{Number: iss.GetNumber(), Title: iss.GetTitle(), URL: iss.GetHTMLURL(), State: iss.GetState()})
+	}
+	return out
 }

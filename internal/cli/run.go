@@ -240,6 +240,16 @@ func printResult(opts *RunOptions, res runner.Result) {
 	}
 	if opts.Verbose {
 		fmt.Fprintf(w, "    isolation: %s\n", res.Isolation)
+		for _, g := range res.Gates {
+			fmt.Fprintf(w, "    version-dependent code (%s): %s\n", g.Kind, g)
+		}
+		if len(res.Outcomes) > 1 {
+			for i, o := range res.Outcomes {
+				fmt.Fprintf(w, "    outcome %d of %d: %s in %d run(s): %s\n", i+1, len(res.Outcomes), o.Verdict, o.Runs, o.Signature)
+				writeIndented(w, o.Log, "    | ")
+			}
+			return
+		}
 		writeIndented(w, res.Log, "    | ")
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/tracker"
+	"github.com/reprokit/reprokit/internal/versiongate"
 )
 
 // Cell is one (toolchain, verdict) of the matrix.
@@ -54,7 +55,14 @@ type Input struct {
 	Cells   []Cell
 	Env     Environment
 	Related []Related
+	// Offered are the versions the tracker's form offers (the profile's
+	// versions); Render fills it from the profile.
+	Offered []string
 }
+
+// MaxTitle is the longest title a draft gets: a triager reads titles in a
+// list, and the fatal line goes in the body anyway.
+const MaxTitle = 100
 
 // Draft is a rendered draft.
 type Draft struct {
@@ -71,6 +79,8 @@ type Draft struct {
 	// Search is the phrase a duplicate search looks for: the fatal line or
 	// the exception.
 	Search string
+	// Source is the archive's path and Archive its hash (ArchiveHash).
+	Source, Archive string
 }
 
 // Funcs are the template functions profiles may use.
@@ -83,6 +93,7 @@ func Funcs() template.FuncMap {
 
 // Render builds the draft for in with profile p, redacted by red.
 func Render(in Input, p *tracker.Profile, red *redact.Redactor) (*Draft, error) {
+	in.Offered = p.Versions
 	data := build(in)
 	var title, body strings.Builder
 	if err := p.TitleTmpl.Execute(&title, data); err != nil {
@@ -103,7 +114,16 @@ func Render(in Input, p *tracker.Profile, red *redact.Redactor) (*Draft, error) 
 	}
 	d.Search = red.String(stable(data.searchKey))
 	d.Fingerprint = Fingerprint(data.searchKey, in.Repro.Raw)
+	d.Source = in.Repro.Path
+	d.Archive = ArchiveHash(in.Repro.Raw)
 	return d, nil
+}
+
+// ArchiveHash names the exact archive a draft was made from: a committed
+// report whose archive has changed since is stale (a test says so).
+func ArchiveHash(archive []byte) string {
+	sum := sha256.Sum256(archive)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // Fingerprint hashes a signature's key and an archive.
@@ -119,8 +139,12 @@ func Fingerprint(key string, archive []byte) string {
 // reads back (repo, labels, fingerprint, search) in an HTML comment, then
 // the title as a heading, then the body.
 func (d *Draft) Write(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "<!-- reprokit draft\nrepo: %s\nlabels: %s\nfingerprint: %s\nsearch: %s\n-->\n# %s\n\n%s",
-		d.Repo, strings.Join(d.Labels, ", "), d.Fingerprint, d.Search, d.Title, d.Body)
+	src := ""
+	if d.Source != "" {
+		src = fmt.Sprintf("source: %s\narchive: %s\n", d.Source, d.Archive)
+	}
+	_, err := fmt.Fprintf(w, "<!-- reprokit draft\nrepo: %s\nlabels: %s\nfingerprint: %s\nsearch: %s\n%s-->\n# %s\n\n%s",
+		d.Repo, strings.Join(d.Labels, ", "), d.Fingerprint, d.Search, src, d.Title, d.Body)
 	return err
 }
 
@@ -154,6 +178,10 @@ func Read(name string, data []byte) (*Draft, error) {
 			d.Fingerprint = v
 		case "search":
 			d.Search = v
+		case "source":
+			d.Source = v
+		case "archive":
+			d.Archive = v
 		}
 	}
 	rest := s[end+len("\n-->\n"):]
@@ -176,9 +204,15 @@ type Data struct {
 	MinorVersions, OSFamily, PythonVV, Machine                string
 	GoVersion, GoEnv                                          string
 	Signature                                                 string
-	Crash                                                     bool
-	MissingTiers                                              []string
-	Reproduces                                                []string
+	// Tested says which versions ran, which the form offers that did not
+	// run here, and the older ones the form does not list.
+	Tested string
+	// VersionGates names the lines where the reproducer selects code by
+	// version ("" when it runs the same code everywhere).
+	VersionGates string
+	Crash        bool
+	MissingTiers []string
+	Reproduces   []string
 
 	searchKey string
 }
@@ -219,7 +253,8 @@ func build(in Input) Data {
 	d.Related = related(in.Related)
 	d.FullOutput = details(fmt.Sprintf("Full output on %s", deciding.Name), fence("", stable(deciding.Output)))
 	d.Archive = details("The repro as a testscript archive (run it with `reprokit run FILE`, or the stock `testscript` command)", fence("txtar", string(r.Raw)))
-	d.MinorVersions = minors(d.Reproduces)
+	d.MinorVersions, d.Tested = tested(cells, in.Offered)
+	d.VersionGates = versiongate.Note(versiongate.Find(r.Files(), r.Script()))
 	d.OSFamily = "Linux"
 	d.PythonVV = pythonVV(cells, in.Env)
 	d.Machine = machine(in.Env)
@@ -251,12 +286,26 @@ func title(r *repro.Repro, sig *signature.Signature) string {
 		key = sig.Exception
 	}
 	if key == "" || strings.Contains(t, key) {
-		return t
+		return shorten(t, MaxTitle)
 	}
-	if len(key) > 90 {
-		key = key[:87] + "..."
+	if long := fmt.Sprintf("%s: `%s`", t, stable(key)); len([]rune(long)) <= MaxTitle {
+		return long
 	}
-	return fmt.Sprintf("%s: `%s`", t, stable(key))
+	// The fatal line is in the body; the title stays a title.
+	return shorten(t, MaxTitle)
+}
+
+// shorten cuts s to at most n runes at a word boundary, marking the cut.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n-1])
+	if i := strings.LastIndex(cut, " "); i > n/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:") + "…"
 }
 
 func summary(r *repro.Repro, d Data) string {
@@ -284,8 +333,15 @@ func whatHappens(c Cell) string {
 		return "The repro did not run here."
 	}
 	var b strings.Builder
-	status := c.Signature.Status
+	sig := c.Signature
+	status := sig.Status
 	switch {
+	case sig.Process != "" && status == "":
+		fmt.Fprintf(&b, "On %s a %s process dies with a fatal error (its parent reaped it, so its exit status is not seen here); the command itself ends with `%s`", c.Name, process(sig.Process), sig.Exec)
+	case sig.Process != "" && strings.HasPrefix(status, "SIG"):
+		fmt.Fprintf(&b, "On %s a %s process is killed by `%s` while the command itself ends with `%s`", c.Name, process(sig.Process), status, sig.Exec)
+	case sig.Process != "":
+		fmt.Fprintf(&b, "On %s a %s process ends with `%s` while the command itself ends with `%s`", c.Name, process(sig.Process), status, sig.Exec)
 	case strings.HasPrefix(status, "SIG"):
 		fmt.Fprintf(&b, "On %s the process is killed by `%s`", c.Name, status)
 	default:
@@ -299,6 +355,13 @@ func whatHappens(c Cell) string {
 	b.WriteString(" and prints:\n\n")
 	b.WriteString(fence("", stable(trimmed)))
 	return b.String()
+}
+
+func process(p string) string {
+	if p == "child" {
+		return "child (forked)"
+	}
+	return p
 }
 
 // trim keeps what matters: the fatal error with the frames after it, or
@@ -499,10 +562,14 @@ func Boundary(cells []Cell) string {
 			if r.to.Signature != nil && r.to.Signature.Exception != "" {
 				what = r.to.Signature.Exception
 			}
+			verb := "fail"
+			if r.from.Version == r.to.Version {
+				verb = "fails"
+			}
 			if what != "" {
-				parts = append(parts, fmt.Sprintf("%s fail cleanly instead (`%s`)", s, stable(what)))
+				parts = append(parts, fmt.Sprintf("%s %s cleanly instead (`%s`)", s, verb, stable(what)))
 			} else {
-				parts = append(parts, s+" fail cleanly instead")
+				parts = append(parts, s+" "+verb+" cleanly instead")
 			}
 		case repro.Skipped:
 			parts = append(parts, fmt.Sprintf("skipped on %s (%s)", s, r.from.Reason))
@@ -566,25 +633,99 @@ func related(rs []Related) string {
 	return strings.TrimSpace(b.String())
 }
 
-func minors(versions []string) string {
-	var out []string
-	seen := map[string]bool{}
-	for _, v := range versions {
-		mm := toolchain.Minor(v)
-		if !seen[mm] {
-			seen[mm] = true
-			out = append(out, mm)
+// tested fills the form's "versions tested on" field with every minor
+// version that ran here, whatever its verdict (a triager reads an absent
+// version as "not tested"), and says in prose which versions the form
+// offers that were not available here and which older ones ran.
+func tested(cells []Cell, offered []string) (field, prose string) {
+	ran := map[string]string{} // minor -> verdicts seen, in order
+	var order []string
+	for _, c := range cells {
+		if c.Verdict == repro.Skipped {
+			continue // the script did not run there
+		}
+		m := toolchain.Minor(c.Version)
+		if _, ok := ran[m]; !ok {
+			order = append(order, m)
+		}
+		if !strings.Contains(ran[m], c.Verdict) {
+			ran[m] = strings.TrimPrefix(ran[m]+", "+c.Verdict, ", ")
 		}
 	}
-	if len(out) == 0 {
-		return "_none: it does not reproduce on any interpreter here_"
+	if len(offered) == 0 {
+		if len(order) == 0 {
+			return "_none: the repro ran on no interpreter here_", ""
+		}
+		return strings.Join(order, ", "), ""
 	}
-	return strings.Join(out, ", ")
+	isOffered := map[string]bool{}
+	var numeric []string
+	for _, o := range offered {
+		isOffered[o] = true
+		if toolchain.Minor(o) == o {
+			numeric = append(numeric, o)
+		}
+	}
+	var in, older, notRun []string
+	for _, m := range order {
+		switch {
+		case isOffered[m]:
+			in = append(in, m)
+		case len(numeric) > 0 && toolchain.CompareVersions(m, numeric[0]) < 0:
+			older = append(older, fmt.Sprintf("%s (%s)", m, ran[m]))
+		default:
+			in = append(in, m)
+		}
+	}
+	for _, o := range offered {
+		if _, ok := ran[o]; !ok {
+			notRun = append(notRun, o)
+		}
+	}
+	field = strings.Join(in, ", ")
+	if field == "" {
+		field = "_none of the versions this form lists ran here_"
+	}
+	var parts []string
+	if len(in) > 0 {
+		parts = append(parts, "**Tested here:** "+and(in)+" (every version the form lists that ran here, whatever its verdict).")
+	}
+	if len(older) > 0 {
+		parts = append(parts, "Older than the versions the form lists, also run here: "+and(older)+".")
+	}
+	if len(notRun) > 0 {
+		parts = append(parts, "**Not tested here** (no such interpreter on this machine): "+and(notRun)+".")
+	}
+	return field, strings.Join(parts, " ")
 }
 
+func and(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// pythonVV shows `python -VV` for the versions that reproduce and their
+// neighbours across each boundary: the builds a triager compares. The
+// others are in the matrix already.
 func pythonVV(cells []Cell, env Environment) string {
-	var b strings.Builder
+	var ran []Cell
 	for _, c := range cells {
+		if c.Verdict != repro.Skipped {
+			ran = append(ran, c)
+		}
+	}
+	reproducing := func(c Cell) bool { return c.Verdict == repro.Reproduces || c.Verdict == repro.Flaky }
+	var b strings.Builder
+	for i, c := range ran {
+		near := reproducing(c) || (i > 0 && reproducing(ran[i-1])) || (i+1 < len(ran) && reproducing(ran[i+1]))
+		if !near {
+			continue
+		}
 		if vv := env.VV[c.Version]; vv != "" {
 			fmt.Fprintf(&b, "%s  # %s\n", vv, c.Verdict)
 		}

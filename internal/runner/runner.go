@@ -18,6 +18,7 @@ import (
 	"github.com/reprokit/reprokit/internal/sandbox"
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
+	"github.com/reprokit/reprokit/internal/versiongate"
 )
 
 // Options for running repros. Zero values are the defaults.
@@ -55,6 +56,21 @@ type Result struct {
 	Log string `json:"-"`
 	// Output is the deciding command's stdout and stderr (for drafts).
 	Output string `json:"-"`
+	// Outcomes are the distinct outcomes of repeated runs (verdict and
+	// signature), each once with the log of its first run, so that `-v
+	// --count N` shows every different run, not only the deciding one.
+	Outcomes []Outcome `json:"-"`
+	// Gates are the lines where the repro selects code by version: the
+	// matrix then compares different programs.
+	Gates []versiongate.Gate `json:"-"`
+}
+
+// Outcome is one distinct result among repeated runs.
+type Outcome struct {
+	Verdict   string
+	Signature string
+	Runs      int    // how many runs ended so
+	Log       string // the first such run's log
 }
 
 // Run runs r on tc opts.Count times and returns one aggregated result.
@@ -64,6 +80,7 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 		File:      r.Path,
 		Title:     r.Title(),
 		Toolchain: ToolchainRef{Name: tc.Name, Version: tc.Version, Path: tc.Path},
+		Gates:     versiongate.Find(r.Files(), r.Script()),
 	}
 	if exp, ok := r.Meta.Expected(tc.Version); ok {
 		base.Expected = exp
@@ -96,6 +113,7 @@ func aggregate(base Result, runs []Result) Result {
 		kept = append(kept, r.Kept...)
 	}
 	res.Kept = kept
+	res.Outcomes = outcomes(runs)
 	if len(runs) > 1 {
 		res.Rate = fmt.Sprintf("%d/%d", reproducing, len(runs))
 	}
@@ -112,10 +130,40 @@ func aggregate(base Result, runs []Result) Result {
 	return res
 }
 
+func outcomes(runs []Result) []Outcome {
+	var out []Outcome
+	index := map[string]int{}
+	for _, r := range runs {
+		sig := ""
+		if r.Signature != nil {
+			sig = r.Signature.String()
+		}
+		key := r.Verdict + "\x00" + sig + "\x00" + r.Error
+		if i, ok := index[key]; ok {
+			out[i].Runs++
+			continue
+		}
+		index[key] = len(out)
+		if sig == "" {
+			sig = firstNonEmpty(r.Error, r.Reason)
+		}
+		out = append(out, Outcome{Verdict: r.Verdict, Signature: sig, Runs: 1, Log: r.Log})
+	}
+	return out
+}
+
+// keepLog writes a run's log beside its kept work directory.
+func keepLog(r sandbox.Result) {
+	if r.WorkDir != "" && r.Log != "" {
+		os.WriteFile(filepath.Join(r.WorkDir, "reprokit.log"), []byte(r.Log), 0o644)
+	}
+}
+
 // once runs the main script and, when it does not pass, the tier checks.
 func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Options, base Result) Result {
 	res := base
 	main, err := runScript(ctx, r, r.Script(), tc, opts)
+	keepLog(main)
 	res.Isolation = main.Isolation
 	res.Kept = keptDir(main)
 	res.Log = main.Log
@@ -130,10 +178,9 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 		res.Verdict, res.Reason = repro.Skipped, main.Reason
 		return res
 	case main.Outcome == "pass":
-		ex := LastExec(main.Log)
-		sig := signature.Extract(ex.Output, ex.Status)
-		res.Signature, res.Output = &sig, ex.Output
-		if want := r.Meta.Signature; want != nil && !signature.Match(*want, sig) {
+		sig, out := Capture(main.Log, r.Script())
+		res.Signature, res.Output = &sig, out
+		if want := r.Meta.Signature; want != nil && !signature.Match(want.Unasserted(Asserted(r.Script())), sig) {
 			res.Verdict = repro.Slipped
 			res.Reason = "different signature: " + signature.Diff(*want, sig)
 			return res
@@ -143,9 +190,8 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	}
 	// The bug's script does not pass: which tier, if any, holds now?
 	res.Reason = main.Reason
-	ex := LastExec(main.Log)
-	sig := signature.Extract(ex.Output, ex.Status)
-	res.Signature, res.Output = &sig, ex.Output
+	sig, out := Capture(main.Log, r.Script())
+	res.Signature, res.Output = &sig, out
 	if opts.NoTiers {
 		res.Verdict = repro.Changed
 		return res
@@ -158,6 +204,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 			continue
 		}
 		chk, err := runScript(ctx, r, t.tier.Check, tc, opts)
+		keepLog(chk)
 		res.Kept = append(res.Kept, keptDir(chk)...)
 		if err != nil || chk.Err != "" {
 			res.Verdict = repro.ErrorVerdict
@@ -240,7 +287,57 @@ func toolEnv(tc toolchain.Toolchain) []string {
 type Exec struct {
 	Command string // the script line, e.g. "exec python3 repro.py"
 	Output  string // its stdout then stderr
-	Status  string // "exit N" or a signal name
+	Status  string // "exit N" or a signal name; "" for a background exec whose end the log does not show
+	// Background is set for `exec … &` and `exec … &name&`: its output and
+	// status come later, under `wait` ("[background] cmd: signal: aborted").
+	Background bool
+	name       string
+}
+
+// Capture is the signature of a run and the output it came from: the
+// deciding exec's, with a background exec that died of a signal taking
+// its place (its deciding foreground exec's status kept as Exec), and
+// warnings kept only when the script asserts them.
+func Capture(log, script string) (signature.Signature, string) {
+	execs := Execs(log)
+	ex := pick(execs)
+	sig := signature.ExtractCommand(ex.Command, ex.Output, ex.Status)
+	if ex.Background {
+		sig.Process = "background"
+		var fg []Exec
+		for _, e := range execs {
+			if !e.Background {
+				fg = append(fg, e)
+			}
+		}
+		if len(fg) > 0 {
+			sig.Exec = pick(fg).Status
+		}
+	}
+	return sig.Unasserted(Asserted(script)), ex.Output
+}
+
+// Asserted says whether a script's positive stdout/stderr assertions
+// match a line: a warning is part of the bug's identity only then.
+func Asserted(script string) func(string) bool {
+	lines, _ := repro.Lines(script)
+	var res []*regexp.Regexp
+	for _, l := range lines {
+		if l.Neg || len(l.Words) < 2 || (l.Words[0] != "stdout" && l.Words[0] != "stderr") {
+			continue
+		}
+		if re, err := regexp.Compile(l.Words[len(l.Words)-1]); err == nil {
+			res = append(res, re)
+		}
+	}
+	return func(line string) bool {
+		for _, re := range res {
+			if re.MatchString(line) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 var (
@@ -255,28 +352,71 @@ var (
 	}
 )
 
-// Execs parses a testscript log into its exec commands.
+var backgroundRE = regexp.MustCompile(`^\[background\] .*: (exit status (\d+)|signal: (.+?)(?: \(core dumped\))?)$`)
+
+// statusOf turns "exit status N" / "signal: NAME" parts into a status.
+func statusOf(code, signal string) string {
+	if code != "" {
+		return "exit " + code
+	}
+	if s, ok := signals[signal]; ok {
+		return s
+	}
+	return "signal " + signal
+}
+
+// Execs parses a testscript log into its exec commands. A background
+// exec's output and status are logged under the `wait` that collects it:
+// `wait` logs "[background] cmd: status" then its output, in start order;
+// `wait name` logs only its output.
 func Execs(log string) []Exec {
 	var out []Exec
 	var outputs []*strings.Builder
-	var cur *Exec
+	cur := -1
 	section := ""
+	var waiting []int // background execs a bare `wait` has yet to report
 	for _, l := range strings.Split(log, "\n") {
 		if strings.HasPrefix(l, "> ") {
-			cur, section = nil, ""
+			cur, section, waiting = -1, "", nil
 			cmd := strings.TrimSpace(strings.TrimPrefix(l, "> "))
 			words := strings.Fields(cmd)
 			for len(words) > 0 && (strings.HasPrefix(words[0], "[") || words[0] == "!") {
 				words = words[1:]
 			}
-			if len(words) > 0 && words[0] == "exec" {
-				out = append(out, Exec{Command: strings.Join(words, " "), Status: "exit 0"})
+			switch {
+			case len(words) > 0 && words[0] == "exec":
+				e := Exec{Command: strings.Join(words, " "), Status: "exit 0"}
+				if last := words[len(words)-1]; strings.HasPrefix(last, "&") && strings.HasSuffix(last, "&") {
+					e.Background, e.Status, e.name = true, "", strings.Trim(last, "&")
+					e.Command = strings.Join(words[:len(words)-1], " ")
+				}
+				out = append(out, e)
 				outputs = append(outputs, &strings.Builder{})
-				cur = &out[len(out)-1]
+				if !e.Background {
+					cur = len(out) - 1
+				}
+			case len(words) == 1 && words[0] == "wait":
+				for i := range out {
+					if out[i].Background && out[i].Status == "" {
+						waiting = append(waiting, i)
+					}
+				}
+			case len(words) == 2 && words[0] == "wait":
+				for i := range out {
+					if out[i].Background && out[i].name == words[1] {
+						cur = i
+					}
+				}
 			}
 			continue
 		}
-		if cur == nil {
+		if m := backgroundRE.FindStringSubmatch(l); m != nil && len(waiting) > 0 {
+			cur, waiting = waiting[0], waiting[1:]
+			out[cur].Status = statusOf(m[2], m[3])
+			section = ""
+			continue
+		}
+		if cur < 0 {
 			continue
 		}
 		switch {
@@ -285,13 +425,7 @@ func Execs(log string) []Exec {
 			continue
 		case statusRE.MatchString(l):
 			m := statusRE.FindStringSubmatch(l)
-			if m[2] != "" {
-				cur.Status = "exit " + m[2]
-			} else if s, ok := signals[m[3]]; ok {
-				cur.Status = s
-			} else {
-				cur.Status = "signal " + m[3]
-			}
+			out[cur].Status = statusOf(m[2], m[3])
 			section = ""
 			continue
 		case strings.HasPrefix(l, "FAIL: "):
@@ -301,7 +435,7 @@ func Execs(log string) []Exec {
 		if section != "" {
 			// A builder per exec: appending to a string is quadratic, and
 			// a flooding repro logs a whole MiB of short lines.
-			outputs[len(out)-1].WriteString(l + "\n")
+			outputs[cur].WriteString(l + "\n")
 		}
 	}
 	for i := range out {
@@ -313,18 +447,26 @@ func Execs(log string) []Exec {
 // LastExec picks the exec that decides the signature: the last one killed
 // by a signal, else the last one that failed, else the last one.
 func LastExec(log string) Exec {
-	execs := Execs(log)
+	return pick(Execs(log))
+}
+
+func pick(execs []Exec) Exec {
 	if len(execs) == 0 {
 		return Exec{}
 	}
 	for _, pick := range []func(Exec) bool{
-		func(e Exec) bool { return !strings.HasPrefix(e.Status, "exit ") },
-		func(e Exec) bool { return e.Status != "exit 0" },
+		func(e Exec) bool { return e.Status != "" && !strings.HasPrefix(e.Status, "exit ") },
+		func(e Exec) bool { return e.Status != "" && e.Status != "exit 0" },
 	} {
 		for i := len(execs) - 1; i >= 0; i-- {
 			if pick(execs[i]) {
 				return execs[i]
 			}
+		}
+	}
+	for i := len(execs) - 1; i >= 0; i-- {
+		if !execs[i].Background {
+			return execs[i]
 		}
 	}
 	return execs[len(execs)-1]

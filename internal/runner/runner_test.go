@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/reprokit/reprokit/internal/repro"
@@ -62,5 +63,17 @@ func TestAggregate(t *testing.T) {
 		if got.Verdict != tt.verdict || got.Rate != tt.rate {
 			t.Errorf("aggregate(%v) = %s %s, want %s %s", tt.runs, got.Verdict, got.Rate, tt.verdict, tt.rate)
 		}
+	}
+}
+
+func TestExecsBackground(t *testing.T) {
+	log := "> exec python3 -c 'print(1)'\n[stdout]\n1\n> ! exec python3 -c 'import os; os.abort()' &bg&\n> wait\n[background] python3 -c import os; os.abort(): signal: aborted (core dumped)\n[stderr]\nFatal Python error: Aborted\n"
+	execs := Execs(log)
+	if len(execs) != 2 || !execs[1].Background || execs[1].Status != "SIGABRT" || !strings.Contains(execs[1].Output, "Aborted") {
+		t.Fatalf("background exec: %+v", execs)
+	}
+	sig, _ := Capture(log, "exec python3 -c 'print(1)'\n! exec python3 -c 'import os; os.abort()' &bg&\nwait\n")
+	if sig.Status != "SIGABRT" || sig.Process != "background" || sig.Exec != "exit 0" {
+		t.Errorf("signature %+v: want the background SIGABRT, the foreground exit 0 beside it", sig)
 	}
 }

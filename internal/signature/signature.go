@@ -13,9 +13,20 @@ import (
 // matching; Frames are kept for reports only, since they move whenever the
 // source is edited (which minimization does all the time).
 type Signature struct {
-	// Status is how the last command ended: "exit 0", "exit 1", or a signal
-	// by name ("SIGSEGV", "SIGABRT").
+	// Status is how the process that showed the bug ended: "exit 1", or a
+	// signal by name ("SIGSEGV", "SIGABRT"). That is the deciding exec's
+	// own status, unless the output shows another process dying: a forked
+	// child or a grandchild whose fatal error or faulthandler dump is in the
+	// output, or a background exec. Empty when that process's end was not
+	// seen (a child reaped by its parent, which printed only its fatal line).
 	Status string `yaml:"status,omitempty" json:"status,omitempty"`
+	// Process names the process that showed the bug when it is not the
+	// deciding exec: "child" (a forked child or grandchild) or "background".
+	Process string `yaml:"process,omitempty" json:"process,omitempty"`
+	// Exec is the deciding exec's own status, kept beside Status when the
+	// bug showed in another process (a parent that exits 0 while its child
+	// aborts). Not compared: it describes the harness's view, not the bug.
+	Exec string `yaml:"exec,omitempty" json:"exec,omitempty"`
 	// Fatal is the first `Fatal Python error:`, `panic:`, `fatal error:` or
 	// signal line, if any.
 	Fatal string `yaml:"fatal,omitempty" json:"fatal,omitempty"`
@@ -42,7 +53,14 @@ func (s Signature) IsCrash() bool {
 // String is a one-line summary: "SIGABRT · Fatal Python error: …".
 func (s Signature) String() string {
 	var parts []string
-	for _, p := range []string{s.Status, s.Fatal, s.Exception} {
+	status := s.Status
+	if s.Process != "" {
+		status = strings.TrimSpace(s.Process + " " + s.Status)
+		if s.Exec != "" {
+			status += " (exec " + s.Exec + ")"
+		}
+	}
+	for _, p := range []string{status, s.Fatal, s.Exception} {
 		if p != "" {
 			parts = append(parts, p)
 		}
@@ -105,33 +123,77 @@ func Normalize(s string) string {
 
 var (
 	fatalRE     = regexp.MustCompile(`^(Fatal Python error: .*|panic: .*|fatal error: .*|Segmentation fault.*|SIG[A-Z]+: .*)$`)
+	iceRE       = regexp.MustCompile(`internal compiler error: .*$`)
 	exceptionRE = regexp.MustCompile(`^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iteration|Failure)\b(?:: .*)?)$`)
 	warningRE   = regexp.MustCompile(`^.*:\d+: ([A-Za-z_][\w.]*Warning: .*)$`)
 	pyFrameRE   = regexp.MustCompile(`^\s*File "([^"]+)", line (\d+)(?:, in | in )(.+)$`)
 	goFrameRE   = regexp.MustCompile(`^\t(\S+\.go):(\d+)`)
 	goFuncRE    = regexp.MustCompile(`^([\w./*()\-]+)\(.*\)$`)
+	goRunRE     = regexp.MustCompile(`^(exit status (\d+)|signal: (.+))$`)
 )
+
+// faultSignals are the signals faulthandler names in its "Fatal Python
+// error: <name>" line; it re-raises the signal after the dump, so the
+// process that printed the line died of it.
+var faultSignals = map[string]string{
+	"Segmentation fault": "SIGSEGV", "Aborted": "SIGABRT", "Bus error": "SIGBUS",
+	"Floating point exception": "SIGFPE", "Illegal instruction": "SIGILL",
+}
+
+// goSignals are the names `go run` prints after "signal: " for a program
+// killed by a signal.
+var goSignals = map[string]string{
+	"segmentation fault": "SIGSEGV", "aborted": "SIGABRT", "killed": "SIGKILL",
+	"bus error": "SIGBUS", "floating point exception": "SIGFPE", "illegal instruction": "SIGILL",
+	"trace/breakpoint trap": "SIGTRAP", "quit": "SIGQUIT",
+}
 
 // hintLines look like exceptions but are hints printed after the real one.
 var hintLines = map[string]bool{
 	"RuntimeWarning: Enable tracemalloc to get the object allocation traceback": true,
 }
 
+// block is one stack dump: a traceback, a faulthandler thread or a goroutine.
+type block struct {
+	kind   string // "traceback", "current", "thread", "goroutine"
+	frames []string
+}
+
 // Extract reads a signature from a command's combined output and its end
 // status ("exit N" or a signal name).
 func Extract(output, status string) Signature {
+	return ExtractCommand("", output, status)
+}
+
+// ExtractCommand is Extract for a known command line: for `go run`, the
+// program's own status (the "exit status N" / "signal: …" line go run
+// prints) is the status, and go run's is kept as Exec.
+func ExtractCommand(command, output, status string) Signature {
 	sig := Signature{Status: status}
 	lines := strings.Split(strings.ReplaceAll(output, "\r\n", "\n"), "\n")
-	var frames []string
-	goFunc := ""
+	var blocks []block
+	cur := func() *block {
+		if len(blocks) == 0 {
+			blocks = append(blocks, block{kind: "traceback"})
+		}
+		return &blocks[len(blocks)-1]
+	}
+	goFunc, lastLine := "", ""
 	for _, l := range lines {
 		l = strings.TrimRight(l, " \t")
+		if l != "" {
+			lastLine = l
+		}
 		if hintLines[l] {
 			continue
 		}
 		switch {
 		case sig.Fatal == "" && fatalRE.MatchString(l):
 			sig.Fatal = l
+		case sig.Fatal == "" && iceRE.MatchString(l):
+			// "./x.go:3:2: internal compiler error: …": the position moves
+			// with every edit, the message is the bug.
+			sig.Fatal = iceRE.FindString(l)
 		case exceptionRE.MatchString(l) && !strings.HasPrefix(l, " "):
 			sig.Exception = l
 			sig.Seen = append(sig.Seen, l)
@@ -139,32 +201,121 @@ func Extract(output, status string) Signature {
 			sig.Exception = warningRE.FindStringSubmatch(l)[1]
 			sig.Seen = append(sig.Seen, sig.Exception)
 		}
-		if strings.HasPrefix(l, "Traceback (most recent call last)") || strings.HasPrefix(l, "Current thread") || strings.HasPrefix(l, "Thread 0x") || strings.HasPrefix(l, "goroutine ") {
-			frames = nil
+		switch {
+		case strings.HasPrefix(l, "Traceback (most recent call last)"):
+			blocks = append(blocks, block{kind: "traceback"})
+		case strings.HasPrefix(l, "Current thread"):
+			blocks = append(blocks, block{kind: "current"})
+		case strings.HasPrefix(l, "Thread 0x"):
+			blocks = append(blocks, block{kind: "thread"})
+		case strings.HasPrefix(l, "goroutine "):
+			blocks = append(blocks, block{kind: "goroutine"})
 		}
 		if m := pyFrameRE.FindStringSubmatch(l); m != nil {
-			frames = append(frames, fmt.Sprintf("%s:%s in %s", m[1], m[2], m[3]))
+			b := cur()
+			b.frames = append(b.frames, fmt.Sprintf("%s:%s in %s", m[1], m[2], m[3]))
 		}
 		if m := goFuncRE.FindStringSubmatch(l); m != nil {
 			goFunc = m[1]
 		} else if m := goFrameRE.FindStringSubmatch(l); m != nil && goFunc != "" {
-			frames = append([]string{}, frames...)
-			frames = append(frames, fmt.Sprintf("%s:%s in %s", m[1], m[2], goFunc))
+			b := cur()
+			b.frames = append(b.frames, fmt.Sprintf("%s:%s in %s", m[1], m[2], goFunc))
 			goFunc = ""
 		}
 	}
-	if strings.Contains(output, "goroutine ") {
-		// Go prints innermost first already.
-		sig.Frames = firstN(frames, 5)
-	} else {
-		// Python tracebacks print innermost last; faulthandler's "most recent call first".
-		if strings.Contains(output, "most recent call first") {
-			sig.Frames = firstN(frames, 5)
-		} else {
-			sig.Frames = firstN(reverse(frames), 5)
+	sig.Frames = crashFrames(blocks, output)
+	sig.Fatal = strings.Replace(sig.Fatal, " [recovered]", "", 1)
+	if strings.HasPrefix(strings.TrimSpace(command), "go run") || strings.HasPrefix(strings.TrimSpace(command), "exec go run") {
+		if m := goRunRE.FindStringSubmatch(lastLine); m != nil && status != "exit 0" {
+			prog := "exit " + m[2]
+			if m[3] != "" {
+				prog = goSignals[m[3]]
+				if prog == "" {
+					prog = "signal " + m[3]
+				}
+			}
+			sig.Status, sig.Exec = prog, status
+			return sig
 		}
 	}
+	sig.attribute()
 	return sig
+}
+
+// attribute decides which process the fatal line belongs to. The deciding
+// exec's status stays the signature's unless the output proves another
+// process died: faulthandler's signal dump while the exec was not killed by
+// that signal, or a Python fatal error while the exec exited 0 (a fatal
+// error never exits 0, so it was a child's).
+func (s *Signature) attribute() {
+	name := strings.TrimPrefix(s.Fatal, "Fatal Python error: ")
+	if name == s.Fatal {
+		return
+	}
+	if sig, ok := faultSignals[name]; ok {
+		if s.Status != sig {
+			s.Process, s.Exec, s.Status = "child", s.Status, sig
+		}
+		return
+	}
+	if s.Status == "exit 0" {
+		// The child's end was not seen: its parent reaped it.
+		s.Process, s.Exec, s.Status = "child", s.Status, ""
+	}
+}
+
+// crashFrames are the frames of the thread that crashed: faulthandler's
+// "Current thread" block (the other threads' blocks come before or after
+// it), else the first goroutine (Go prints the panicking one first), else
+// the last traceback.
+func crashFrames(blocks []block, output string) []string {
+	for _, b := range blocks {
+		if b.kind == "current" {
+			return firstN(b.frames, 5)
+		}
+	}
+	for _, b := range blocks {
+		if b.kind == "goroutine" {
+			return firstN(b.frames, 5)
+		}
+	}
+	for i := len(blocks) - 1; i >= 0; i-- {
+		b := blocks[i]
+		if len(b.frames) == 0 {
+			continue
+		}
+		if b.kind == "thread" || strings.Contains(output, "most recent call first") {
+			return firstN(b.frames, 5)
+		}
+		// Python tracebacks print innermost last.
+		return firstN(reverse(b.frames), 5)
+	}
+	return nil
+}
+
+// IsWarning reports whether an exception line is a warning.
+func IsWarning(line string) bool {
+	typ, _, _ := strings.Cut(line, ":")
+	return strings.HasSuffix(typ, "Warning")
+}
+
+// Unasserted drops a warning from the identity unless asserted says the
+// script checks for it: a warning a run happens to print (a
+// DeprecationWarning on newer versions) is not the bug, and recording it
+// would make every version without it "slipped". The last non-warning
+// exception seen takes its place.
+func (s Signature) Unasserted(asserted func(line string) bool) Signature {
+	if s.Exception == "" || !IsWarning(s.Exception) || asserted(s.Exception) {
+		return s
+	}
+	s.Exception = ""
+	for i := len(s.Seen) - 1; i >= 0; i-- {
+		if !IsWarning(s.Seen[i]) {
+			s.Exception = s.Seen[i]
+			break
+		}
+	}
+	return s
 }
 
 func reverse(s []string) []string {

@@ -8,15 +8,33 @@ import (
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
+// UpdateRuns is how many times `check --update` runs each cell when no
+// --count is given: one run cannot tell a flaky repro from a deterministic
+// one, and an expectation recorded from one lucky run would be wrong.
+const UpdateRuns = 3
+
+// RunsPerCell is the count a check uses: an explicit --count wins; an
+// update runs each cell at least UpdateRuns times.
+func RunsPerCell(count int, explicit, update bool) int {
+	if update && !explicit {
+		return max(count, UpdateRuns)
+	}
+	return count
+}
+
 // UpdatedExpectations returns a repro's expectations after a check: each
 // toolchain run gets its verdict under its minor version ("3.12"), or its
 // full version where two toolchains of one minor version disagree. Entries
 // that matched a toolchain that ran are replaced; the others (toolchains not
 // on this machine) are kept. Errors are never recorded.
 func UpdatedExpectations(old map[string]string, cells []Cell) map[string]string {
+	// Only cells with a verdict replace entries: an error says nothing
+	// about the bug, so the entries it matched stay as they were.
 	ran := map[string]bool{}
 	for _, c := range cells {
-		ran[c.Toolchain.Version] = true
+		if c.Verdict != repro.ErrorVerdict {
+			ran[c.Toolchain.Version] = true
+		}
 	}
 	out := map[string]string{}
 	for key, v := range old {
@@ -25,12 +43,10 @@ func UpdatedExpectations(old map[string]string, cells []Cell) map[string]string 
 		}
 	}
 	byMinor := map[string][]Cell{}
+	var errored []Cell
 	for _, c := range cells {
 		if c.Verdict == repro.ErrorVerdict {
-			// Keep what was expected: an error says nothing about the bug.
-			if c.Expected != "" {
-				out[c.Toolchain.Version] = c.Expected
-			}
+			errored = append(errored, c)
 			continue
 		}
 		m := toolchain.Minor(c.Toolchain.Version)
@@ -46,6 +62,15 @@ func UpdatedExpectations(old map[string]string, cells []Cell) map[string]string 
 				out[m] = c.Verdict
 			} else {
 				out[c.Toolchain.Version] = c.Verdict
+			}
+		}
+	}
+	// An errored cell whose minor's entry was rewritten by its sibling
+	// keeps its own old expectation under its full version.
+	for _, c := range errored {
+		if c.Expected != "" && out[toolchain.Minor(c.Toolchain.Version)] != c.Expected {
+			if _, kept := out[c.Toolchain.Version]; !kept {
+				out[c.Toolchain.Version] = c.Expected
 			}
 		}
 	}

@@ -7,6 +7,7 @@ package suite
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
@@ -131,7 +132,7 @@ func ByFile(cells []Cell) (files []string, groups map[string][]Cell) {
 func Boundaries(cells []Cell) []string {
 	var known []Cell
 	for _, c := range cells {
-		if c.Verdict != repro.Skipped && c.Verdict != repro.ErrorVerdict {
+		if c.Verdict != repro.Skipped && c.Verdict != repro.ErrorVerdict && !CannotApply(c.Result) {
 			known = append(known, c)
 		}
 	}
@@ -171,6 +172,21 @@ func Boundaries(cells []Cell) []string {
 		out = append(out, fmt.Sprintf("%s on every version run (%s)", known[0].Verdict, span))
 	}
 	return out
+}
+
+// CannotApply reports whether a cell's script could not run the code at
+// all there (a SyntaxError or a missing module on an old interpreter): it
+// says nothing about the behaviour, so no boundary is drawn at it.
+func CannotApply(r runner.Result) bool {
+	if r.Verdict != repro.Changed || r.Signature == nil {
+		return false
+	}
+	typ, _, _ := strings.Cut(r.Signature.Exception, ":")
+	switch typ {
+	case "SyntaxError", "ImportError", "ModuleNotFoundError":
+		return true
+	}
+	return false
 }
 
 // Summary counts the cells.

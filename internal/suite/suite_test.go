@@ -6,11 +6,37 @@ import (
 	"testing"
 
 	"github.com/reprokit/reprokit/internal/runner"
+	"github.com/reprokit/reprokit/internal/signature"
 )
 
 func c(version, expected, verdict string) Cell {
 	return Cell{Result: runner.Result{File: "repros/x.txtar", Verdict: verdict, Expected: expected,
 		Toolchain: runner.ToolchainRef{Name: "cpython-" + version, Version: version}}}
+}
+
+func syntaxError(version string) Cell {
+	cell := c(version, "", "changed")
+	cell.Signature = &signature.Signature{Status: "exit 1", Exception: "SyntaxError: invalid syntax"}
+	return cell
+}
+
+func TestRunsPerCell(t *testing.T) {
+	if n := RunsPerCell(1, false, true); n != UpdateRuns {
+		t.Errorf("update without --count: %d runs, want %d", n, UpdateRuns)
+	}
+	if n := RunsPerCell(1, true, true); n != 1 {
+		t.Errorf("update with an explicit --count 1: %d runs, want 1", n)
+	}
+	if n := RunsPerCell(1, false, false); n != 1 {
+		t.Errorf("check: %d runs, want 1", n)
+	}
+}
+
+func TestUpdatedExpectationsFlaky(t *testing.T) {
+	got := UpdatedExpectations(map[string]string{"3.12": "reproduces"}, []Cell{c("3.12.1", "reproduces", "flaky")})
+	if got["3.12"] != "flaky" {
+		t.Errorf("a flaky cell is recorded as %q, want flaky", got["3.12"])
+	}
 }
 
 func TestClassify(t *testing.T) {
@@ -61,6 +87,8 @@ func TestBoundaries(t *testing.T) {
 		{"none", []Cell{c("3.12.1", "", "reproduces"), c("3.13.0", "", "reproduces")},
 			[]string{"reproduces on every version run (3.12.1–3.13.0)"}},
 		{"all skipped", []Cell{c("3.12.1", "", "skipped")}, []string{"skipped on every version run"}},
+		{"no boundary where the script cannot run", []Cell{syntaxError("2.7.18"), c("3.6.15", "", "reproduces"), c("3.12.1", "", "fixed")},
+			[]string{"fixed in 3.12 (3.6.15 reproduces, 3.12.1 fixed)"}},
 	} {
 		if got := Boundaries(tc.cells); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)

@@ -38,6 +38,11 @@ type Profile struct {
 		Crash []string `yaml:"crash"`
 		Bug   []string `yaml:"bug"`
 	} `yaml:"labels"`
+	// Versions are what the tracker's "versions tested on" field offers,
+	// oldest first ("3.9" … "3.15", then a branch such as "CPython main
+	// branch"): a draft ticks the ones run here and names the rest as not
+	// tested, and tells versions older than the list in prose.
+	Versions []string `yaml:"versions"`
 	// Title and Body are text/templates over draft.Data.
 	Title string `yaml:"title"`
 	Body  string `yaml:"body"`
