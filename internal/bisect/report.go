@@ -138,9 +138,9 @@ func (r Report) Write(w io.Writer) {
 	fmt.Fprintf(w, "  ends: %s at the first, %s at the last\n", r.First, r.Last)
 	steps := int(math.Ceil(math.Log2(float64(r.Candidates))))
 	if r.Over == "commits" {
-		fmt.Fprintf(w, "  %d builds, %d probes (%d runs) over %d commits (⌈log₂ %d⌉ = %d)\n", r.Builds, r.Probes, r.Runs, r.Candidates, r.Candidates, steps)
+		fmt.Fprintf(w, "  %s, %s (%s) over %d commits (⌈log₂ %d⌉ = %d)\n", plural(r.Builds, "build"), plural(r.Probes, "probe"), plural(r.Runs, "run"), r.Candidates, r.Candidates, steps)
 	} else {
-		fmt.Fprintf(w, "  %d probes (%d runs) over %d releases\n", r.Probes, r.Runs, r.Candidates)
+		fmt.Fprintf(w, "  %s (%s) over %d releases\n", plural(r.Probes, "probe"), plural(r.Runs, "run"), r.Candidates)
 	}
 	for _, n := range r.Untestable {
 		fmt.Fprintf(w, "  untestable: %s: %s\n", n.Candidate.Short, n.Text)
@@ -161,4 +161,11 @@ func percent(f float64) string {
 		return ">99.9%"
 	}
 	return fmt.Sprintf("%.1f%%", 100*f)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
