@@ -31,7 +31,7 @@ type BisectOptions struct {
 
 func newBisectCmd(ios *IOStreams) *cobra.Command {
 	opts := &BisectOptions{IO: ios}
-	opts.Range.Env = os.Getenv
+	opts.Range.Env, opts.Range.Log = os.Getenv, ios.ErrOut
 	cmd := &cobra.Command{
 		Use:   "bisect [flags] FILE",
 		Short: "Find the release or commit where a repro's verdict changes",

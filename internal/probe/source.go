@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
@@ -25,6 +26,7 @@ type Range struct {
 	BuildTimeout         time.Duration // per build
 	CacheDir             string        // default buildcache.DefaultDir
 	Env                  func(string) string
+	Log                  io.Writer // where fetching releases is said; nil: nowhere
 }
 
 // UsageError marks a Range that cannot be bisected as given.
@@ -77,20 +79,25 @@ func NewSource(ctx context.Context, r *repro.Repro, rg Range) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	rel := GoReleases
-	if kind == "python" {
-		rel = Installed
+	var src *Releases
+	if kind == "go" {
+		if src, err = goReleases(ctx, all, lo, hi, rg); err != nil {
+			return nil, err
+		}
+	} else {
+		src = Installed(all, kind, lo, hi)
 	}
-	src := rel(all, kind, lo, hi)
 	if len(src.Names) < 2 {
 		return nil, usage("--%s %s: found %d %s release(s) in that range here (%v); bisecting needs two. `reprokit toolchains` lists what exists", kind, spec, len(src.Names), kind, src.Names)
 	}
 	return src, nil
 }
 
-// GoReleases lists the Go releases in lo..hi. Until reprokit fetches Go
+// goReleases lists the Go releases in lo..hi. Until reprokit fetches Go
 // releases, these are the Go toolchains found on this machine.
-var GoReleases = Installed
+func goReleases(_ context.Context, all []toolchain.Toolchain, lo, hi string, _ Range) (*Releases, error) {
+	return Installed(all, "go", lo, hi), nil
+}
 
 // Record writes the report into the archive's metadata (a `bisect:`
 // entry), atomically; nothing else in the archive changes.
