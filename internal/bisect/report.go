@@ -39,7 +39,8 @@ type Report struct {
 	Builds     int         `json:"builds"` // commits built (cache hits excluded)
 	Untestable []Note      `json:"untestable,omitempty"`
 	Mixed      []Note      `json:"mixed,omitempty"`
-	BugRate    float64     `json:"bug_rate,omitempty"`
+	BugRate    float64     `json:"bug_rate,omitempty"` // reproducing share of the runs where the bug was judged present
+	BugRuns    int         `json:"bug_runs,omitempty"`
 	Confidence *float64    `json:"confidence,omitempty"` // with --count > 1
 	CompareURL string      `json:"compare_url,omitempty"`
 }
@@ -61,6 +62,7 @@ func NewReport(file, over string, res Result, cands []Candidate) Report {
 		Candidates: len(cands),
 		Probes:     len(res.Steps),
 		BugRate:    res.BugRate,
+		BugRuns:    res.BugRuns,
 	}
 	if rep.Ambiguous {
 		for _, i := range res.Suspects {
@@ -149,7 +151,7 @@ func (r Report) Write(w io.Writer) {
 		fmt.Fprintf(w, "  mixed: %s: %s\n", n.Candidate.Short, n.Text)
 	}
 	if r.Confidence != nil {
-		fmt.Fprintf(w, "  confidence: %s (the bug end reproduced in %.0f%% of its runs)\n", percent(*r.Confidence), 100*r.BugRate)
+		fmt.Fprintf(w, "  confidence: %s (the bug reproduced in %.0f%% of %d runs where it was present)\n", percent(*r.Confidence), 100*r.BugRate, r.BugRuns)
 	}
 	if r.CompareURL != "" {
 		fmt.Fprintf(w, "  compare: %s\n", r.CompareURL)

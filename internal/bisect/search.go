@@ -70,11 +70,13 @@ const (
 
 // Step is one probed candidate, in the order probed.
 type Step struct {
-	Index  int    `json:"index"`
-	Class  Class  `json:"class"`
-	Runs   int    `json:"runs"`
-	Mix    string `json:"mix,omitempty"`    // verdict mix over the runs, when they disagreed
-	Reason string `json:"reason,omitempty"` // why untestable, or what the odd runs were
+	Index int   `json:"index"`
+	Class Class `json:"class"`
+	Runs  int   `json:"runs"`
+	// Reproduced counts the runs that matched the reproducing end.
+	Reproduced int    `json:"reproduced"`
+	Mix        string `json:"mix,omitempty"`    // verdict mix over the runs, when they disagreed
+	Reason     string `json:"reason,omitempty"` // why untestable, or what the odd runs were
 }
 
 // Result of a search over n candidates.
@@ -89,9 +91,12 @@ type Result struct {
 	Before, Culprit int
 	Suspects        []int
 	Steps           []Step
-	// BugRate is the reproducing share of the bug end's runs (1 when every
-	// run reproduced); 0 when neither end reproduces.
-	BugRate float64
+	// BugRate is the reproducing share of the runs on every probed
+	// candidate judged to have the bug (BugReproduced of BugRuns): the
+	// bug end alone can reproduce every time by chance while the probes
+	// around it show the bug is flaky. 0 when neither end reproduces.
+	BugRate                float64
+	BugRuns, BugReproduced int
 	// Confidence that no candidate judged bug-free was a flaky miss,
 	// estimated from BugRate and the runs per probe; NaN when each probe ran
 	// once (one run says nothing about a rate).
@@ -149,9 +154,9 @@ func Search(ctx context.Context, n int, oracle Oracle) (Result, error) {
 	bugEnd := -1
 	switch {
 	case fRep.Verdict == Reproduces:
-		res.Direction, bugEnd, res.BugRate = Fixed, 0, rate(first, fRep)
+		res.Direction, bugEnd = Fixed, 0
 	case lRep.Verdict == Reproduces:
-		res.Direction, bugEnd, res.BugRate = Introduced, n-1, rate(last, lRep)
+		res.Direction, bugEnd = Introduced, n-1
 	default:
 		res.Direction = Changed
 	}
@@ -182,6 +187,10 @@ func Search(ctx context.Context, n int, oracle Oracle) (Result, error) {
 	res.Before, res.Culprit = lo, hi
 	for i := lo + 1; i <= hi; i++ {
 		res.Suspects = append(res.Suspects, i)
+	}
+	res.BugRuns, res.BugReproduced = bugRuns(res, bugEnd)
+	if res.BugRuns > 0 {
+		res.BugRate = float64(res.BugReproduced) / float64(res.BugRuns)
 	}
 	res.Confidence = confidence(res, bugEnd)
 	return res, nil
@@ -234,16 +243,6 @@ func endRep(i int, name string, p Probe) (Observation, error) {
 	return rep, nil
 }
 
-func rate(p Probe, rep Observation) float64 {
-	k := 0
-	for _, o := range p.Runs {
-		if same(rep, o) {
-			k++
-		}
-	}
-	return float64(k) / float64(len(p.Runs))
-}
-
 type classifier struct {
 	first, last       Observation
 	bugFirst, bugLast bool
@@ -275,8 +274,14 @@ func (c classifier) step(i int, p Probe) Step {
 	if len(others) > 0 {
 		st.Reason = "neither end's verdict: " + strings.Join(dedupe(others), "; ")
 	}
-	if m := mix(p.Runs); strings.Contains(m, ", ") {
+	if m := Mix(p.Runs); strings.Contains(m, ", ") {
 		st.Mix = m // the runs disagreed
+	}
+	switch {
+	case c.bugFirst:
+		st.Reproduced = nf
+	case c.bugLast:
+		st.Reproduced = nl
 	}
 	switch {
 	case nf > 0 && nl > 0:
@@ -322,8 +327,11 @@ func describe(o Observation) string {
 	return o.Verdict + " (" + o.Signature.String() + ")"
 }
 
-// mix is "reproduces 3, changed 2" in order of first appearance.
-func mix(runs []Observation) string {
+// Mix is "reproduces 3/5, changed 2/5", in order of first appearance.
+func Mix(runs []Observation) string {
+	if len(runs) == 1 {
+		return describe(runs[0])
+	}
 	var order []string
 	counts := map[string]int{}
 	for _, o := range runs {
@@ -377,4 +385,23 @@ func confidence(res Result, bugEnd int) float64 {
 		}
 	}
 	return conf
+}
+
+// bugRuns counts the runs on candidates judged to have the bug, and how
+// many of them reproduced it.
+func bugRuns(res Result, bugEnd int) (runs, reproduced int) {
+	if bugEnd < 0 {
+		return 0, 0
+	}
+	class := AsLast
+	if bugEnd == 0 {
+		class = AsFirst
+	}
+	for _, s := range res.Steps {
+		if s.Class == class {
+			runs += s.Runs
+			reproduced += s.Reproduced
+		}
+	}
+	return runs, reproduced
 }

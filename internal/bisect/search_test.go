@@ -165,8 +165,8 @@ func TestSearchEnds(t *testing.T) {
 }
 
 func TestConfidence(t *testing.T) {
-	// The bug end reproduces 2 of 4 runs; each of the clean-judged probes
-	// hides a flaky bug with probability (1/2)^4.
+	// The bug reproduces 2 of 4 runs wherever it is; each of the
+	// clean-judged probes hides a flaky bug with probability (1/2)^4.
 	n, oracle, _ := history("CCCC CCCC CCCC RRCC RRCC")
 	res, err := Search(context.Background(), n, oracle)
 	if err != nil {
@@ -181,6 +181,12 @@ func TestConfidence(t *testing.T) {
 	want := math.Pow(1-math.Pow(0.5, 4), float64(clean))
 	if math.Abs(res.Confidence-want) > 1e-9 || res.BugRate != 0.5 {
 		t.Errorf("confidence %v rate %v, want %v 0.5", res.Confidence, res.BugRate, want)
+	}
+	// The bug end reproduced every time, but the probe next to it did
+	// not: the rate comes from both (6 of 8).
+	n, oracle, _ = history("CCCC CCCC RRCC RRRR")
+	if res, _ := Search(context.Background(), n, oracle); res.BugRate != 0.75 || res.BugRuns != 8 {
+		t.Errorf("rate %v over %d runs, want 0.75 over 8", res.BugRate, res.BugRuns)
 	}
 	n, oracle, _ = history("C R")
 	if res, _ := Search(context.Background(), n, oracle); !math.IsNaN(res.Confidence) {

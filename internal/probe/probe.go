@@ -92,17 +92,7 @@ func summary(p bisect.Probe) string {
 	if p.Skip != "" {
 		return "untestable: " + p.Skip
 	}
-	out := ""
-	for i, o := range p.Runs {
-		if i > 0 {
-			out += ", "
-		}
-		out += o.Verdict
-		if o.Signature != nil && !o.Signature.IsZero() {
-			out += " (" + o.Signature.String() + ")"
-		}
-	}
-	return out
+	return bisect.Mix(p.Runs)
 }
 
 // Bisection is the report as the archive's metadata records it.
