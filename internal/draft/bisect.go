@@ -8,9 +8,10 @@ import (
 )
 
 // Bisected states the archive's recorded bisections (`reprokit bisect`) in
-// words, most precise first: "Introduced by 1a2b3c4 (tool: new state
-// machine); 9f8e7d6 before it does not show the bug." One line per
-// direction; "" when nothing was bisected.
+// words: "Introduced by 1a2b3c4d5e (tool: new state machine); the commit
+// before it, 9f8e7d6c5b, does not reproduce." One line per direction, the
+// most precise result (a commit beats a release); "" when nothing was
+// bisected.
 func Bisected(r *repro.Repro, directions ...string) string {
 	if len(directions) == 0 {
 		directions = []string{"introduced", "fixed", "changed"}
@@ -26,24 +27,25 @@ func Bisected(r *repro.Repro, directions ...string) string {
 
 func bisectionLine(b repro.Bisection) string {
 	verb := strings.ToUpper(b.Direction[:1]) + b.Direction[1:]
-	if b.Direction == "changed" {
-		verb = "The verdict changed"
+	before := map[string]string{"introduced": "does not reproduce", "fixed": "still reproduces"}[b.Direction]
+	if before == "" {
+		verb, before = "The verdict changed", "behaves as the older ones"
 	}
-	if b.Over == "releases" {
-		return fmt.Sprintf("%s in %s (%s before it behaves as before); found by `reprokit bisect`.", verb, b.By, b.Before)
+	kind, prep, name, prev := "release", "in", b.By, b.Before
+	if b.Over == "commits" {
+		kind, prep, name, prev = "commit", "by", shortHash(b.By), shortHash(b.Before)
+		if b.Subject != "" {
+			name += fmt.Sprintf(" (%s)", b.Subject)
+		}
 	}
 	if len(b.Suspects) > 1 {
 		short := make([]string, len(b.Suspects))
 		for i, s := range b.Suspects {
 			short[i] = shortHash(s)
 		}
-		return fmt.Sprintf("%s by one of %s (commits that did not build hide which); %s before them behaves as before; found by `reprokit bisect`.", verb, strings.Join(short, ", "), shortHash(b.Before))
+		return fmt.Sprintf("%s by one of %s (commits that did not build hide which); the commit before them, %s, %s. Found by `reprokit bisect`.", verb, strings.Join(short, ", "), shortHash(b.Before), before)
 	}
-	line := fmt.Sprintf("%s by %s", verb, shortHash(b.By))
-	if b.Subject != "" {
-		line += fmt.Sprintf(" (%s)", b.Subject)
-	}
-	line += fmt.Sprintf("; %s before it behaves as before; found by `reprokit bisect`", shortHash(b.Before))
+	line := fmt.Sprintf("%s %s %s; the %s before it, %s, %s. Found by `reprokit bisect`", verb, prep, name, kind, prev, before)
 	if b.Compare != "" {
 		line += fmt.Sprintf(": [compare](%s)", b.Compare)
 	}

@@ -30,8 +30,8 @@ bisect:
 	}
 	got := Bisected(r)
 	for _, want := range []string{
-		"Introduced by 1a2b3c4d5e (tool: new state machine); 9f8e7d6c5b before it behaves as before; found by `reprokit bisect`: [compare](https://github.com/o/r/compare/9f8e7d6...1a2b3c4).",
-		"Fixed in go1.22.5 (go1.22.4 before it behaves as before); found by `reprokit bisect`.",
+		"Introduced by 1a2b3c4d5e (tool: new state machine); the commit before it, 9f8e7d6c5b, does not reproduce. Found by `reprokit bisect`: [compare](https://github.com/o/r/compare/9f8e7d6...1a2b3c4).",
+		"Fixed in go1.22.5; the release before it, go1.22.4, still reproduces. Found by `reprokit bisect`.",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("Bisected lacks %q:\n%s", want, got)
