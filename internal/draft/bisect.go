@@ -43,7 +43,7 @@ func bisectionLine(b repro.Bisection) string {
 		for i, s := range b.Suspects {
 			short[i] = shortHash(s)
 		}
-		return fmt.Sprintf("%s by one of %s (untestable commits between them hide which); the commit before them, %s, %s. Found by `reprokit bisect`.", verb, strings.Join(short, ", "), shortHash(b.Before), before)
+		return fmt.Sprintf("%s by one of %s (untestable commits hide which); the commit before them, %s, %s. Found by `reprokit bisect`.", verb, strings.Join(short, ", "), shortHash(b.Before), before)
 	}
 	line := fmt.Sprintf("%s %s %s; the %s before it, %s, %s. Found by `reprokit bisect`", verb, prep, name, kind, prev, before)
 	if b.Compare != "" {
