@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,6 +57,7 @@ func TestSpecs(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"noprocs": cmdNoProcs,
+			"nowrite": cmdNoWrite,
 			"within":  cmdWithin,
 			"fakegh":  cmdFakeGH,
 		},
@@ -179,6 +181,36 @@ func cmdNoProcs(ts *testscript.TestScript, neg bool, args []string) {
 			for _, m := range args {
 				if string(w) == m {
 					ts.Fatalf("process %s still running: %s", e.Name(), strings.Join(strings.Fields(string(bytes.ReplaceAll(data, []byte{0}, []byte{' '}))), " "))
+				}
+			}
+		}
+	}
+}
+
+// nowrite MARKER: no file or directory whose name holds MARKER is in any
+// place a repro must not write: the host's /tmp, /var/tmp and /dev/shm,
+// the real home directory, $TMPDIR, and the script's $WORK (where the
+// archives are), each searched two levels deep.
+func cmdNoWrite(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: nowrite MARKER")
+	}
+	places := []string{"/tmp", "/var/tmp", "/dev/shm", ts.Getenv("TMPDIR"), ts.Getenv("WORK")}
+	if home, err := os.UserHomeDir(); err == nil {
+		places = append(places, home)
+	}
+	if u, err := user.Current(); err == nil {
+		places = append(places, u.HomeDir)
+	}
+	for _, p := range places {
+		if p == "" {
+			continue
+		}
+		for _, pattern := range []string{"*", "*/*"} {
+			found, _ := filepath.Glob(filepath.Join(p, pattern))
+			for _, f := range found {
+				if strings.Contains(filepath.Base(f), args[0]) {
+					ts.Fatalf("written outside the work dir: %s", f)
 				}
 			}
 		}

@@ -130,6 +130,11 @@ func runFile(ctx context.Context, opts *FileOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "reprokit: %s\n", note)
 	}
 	if opts.DryRun {
+		// The ledger is read, not locked: a damaged one is said now, as
+		// the real run would refuse on it.
+		if _, err := (ledger.Ledger{Path: opts.Ledger}).Find(d.Fingerprint, repo); err != nil {
+			fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: %v; a real `file` refuses until it is fixed\n", err)
+		}
 		method, path := "POST", "repos/"+repo+"/issues"
 		if opts.CommentOn > 0 {
 			path = fmt.Sprintf("repos/%s/issues/%d/comments", repo, opts.CommentOn)

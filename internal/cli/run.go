@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -142,7 +143,14 @@ func parseIsolation(ios *IOStreams, s string) (mode string, auto bool, err error
 // requireNamespaces starts one empty sandbox and refuses, naming the flag
 // for the degraded mode, where the kernel denies namespaces.
 func requireNamespaces(ctx context.Context) error {
-	if mode, err := sandbox.Probe(ctx); mode != sandbox.Namespaces {
+	mode, err := sandbox.Probe(ctx)
+	var denied *sandbox.NoNamespacesError
+	if mode != sandbox.Namespaces && !errors.As(err, &denied) {
+		// Not the kernel's refusal: say what it is, and never suggest
+		// weaker isolation for it.
+		return &ExitError{Code: ExitUsage, msg: fmt.Sprintf("cannot start a sandbox: %v", err)}
+	}
+	if mode != sandbox.Namespaces {
 		return &ExitError{Code: ExitUsage, msg: fmt.Sprintf("namespaces are unavailable here (%v), so a repro could reach the network, write the file system and leave daemons behind; reprokit will not run it uncontained by default. Pass --isolation process-group to run in a process group only (every descendant is still killed at the end; the file system and network are not contained), or run where user namespaces are allowed", err)}
 	}
 	return nil

@@ -1,8 +1,10 @@
 // Package redact removes what must not leave the machine from text that
 // goes into an upstream report: the user's home directory, user name and
 // host name, temporary and work paths, and anything that looks like a
-// secret (GitHub tokens, values of secret-named environment variables,
-// credentials in URLs, Authorization headers, PEM blocks).
+// secret (GitHub, AWS, Slack, Stripe and Google keys, values of
+// secret-named environment variables and assignments, credentials in
+// URLs, Authorization headers, PEM blocks even without their END line),
+// e-mail addresses and other users' home directories.
 package redact
 
 import (
@@ -58,18 +60,30 @@ func IsSecretName(name string) bool {
 }
 
 var (
-	pemRE      = regexp.MustCompile(`(?s)-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----`)
-	ghTokenRE  = regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b`)
-	urlCredsRE = regexp.MustCompile(`\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+(?::[^/\s@]*)?@`)
-	authRE     = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization)("?\s*[:=]\s*)("?)[^\r\n"]+`)
-	assignRE   = regexp.MustCompile(`(?i)\b([A-Z0-9_]*(?:TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL)[A-Z0-9_]*)(\s*[=:]\s*)("?)([^\s"',;]+)`)
-	workRE     = regexp.MustCompile(`/[^\s'"]*?/reprokit-run-\d+(?:/work/[^/\s'"]+)?`)
+	pemRE = regexp.MustCompile(`(?s)-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----`)
+	// A block cut short (truncated output, a pasted fragment): everything
+	// after BEGIN that still looks like its body (base64, headers) goes.
+	pemOpenRE   = regexp.MustCompile(`(?m)-----BEGIN [A-Z0-9 ]+-----(?:\r?\n(?:[A-Za-z0-9+/=]*|[A-Za-z-]+: [^\r\n]*)\r?$)*`)
+	awsKeyRE    = regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`)
+	slackRE     = regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`)
+	stripeRE    = regexp.MustCompile(`\b(?:sk|rk)_live_[A-Za-z0-9]{16,}\b`)
+	googleRE    = regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}`)
+	emailRE     = regexp.MustCompile(`\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b`)
+	otherHomeRE = regexp.MustCompile(`(^|[^A-Za-z0-9_.~-])/(home|Users)/[^/\s'":]+`)
+	ghTokenRE   = regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b`)
+	urlCredsRE  = regexp.MustCompile(`\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+(?::[^/\s@]*)?@`)
+	authRE      = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization)("?\s*[:=]\s*)("?)[^\r\n"]+`)
+	assignRE    = regexp.MustCompile(`(?i)\b([A-Z0-9_]*(?:TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL)[A-Z0-9_]*)("?\s*[=:]\s*)("?)([^\s"',;]+)`)
+	workRE      = regexp.MustCompile(`/[^\s'"]*?/reprokit-run-\d+(?:/work/[^/\s'"]+)?`)
 )
 
 // String redacts s.
 func (r *Redactor) String(s string) string {
 	s = pemRE.ReplaceAllString(s, "[REDACTED PEM BLOCK]")
-	s = ghTokenRE.ReplaceAllString(s, "[REDACTED]")
+	s = pemOpenRE.ReplaceAllString(s, "[REDACTED PEM BLOCK]")
+	for _, re := range []*regexp.Regexp{ghTokenRE, awsKeyRE, slackRE, stripeRE, googleRE} {
+		s = re.ReplaceAllString(s, "[REDACTED]")
+	}
 	s = urlCredsRE.ReplaceAllString(s, "${1}[REDACTED]@")
 	s = authRE.ReplaceAllString(s, "${1}${2}${3}[REDACTED]")
 	// Known secret values first (longest first), wherever they appear.
@@ -85,11 +99,13 @@ func (r *Redactor) String(s string) string {
 	}
 	s = assignRE.ReplaceAllStringFunc(s, func(m string) string {
 		sm := assignRE.FindStringSubmatch(m)
-		if strings.HasPrefix(sm[4], "[REDACTED") {
+		if strings.HasPrefix(sm[4], "[REDACTED") || prose(sm[1], sm[2], sm[4]) {
 			return m
 		}
 		return sm[1] + sm[2] + sm[3] + "[REDACTED]"
 	})
+	s = urlCredsRE.ReplaceAllString(s, "${1}[REDACTED]@")
+	s = emailRE.ReplaceAllString(s, "<email>")
 	s = workRE.ReplaceAllLiteralString(s, "$WORK")
 	for _, t := range r.TempDirs {
 		if t = strings.TrimRight(t, "/"); t != "" {
@@ -101,6 +117,8 @@ func (r *Redactor) String(s string) string {
 			s = replacePathPrefix(s, filepath.Clean(h), "~")
 		}
 	}
+	// Other users' home directories name them: /home/alice → /home/<user>.
+	s = otherHomeRE.ReplaceAllString(s, "${1}/${2}/<user>")
 	if r.Host != "" && r.Host != "localhost" {
 		s = replaceWord(s, r.Host, "<host>")
 	}
@@ -109,6 +127,25 @@ func (r *Redactor) String(s string) string {
 		s = replaceWord(s, r.User, "<user>")
 	}
 	return s
+}
+
+// prose tells a sentence from an assignment: "secrets: will" in a title
+// is English, "password: hunter2" and "API_KEY=x" are not. A plain word
+// (no underscore, not all capitals) followed by a colon is prose unless
+// the value looks like a secret (a digit or symbol in it, or 20 chars).
+func prose(name, sep, value string) bool {
+	if strings.Contains(sep, "=") || strings.ContainsAny(name, "_0123456789") || name == strings.ToUpper(name) {
+		return false
+	}
+	if len(value) >= 20 {
+		return false
+	}
+	for _, c := range value {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // replacePathPrefix replaces dir where it starts a path (dir, dir/…).

@@ -18,7 +18,7 @@ func TestRedact(t *testing.T) {
 	}{
 		{"home", `File "/home/alice/src/x.py", line 3`, `File "~/src/x.py", line 3`},
 		{"home alone", "cd /home/alice", "cd ~"},
-		{"home prefix of another dir is kept", "/home/alicex/y", "/home/alicex/y"},
+		{"home prefix of another dir is not ~ (another user's home)", "/home/alicex/y", "/home/<user>/y"},
 		{"user name", "owner alice, group alice-dev", "owner <user>, group alice-dev"},
 		{"host name", "connected to build-box-7.", "connected to <host>."},
 		{"temp path", "wrote /tmp/tmp.Xy12/out.txt", "wrote $TMP/tmp.Xy12/out.txt"},
@@ -40,6 +40,19 @@ func TestRedact(t *testing.T) {
 		{"proxy authorization", "Proxy-Authorization: Basic dXNlcjpwYXNz", "Proxy-Authorization: [REDACTED]"},
 		{"pem block", "x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----\ny", "x\n[REDACTED PEM BLOCK]\ny"},
 		{"pem certificate", "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----", "[REDACTED PEM BLOCK]"},
+		{"pem without its END line", "key:\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nQyNTUxOQAAACBz\n", "key:\n[REDACTED PEM BLOCK]"},
+		{"pem cut short, then other lines", "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMIIEow\naws id x\nok", "[REDACTED PEM BLOCK]\naws id x\nok"},
+		{"aws access key id", "id AKIAIOSFODNN7EXAMPLE used", "id [REDACTED] used"},
+		{"aws secret in ini", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = [REDACTED]"},
+		{"aws secret in json", `{"aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}`, `{"aws_secret_access_key": "[REDACTED]"}`},
+		{"slack token", "SLACK xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx end", "SLACK [REDACTED] end"},
+		{"stripe live key", "stripe.api_key sk_live_4eC39HqLyjWDarjtT1zdp7dc", "stripe.api_key [REDACTED]"},
+		{"google api key", "key=AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe", "key=[REDACTED]"},
+		{"e-mail address", "reported by bob.smith+py@example.co.uk today", "reported by <email> today"},
+		{"other user's home", `File "/home/bob/proj/x.py", line 1`, `File "/home/<user>/proj/x.py", line 1`},
+		{"macOS home", "/Users/carol/src", "/Users/<user>/src"},
+		{"secrets as a word in prose", "secrets: will leak if asked", "secrets: will leak if asked"},
+		{"password in prose form with a secret value", "password: hunter2", "password: [REDACTED]"},
 		{"plain text untouched", "Fatal Python error: not main interpreter", "Fatal Python error: not main interpreter"},
 	}
 	for _, tt := range tests {

@@ -64,7 +64,11 @@ func Parse(name string, data []byte) (*Repro, error) {
 	for i, f := range ar.Files {
 		line := lines[i]
 		if err := checkName(f.Name); err != "" {
-			return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("file name %q %s", f.Name, err)}
+			shown := f.Name
+			if len(shown) > 64 {
+				shown = shown[:48] + "…"
+			}
+			return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("file name %q %s", shown, err)}
 		}
 		if prev, ok := seen[f.Name]; ok {
 			return nil, &Error{File: name, Line: line, Msg: fmt.Sprintf("duplicate file %q (first at line %d): rename or merge one of them", f.Name, prev)}
@@ -84,6 +88,14 @@ func Parse(name string, data []byte) (*Repro, error) {
 	return r, nil
 }
 
+// The file system's limits on what a member becomes under $WORK (Linux's
+// PATH_MAX less room for $WORK itself, and NAME_MAX): past them the run
+// failed with "file name too long" as if the repro had changed.
+const (
+	maxName     = 3072
+	maxNamePart = 255
+)
+
 func checkName(n string) string {
 	switch {
 	case n == "":
@@ -93,9 +105,15 @@ func checkName(n string) string {
 	case strings.Contains(n, "\\"):
 		return "contains a backslash: use / in archive member names"
 	}
+	if len(n) > maxName {
+		return fmt.Sprintf("is %d bytes long: a member's path may be at most %d bytes (the file system's limit); shorten it", len(n), maxName)
+	}
 	for _, part := range strings.Split(n, "/") {
 		if part == ".." {
 			return "contains \"..\": archive members must stay inside $WORK"
+		}
+		if len(part) > maxNamePart {
+			return fmt.Sprintf("has a part of %d bytes: each directory or file name may be at most %d bytes (the file system's limit); shorten it", len(part), maxNamePart)
 		}
 	}
 	return ""

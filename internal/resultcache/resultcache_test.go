@@ -1,7 +1,11 @@
 package resultcache
 
 import (
+	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/reprokit/reprokit/internal/runner"
 )
@@ -38,5 +42,29 @@ func TestKeyAndRoundTrip(t *testing.T) {
 	}
 	if _, ok := c.Get(errKey); ok {
 		t.Error("an error was cached")
+	}
+}
+
+// A FIFO where an entry should be is a miss, at once: opening it must not
+// wait for a writer.
+func TestFIFOEntryIsAMiss(t *testing.T) {
+	c := Cache{Dir: t.TempDir()}
+	key := Key([]byte("archive"), "id", "3.12", "")
+	p := c.path(key)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan bool)
+	go func() { _, ok := c.Get(key); done <- ok }()
+	select {
+	case ok := <-done:
+		if ok {
+			t.Error("a FIFO was read as a cached result")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Get blocked on a FIFO")
 	}
 }

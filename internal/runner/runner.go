@@ -162,7 +162,7 @@ func keepLog(r sandbox.Result) {
 // once runs the main script and, when it does not pass, the tier checks.
 func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Options, base Result) Result {
 	res := base
-	main, err := runScript(ctx, r, r.Script(), tc, opts)
+	main, err := runScript(ctx, r, r.Script(), r.Path, tc, opts)
 	keepLog(main)
 	res.Isolation = main.Isolation
 	res.Kept = keptDir(main)
@@ -203,7 +203,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 		if t.tier == nil || strings.TrimSpace(t.tier.Check) == "" {
 			continue
 		}
-		chk, err := runScript(ctx, r, t.tier.Check, tc, opts)
+		chk, err := runScript(ctx, r, t.tier.Check, r.Path+" ("+t.verdict+" check)", tc, opts)
 		keepLog(chk)
 		res.Kept = append(res.Kept, keptDir(chk)...)
 		if err != nil || chk.Err != "" {
@@ -236,8 +236,11 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-func runScript(ctx context.Context, r *repro.Repro, script string, tc toolchain.Toolchain, opts Options) (sandbox.Result, error) {
+// runScript runs script over r's files; name is how failure reasons name
+// it (the user's file, not the run's copy).
+func runScript(ctx context.Context, r *repro.Repro, script, name string, tc toolchain.Toolchain, opts Options) (sandbox.Result, error) {
 	return sandbox.Run(ctx, r.WithScript(script), sandbox.Options{
+		Name:      name,
 		Limits:    opts.Limits,
 		Tools:     Tools(tc),
 		Keep:      tc.Roots,

@@ -5,33 +5,80 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// ChildMain is the entry point of `reprokit __sandbox SPEC`: it sets up the
-// isolation, runs the script and writes a Result as JSON to fd 3.
+// The sandbox is two processes, so that what the repro can reach never
+// carries its verdict:
+//
+//   - the init (`reprokit __sandbox SPEC`) is PID 1 of the namespaces (or, in
+//     process-group mode, a child subreaper). It sets up the mounts, keeps its
+//     privileges (so a repro can neither ptrace nor signal it: it is not
+//     dumpable, ignores every catchable signal, and PID 1 of a namespace gets
+//     no signal its children send without a handler), reaps every orphan, and
+//     alone holds the result descriptor (fd 3) to reprokit, close-on-exec;
+//   - the engine (the same command with engineEnv set) drops to the repro's
+//     user, runs the testscript and hands its result to the init on a pipe
+//     only it holds (close-on-exec, not dumpable, so /proc/PID/fd is closed
+//     to the repro). A repro that kills the engine gets an error verdict that
+//     says so; it cannot forge a pass.
+const engineEnv = "REPROKIT_SANDBOX_ENGINE"
+
+// resultMax bounds the result JSON in both hops; the engine keeps its log
+// under logMax so that even a log of NUL bytes (6 bytes each once escaped)
+// fits.
+const (
+	resultMax = 16 << 20
+	logMax    = 2 << 20
+	reasonMax = 4 << 10
+)
+
+// ChildMain is the entry point of `reprokit __sandbox SPEC`.
 func ChildMain(specPath string) int {
-	resultOut := os.NewFile(3, "result")
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(os.Stderr, "sandbox setup: "+format+"\n", args...)
-		return 125
+	if os.Getenv(engineEnv) != "" {
+		return engineMain(specPath)
 	}
-	data, err := os.ReadFile(specPath)
-	if err != nil {
-		return fail("%v", err)
-	}
+	return initMain(specPath)
+}
+
+func readSpec(path string) (Spec, error) {
 	var spec Spec
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return spec, err
+	}
 	if err := json.Unmarshal(data, &spec); err != nil {
-		return fail("bad spec: %v", err)
+		return spec, fmt.Errorf("bad spec: %v", err)
+	}
+	return spec, nil
+}
+
+func setupFail(format string, args ...any) int {
+	fmt.Fprintf(os.Stderr, "sandbox setup: "+format+"\n", args...)
+	return 125
+}
+
+// initMain sets up the isolation, starts the engine, reaps, and writes the
+// one result reprokit reads.
+func initMain(specPath string) int {
+	resultOut := os.NewFile(3, "result")
+	syscall.CloseOnExec(3)
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	ignoreSignals()
+	spec, err := readSpec(specPath)
+	if err != nil {
+		return setupFail("%v", err)
 	}
 	// reprokit died (its end of stdin closed): end everything now. As PID 1
-	// of the namespace, our exit kills every process in it.
+	// of the namespace, our exit kills every process in it; as a subreaper
+	// we kill what is below us first.
 	go func() {
 		io.Copy(io.Discard, os.Stdin)
 		if spec.Isolation == ProcessGroup {
@@ -39,60 +86,257 @@ func ChildMain(specPath string) int {
 		}
 		os.Exit(137)
 	}()
-
 	if spec.Isolation == Namespaces {
 		if err := isolate(spec); err != nil {
-			return fail("%v", err)
+			return setupFail("%v", err)
 		}
 	} else {
-		// Orphans (daemons, double forks) reparent to us, so that we can
-		// find and kill them at the end.
+		// Orphans (daemons, double forks, setsid) reparent to us, so that
+		// we can find and kill them at the end.
 		unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 	}
-	if err := setLimits(spec.Limits); err != nil {
-		return fail("rlimits: %v", err)
-	}
-	res := runScript(spec)
+
+	res := superviseEngine(spec)
 	res.Isolation = spec.Isolation
-	out, _ := json.Marshal(res)
-	resultOut.Write(out)
-	resultOut.Close()
 	if spec.Isolation == ProcessGroup {
 		killDescendants()
 	}
+	out, _ := json.Marshal(res)
+	resultOut.Write(out)
+	resultOut.Close()
 	return 0
 }
 
-// isolate sets up mounts and the network, then drops privileges.
+// ignoreSignals takes every signal a repro could send to make the init
+// die or dump, and drops it. Notify, not Ignore: the Go runtime crashes on
+// a SIGBUS, SIGSEGV or SIGFPE sent with kill(2) unless the program asked
+// for it; relayed to a channel, it is harmless. (SIGKILL and SIGSTOP from
+// inside a PID namespace never reach its init.)
+func ignoreSignals() {
+	c := make(chan os.Signal, 64)
+	signal.Notify(c)
+	go func() {
+		for range c {
+		}
+	}()
+}
+
+// superviseEngine starts the engine, reaps every process that exits below
+// the init until the engine has, and returns the engine's result or why
+// there is none.
+func superviseEngine(spec Spec) Result {
+	exe := spec.Exe
+	if spec.Isolation == ProcessGroup {
+		exe, _ = os.Executable()
+	}
+	resR, resW, err := os.Pipe()
+	if err != nil {
+		return Result{Err: "sandbox: " + err.Error()}
+	}
+	diagR, diagW, err := os.Pipe()
+	if err != nil {
+		return Result{Err: "sandbox: " + err.Error()}
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return Result{Err: "sandbox: " + err.Error()}
+	}
+	proc, err := os.StartProcess(exe, []string{"reprokit", "__sandbox", filepath.Join(spec.RunDir, "spec.json")}, &os.ProcAttr{
+		Files: []*os.File{null, diagW, diagW, resW},
+		Env:   []string{engineEnv + "=1", "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"},
+		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+	})
+	null.Close()
+	resW.Close()
+	diagW.Close()
+	if err != nil {
+		return Result{Err: "sandbox: starting the script engine: " + err.Error()}
+	}
+	result := make(chan []byte, 1)
+	go func() { result <- readCapped(resR, resultMax+1) }()
+	var diag cappedBuffer
+	diag.max = 64 << 10
+	diagDone := make(chan struct{})
+	go func() { io.Copy(&diag, diagR); close(diagDone) }()
+
+	// The init reaps: every orphan reparents here, and an exited one left
+	// unreaped would hold a slot of RLIMIT_NPROC for the rest of the run.
+	var ws unix.WaitStatus
+	for {
+		pid, err := unix.Wait4(-1, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || pid == proc.Pid {
+			break
+		}
+	}
+	// The engine's descriptors are close-on-exec: nothing else holds the
+	// pipes, so EOF follows its exit. A bound anyway, never a hang.
+	var data []byte
+	select {
+	case data = <-result:
+	case <-time.After(2 * time.Second):
+	}
+	select {
+	case <-diagDone:
+	case <-time.After(500 * time.Millisecond):
+	}
+	var res Result
+	if len(data) > 0 && len(data) <= resultMax && json.Unmarshal(data, &res) == nil {
+		return res
+	}
+	return Result{Err: engineDeath(ws, diag.String(), len(data))}
+}
+
+// engineDeath says, in one line, why the engine left no result: never a
+// Go crash dump as a verdict's reason.
+func engineDeath(ws unix.WaitStatus, diag string, resultLen int) string {
+	switch {
+	case strings.Contains(diag, "out of memory") || strings.Contains(diag, "cannot allocate memory"):
+		return "the script engine ran out of memory (4 GiB): a built-in command (grep, cmp, cp, stdin) over a huge file, or too many commands' output kept in the log"
+	case ws.Signaled():
+		return fmt.Sprintf("the script engine was killed by %s (by the repro: it runs as the repro's user); no verdict", unix.SignalName(ws.Signal()))
+	case resultLen > resultMax:
+		return fmt.Sprintf("the script engine's result is over %d MiB", resultMax>>20)
+	}
+	line := strings.TrimSpace(diag)
+	if i := strings.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	if strings.HasPrefix(line, "sandbox setup:") {
+		return line
+	}
+	if len(line) > 300 {
+		line = line[:300] + "…"
+	}
+	if line == "" {
+		line = fmt.Sprintf("exit status %d", ws.ExitStatus())
+	}
+	return "the script engine died without a result: " + line
+}
+
+func readCapped(r io.Reader, max int64) []byte {
+	data, _ := io.ReadAll(io.LimitReader(r, max))
+	io.Copy(io.Discard, r)
+	return data
+}
+
+// engineMain drops to the repro's user, runs the script and writes its
+// result to fd 3, which it marks close-on-exec first: no command of the
+// script inherits it.
+func engineMain(specPath string) int {
+	syscall.CloseOnExec(3)
+	resultOut := os.NewFile(3, "result")
+	os.Unsetenv(engineEnv)
+	spec, err := readSpec(specPath)
+	if err != nil {
+		return setupFail("%v", err)
+	}
+	if spec.Isolation == Namespaces {
+		if err := dropPrivileges(spec.UID); err != nil {
+			return setupFail("%v", err)
+		}
+	}
+	if err := setLimits(spec.Limits); err != nil {
+		return setupFail("rlimits: %v", err)
+	}
+	// Not dumpable: the repro, running as our user, can neither ptrace us
+	// nor open /proc/<engine>/fd/3.
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	res := runScript(spec)
+	out, _ := json.Marshal(res)
+	resultOut.Write(out)
+	resultOut.Close()
+	return 0
+}
+
+// isolate sets up mounts and the network; the init keeps its privileges,
+// the engine drops them.
+//
+// Everything the repro can write is one tmpfs (Limits.Disk bytes,
+// Limits.Inodes inodes) mounted at RUN/quota: its work/ is the work
+// directory, its tmp/, shm/ and var-tmp/ are the sandbox's /tmp, /dev/shm
+// and /var/tmp. The rest of the run directory (the archive, bin/ with the
+// shims, the spec) is read-only, like the host.
 func isolate(spec Spec) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making mounts private: %w", err)
 	}
+	quota := filepath.Join(spec.RunDir, "quota")
+	opts := fmt.Sprintf("size=%d,nr_inodes=%d,mode=0755", spec.Limits.Disk, spec.Limits.Inodes)
+	if os.Geteuid() == 0 && isInitialUserNS() {
+		opts += fmt.Sprintf(",uid=%d,gid=%d", spec.UID, spec.UID)
+	}
+	if err := unix.Mount("tmpfs", quota, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		return fmt.Errorf("the run's quota (tmpfs at %s): %w", quota, err)
+	}
+	for _, d := range quotaDirs {
+		p := filepath.Join(quota, d.dir)
+		if err := os.Mkdir(p, 0o755); err != nil {
+			return err
+		}
+		if d.dir != "work" {
+			os.Chmod(p, 0o777|os.ModeSticky) // like /tmp
+		} else if os.Geteuid() == 0 && isInitialUserNS() {
+			os.Chown(p, spec.UID, spec.UID)
+		}
+	}
+
 	// Detached copies of what must stay visible, taken before anything is
-	// masked: the run directory (writable) and the toolchains (read-only).
-	type keep struct {
+	// masked: the run directory and the toolchains (trees), and the
+	// quota's parts (places).
+	type bind struct {
 		path string
 		fd   int
-		rw   bool
 	}
-	var keeps []keep
-	clone := func(p string, rw bool) error {
-		fd, err := unix.OpenTree(unix.AT_FDCWD, p, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
-		if err != nil {
-			return fmt.Errorf("open_tree %s: %w", p, err)
+	var places, trees, workBind []bind
+	clone := func(to *[]bind, src, dst string, recursive bool) error {
+		flags := uint(unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC)
+		if recursive {
+			flags |= unix.AT_RECURSIVE
 		}
-		keeps = append(keeps, keep{p, fd, rw})
+		fd, err := unix.OpenTree(unix.AT_FDCWD, src, flags)
+		if err != nil {
+			return fmt.Errorf("open_tree %s: %w", src, err)
+		}
+		*to = append(*to, bind{dst, fd})
 		return nil
 	}
-	if err := clone(spec.RunDir, true); err != nil {
+	if err := clone(&trees, spec.RunDir, spec.RunDir, true); err != nil {
 		return err
 	}
 	for _, k := range spec.Keep {
 		if _, err := os.Stat(k); err == nil && !under(k, spec.RunDir) {
-			if err := clone(k, false); err != nil {
+			if err := clone(&trees, k, k, true); err != nil {
 				return err
 			}
 		}
+	}
+	sortByLen(trees, func(b bind) string { return b.path })
+	work := filepath.Join(spec.RunDir, "work")
+	writable := []string{"/proc"}
+	for _, d := range quotaDirs {
+		switch {
+		case d.at == "$WORK" && spec.KeepWork:
+			// --keep: the work directory stays on disk to be looked at,
+			// a bind of itself so that it alone is writable.
+			if err := clone(&workBind, work, work, false); err != nil {
+				return err
+			}
+		case d.at == "$WORK":
+			if err := clone(&workBind, filepath.Join(quota, d.dir), work, false); err != nil {
+				return err
+			}
+		default:
+			if fi, err := os.Stat(d.at); err != nil || !fi.IsDir() {
+				continue
+			}
+			if err := clone(&places, filepath.Join(quota, d.dir), d.at, false); err != nil {
+				return err
+			}
+		}
+		writable = append(writable, strings.ReplaceAll(d.at, "$WORK", work))
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -103,26 +347,28 @@ func isolate(spec Spec) error {
 		return fmt.Errorf("open_tree %s: %w", self, err)
 	}
 
-	// Hide the host's home and temp directories behind empty tmpfs mounts;
-	// the sandbox's /tmp and /dev/shm are its own.
-	masks := append([]string{}, spec.Mask...)
-	masks = append(masks, "/tmp", "/var/tmp", "/dev/shm", "/run/user")
-	for _, m := range masks {
+	// Hide the host's home directories behind empty read-only tmpfs
+	// mounts: tokens live there.
+	for _, m := range append(append([]string{}, spec.Mask...), "/run/user") {
 		if fi, err := os.Stat(m); err != nil || !fi.IsDir() {
 			continue
 		}
-		if err := unix.Mount("tmpfs", m, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=1777,size=64m"); err != nil {
+		if err := unix.Mount("tmpfs", m, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=1m,nr_inodes=1024"); err != nil {
 			return fmt.Errorf("masking %s: %w", m, err)
 		}
 	}
-	// Put the kept trees back, shortest path first so parents come first.
-	sort.Slice(keeps, func(i, j int) bool { return len(keeps[i].path) < len(keeps[j].path) })
-	for _, k := range keeps {
-		if err := os.MkdirAll(k.path, 0o755); err != nil {
-			return fmt.Errorf("mount point %s: %w", k.path, err)
-		}
-		if err := unix.MoveMount(k.fd, "", unix.AT_FDCWD, k.path, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
-			return fmt.Errorf("move_mount %s: %w", k.path, err)
+	// Mount in order: the quota's /tmp, /dev/shm, /var/tmp over the
+	// host's; then the run directory and toolchains, parents first (the
+	// run directory may sit in /tmp); then the work directory inside it.
+	for _, group := range [][]bind{places, trees, workBind} {
+		for _, b := range group {
+			if err := os.MkdirAll(b.path, 0o755); err != nil {
+				return fmt.Errorf("mount point %s: %w", b.path, err)
+			}
+			if err := unix.MoveMount(b.fd, "", unix.AT_FDCWD, b.path, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+				return fmt.Errorf("move_mount %s: %w", b.path, err)
+			}
+			unix.Close(b.fd)
 		}
 	}
 	if err := unix.MoveMount(exeFD, "", unix.AT_FDCWD, spec.Exe, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
@@ -137,42 +383,33 @@ func isolate(spec Spec) error {
 		return fmt.Errorf("making the host read-only: %w", err)
 	}
 	rw := &unix.MountAttr{Attr_clr: unix.MOUNT_ATTR_RDONLY}
-	writable := []string{spec.RunDir, "/proc", "/tmp", "/dev/shm"}
 	for _, w := range writable {
-		if err := unix.MountSetattr(-1, w, 0, rw); err != nil && w == spec.RunDir {
+		if err := unix.MountSetattr(-1, w, 0, rw); err != nil {
 			return fmt.Errorf("making %s writable: %w", w, err)
-		}
-	}
-	_ = unix.MountSetattr(-1, spec.Exe, 0, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY})
-	if !spec.KeepWork {
-		if err := workQuota(spec); err != nil {
-			return err
 		}
 	}
 	if err := loopbackUp(); err != nil {
 		return fmt.Errorf("loopback: %w", err)
 	}
 	unix.Sethostname([]byte("reprokit"))
-	return dropPrivileges(spec.UID)
+	return nil
 }
 
-// workQuota puts the script's work directory on a tmpfs of Limits.Disk
-// bytes: RLIMIT_FSIZE bounds one file, this bounds them all, so a repro
-// writing many small files fills its quota and not the host's disk. (With
-// --keep the work directory stays on disk, to be looked at afterwards.)
-func workQuota(spec Spec) error {
-	work := filepath.Join(spec.RunDir, "work")
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return err
+// quotaDirs are the parts of the run's one quota and where each is seen:
+// one line per writable place.
+var quotaDirs = []struct{ dir, at string }{
+	{"work", "$WORK"}, // testscript's work root
+	{"tmp", "/tmp"},
+	{"shm", "/dev/shm"},
+	{"var-tmp", "/var/tmp"},
+}
+
+func sortByLen[T any](s []T, key func(T) string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && len(key(s[j])) < len(key(s[j-1])); j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
 	}
-	opts := fmt.Sprintf("size=%d,mode=0755", spec.Limits.Disk)
-	if os.Geteuid() == 0 && isInitialUserNS() {
-		opts += fmt.Sprintf(",uid=%d,gid=%d", spec.UID, spec.UID)
-	}
-	if err := unix.Mount("tmpfs", work, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
-		return fmt.Errorf("work directory quota: %w", err)
-	}
-	return nil
 }
 
 func under(p, dir string) bool {
@@ -273,52 +510,77 @@ func setLimits(l Limits) error {
 }
 
 // killDescendants kills every process below us until none is left; as a
-// subreaper, daemons that detached from their parents are still below us.
+// subreaper, daemons that detached from their parents (setsid, double
+// fork) are still below us, and a stopped process dies of SIGKILL too.
 func killDescendants() {
-	self := os.Getpid()
+	killTree(os.Getpid(), func(int) bool { return true })
+}
+
+// killTree SIGKILLs every descendant of root that pick accepts, reaps what
+// it can, and repeats until none is left (a process forking while we kill
+// is caught in the next round).
+func killTree(root int, pick func(pid int) bool) {
 	for round := 0; round < 100; round++ {
-		kids := descendants(self)
+		var kids []int
+		for _, pid := range descendants(root) {
+			if pick(pid) {
+				kids = append(kids, pid)
+			}
+		}
 		if len(kids) == 0 {
 			return
 		}
 		for _, pid := range kids {
 			unix.Kill(pid, unix.SIGKILL)
 		}
-		for {
+		for _, pid := range kids {
 			var ws unix.WaitStatus
-			pid, _ := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
-			if pid <= 0 {
-				break
-			}
+			unix.Wait4(pid, &ws, unix.WNOHANG, nil)
 		}
+		time.Sleep(time.Duration(round) * time.Millisecond)
 	}
 }
 
-func descendants(root int) []int {
-	parent := map[int]int{}
+// procStat is what /proc/PID/stat says about a process's place in the tree.
+type procStat struct{ ppid, sid int }
+
+func readProcStat(pid string) (procStat, bool) {
+	stat, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+	if err != nil {
+		return procStat{}, false
+	}
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 > len(s) {
+		return procStat{}, false
+	}
+	var state string
+	var st procStat
+	var pgrp int
+	fmt.Sscanf(s[i+2:], "%s %d %d %d", &state, &st.ppid, &pgrp, &st.sid)
+	return st, true
+}
+
+func processTable() map[int]procStat {
+	table := map[int]procStat{}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		var pid int
 		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
+		if st, ok := readProcStat(e.Name()); ok {
+			table[pid] = st
 		}
-		s := string(stat)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		var state string
-		var ppid int
-		fmt.Sscanf(s[i+2:], "%s %d", &state, &ppid)
-		parent[pid] = ppid
 	}
+	return table
+}
+
+func descendants(root int) []int {
+	table := processTable()
 	var out []int
-	for pid := range parent {
-		for p, n := parent[pid], 0; p != 0 && n < 64; p, n = parent[p], n+1 {
+	for pid := range table {
+		for p, n := table[pid].ppid, 0; p != 0 && n < 64; p, n = table[p].ppid, n+1 {
 			if p == root {
 				out = append(out, pid)
 				break

@@ -14,12 +14,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,8 +50,9 @@ type Limits struct {
 	Memory    uint64        `json:"memory"`     // RLIMIT_AS per process, bytes; default 4 GiB
 	Procs     uint64        `json:"procs"`      // RLIMIT_NPROC; default 512
 	FileSize  uint64        `json:"file_size"`  // RLIMIT_FSIZE, bytes; default 1 GiB
-	Disk      uint64        `json:"disk"`       // size of the work directory's tmpfs, bytes; default 2 GiB
-	OutputCap int64         `json:"output_cap"` // captured bytes per stream of a toolchain command; default 1 MiB
+	Disk      uint64        `json:"disk"`       // the run's one quota (work dir, /tmp, /dev/shm, /var/tmp), bytes; default 2 GiB
+	Inodes    uint64        `json:"inodes"`     // inodes in that quota; default 100,000
+	OutputCap int64         `json:"output_cap"` // captured bytes per stream of every exec'd command; default 1 MiB
 }
 
 func (l Limits) withDefaults() Limits {
@@ -60,6 +61,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.Disk == 0 {
 		l.Disk = 2 << 30
+	}
+	if l.Inodes == 0 {
+		l.Inodes = 100_000
 	}
 	if l.Memory == 0 {
 		l.Memory = 4 << 30
@@ -86,6 +90,7 @@ type Tool struct {
 // Spec is what the sandbox child needs; the parent writes it as JSON.
 type Spec struct {
 	Script    string            `json:"script"`  // txtar archive to run (main or tier check)
+	Name      string            `json:"name"`    // how reasons and logs name it: the user's file
 	RunDir    string            `json:"run_dir"` // private: bin/, script, work/
 	Limits    Limits            `json:"limits"`
 	Tools     []Tool            `json:"tools"`
@@ -119,7 +124,8 @@ type Options struct {
 	Keep     []string
 	Env      []string
 	Versions map[string]string
-	KeepDir  bool // keep the run directory afterwards
+	KeepDir  bool   // keep the run directory afterwards
+	Name     string // the user's file, named in reasons instead of the run's copy
 	// Isolation is Namespaces (also when empty) or ProcessGroup. Where
 	// the kernel refuses namespaces, Run fails: the weaker process group
 	// is only ever used when asked for.
@@ -129,22 +135,37 @@ type Options struct {
 // Run runs the txtar archive script in a fresh sandbox and waits for it.
 func Run(ctx context.Context, archive []byte, opts Options) (res Result, err error) {
 	lim := opts.Limits.withDefaults()
-	runDir, err := os.MkdirTemp("", "reprokit-run-")
+	sweepOnce.Do(sweepStale)
+	memLimitOnce.Do(softMemoryLimit)
+	rd, err := newRunDir()
 	if err != nil {
-		return res, fmt.Errorf("creating run directory: %w", err)
+		return res, err
 	}
 	defer func() {
 		if opts.KeepDir {
-			res.WorkDir = runDir
+			res.WorkDir = rd.path
+			rd.keep()
 			return
 		}
-		removeAll(runDir)
+		rd.remove()
 	}()
 	iso := opts.Isolation
 	if iso == "" {
 		iso = Namespaces
 	}
-	return runIn(ctx, runDir, archive, opts, lim, iso)
+	return runIn(ctx, rd.path, archive, opts, lim, iso)
+}
+
+var memLimitOnce sync.Once
+
+// softMemoryLimit keeps reprokit's heap near its live size: a large
+// archive passes through a few short-lived copies (parse, script, the
+// run's copy), and with the default GC pacing the garbage between
+// collections doubled the peak. GOMEMLIMIT, when set, wins.
+func softMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(100 << 20)
+	}
 }
 
 func removeAll(dir string) {
@@ -164,6 +185,7 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 	}
 	spec := Spec{
 		Script:    filepath.Join(runDir, "repro.txtar"),
+		Name:      opts.Name,
 		RunDir:    runDir,
 		Limits:    lim,
 		Tools:     opts.Tools,
@@ -174,6 +196,9 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		Exe:       self,
 		UID:       sandboxUID(),
 		KeepWork:  opts.KeepDir,
+	}
+	if spec.Name == "" {
+		spec.Name = "repro.txtar"
 	}
 	if iso == Namespaces {
 		// Named reprokit: the binary dispatches on its name when it is a
@@ -195,10 +220,18 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		}
 	}
 	if iso == Namespaces && os.Getenv(SimulateNoNamespaces) != "" {
-		return Result{}, fmt.Errorf("creating namespaces: %w (simulated by %s)", syscall.EPERM, SimulateNoNamespaces)
+		return Result{}, &NoNamespacesError{fmt.Errorf("creating namespaces: %w (simulated by %s)", syscall.EPERM, SimulateNoNamespaces)}
 	}
 	return start(ctx, self, specPath, spec)
 }
+
+// NoNamespacesError is the kernel (or a container) refusing the
+// namespaces: the one failure for which the degraded process-group mode
+// is worth naming. Any other failure says what it is.
+type NoNamespacesError struct{ Err error }
+
+func (e *NoNamespacesError) Error() string { return e.Err.Error() }
+func (e *NoNamespacesError) Unwrap() error { return e.Err }
 
 // SimulateNoNamespaces names the environment variable that makes namespace
 // creation fail as a locked-down kernel or container would (EPERM): how the
@@ -237,16 +270,17 @@ func masks(keep []string) []string {
 	return out
 }
 
-// prepare lays out the run directory: the archive, the work root, and bin/
-// with one shim per tool.
+// prepare lays out the run directory: the archive (every exec routed
+// through the output cap), the work root, the quota's mount point, and
+// bin/ with one shim per tool.
 func prepare(spec Spec, archive []byte, self string) error {
 	bin := filepath.Join(spec.RunDir, "bin")
-	for _, d := range []string{bin, filepath.Join(spec.RunDir, "work"), filepath.Dir(spec.Exe)} {
+	for _, d := range []string{bin, filepath.Join(spec.RunDir, "work"), filepath.Join(spec.RunDir, "quota"), filepath.Dir(spec.Exe)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
 	}
-	if err := os.WriteFile(spec.Script, archive, 0o644); err != nil {
+	if err := writeArchive(spec.Script, archive, shimWords(spec)); err != nil {
 		return err
 	}
 	if spec.Isolation == Namespaces && filepath.Dir(spec.Exe) != filepath.Dir(self) {
@@ -256,12 +290,20 @@ func prepare(spec Spec, archive []byte, self string) error {
 		}
 	}
 	for _, t := range spec.Tools {
-		shim := fmt.Sprintf("#!/bin/sh\nexec %s __shim %d %s \"$@\"\n", shellQuote(spec.Exe), spec.Limits.OutputCap, shellQuote(t.Target))
+		// No cap of its own (-1): every exec of the script is capped
+		// already, and a second cap would swallow the first one's note.
+		shim := fmt.Sprintf("#!/bin/sh\nexec %s __shim -1 %s \"$@\"\n", shellQuote(spec.Exe), shellQuote(t.Target))
 		if err := os.WriteFile(filepath.Join(bin, t.Name), []byte(shim), 0o755); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// shimWords is the command prefix that runs a program with its output
+// capped: the same words in bin/'s shims and in every exec of the script.
+func shimWords(spec Spec) string {
+	return fmt.Sprintf("%s __shim %d", shellQuote(spec.Exe), spec.Limits.OutputCap)
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
@@ -275,15 +317,16 @@ func chownTree(dir string, uid int) error {
 	})
 }
 
-// start launches the sandbox child and enforces the deadline.
+// start launches the sandbox's init and enforces the deadline.
 func start(ctx context.Context, self, specPath string, spec Spec) (Result, error) {
 	resR, resW, err := os.Pipe()
 	if err != nil {
 		return Result{}, err
 	}
 	defer resR.Close()
-	// The child watches this pipe: EOF means reprokit died, and it takes
-	// everything down with it (Pdeathsig is the first line of defence).
+	// The init watches this pipe: EOF means reprokit died, and it takes
+	// everything down with it (in namespaces, Pdeathsig is the first line
+	// of defence).
 	lifeR, lifeW, err := os.Pipe()
 	if err != nil {
 		resW.Close()
@@ -300,6 +343,11 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 	cmd.Stdout, cmd.Stderr = &diag, &diag
 	cmd.ExtraFiles = []*os.File{resW}
 	cmd.SysProcAttr = sysProcAttr(spec.Isolation)
+	// Never wait on output pipes after the init is gone.
+	cmd.WaitDelay = time.Second
+	if spec.Isolation == ProcessGroup {
+		adoptOrphans()
+	}
 
 	// Pdeathsig is tied to the thread that forks: keep it alive and ours.
 	runtime.LockOSThread()
@@ -309,16 +357,16 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 	lifeR.Close()
 	resW.Close()
 	if err != nil {
+		if spec.Isolation == Namespaces && namespaceDenied(err) {
+			return Result{}, &NoNamespacesError{fmt.Errorf("starting the sandbox: %w", err)}
+		}
 		return Result{}, fmt.Errorf("starting the sandbox (%s): %w", spec.Isolation, err)
 	}
+	liveInits.add(cmd.Process.Pid)
+	defer liveInits.remove(cmd.Process.Pid)
 
-	var out bytes.Buffer
-	readDone := make(chan error, 1)
-	go func() {
-		_, err := io.Copy(&out, io.LimitReader(resR, 16<<20))
-		io.Copy(io.Discard, resR)
-		readDone <- err
-	}()
+	out := make(chan []byte, 1)
+	go func() { out <- readCapped(resR, resultMax+1) }()
 
 	timer := time.NewTimer(spec.Limits.Timeout)
 	defer timer.Stop()
@@ -330,18 +378,24 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 	case waitErr = <-waitDone:
 	case <-timer.C:
 		timedOut = true
-		kill(cmd, spec.Isolation)
-		waitErr = <-waitDone
+		waitErr = endRun(cmd, spec, lifeW, waitDone)
 	case <-ctx.Done():
-		kill(cmd, spec.Isolation)
-		waitErr = <-waitDone
+		waitErr = endRun(cmd, spec, lifeW, waitDone)
 	}
 	if spec.Isolation == ProcessGroup {
-		// Whatever is left in the group (the subreaper already killed
-		// descendants that left it) goes now.
+		// Whatever is left in the group, and any descendant whose
+		// subreaper the repro killed (they were adopted by us).
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		killAdopted()
 	}
-	<-readDone
+	// Only the init held the result pipe; a bound anyway.
+	var data []byte
+	select {
+	case data = <-out:
+	case <-time.After(2 * time.Second):
+		resR.SetReadDeadline(time.Now())
+		data = <-out
+	}
 	dur := time.Since(began)
 
 	res := Result{Duration: dur, Isolation: spec.Isolation, TimedOut: timedOut}
@@ -353,37 +407,55 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 		res.Err = "interrupted"
 		return res, ctx.Err()
 	}
-	if out.Len() == 0 {
+	if len(data) == 0 {
 		msg := strings.TrimSpace(diag.String())
+		if i := strings.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[:i]
+		}
 		if msg == "" && waitErr != nil {
 			msg = waitErr.Error()
 		}
 		if isSetupDenied(msg) && spec.Isolation == Namespaces {
-			return res, fmt.Errorf("sandbox setup: %s: %w", msg, syscall.EPERM)
+			return res, &NoNamespacesError{fmt.Errorf("%s: %w", msg, syscall.EPERM)}
 		}
 		res.Err = "sandbox died without a result: " + msg
 		return res, nil
 	}
 	var child Result
-	if err := json.Unmarshal(out.Bytes(), &child); err != nil {
-		res.Err = "sandbox result unreadable: " + err.Error()
+	if len(data) > resultMax || json.Unmarshal(data, &child) != nil {
+		res.Err = fmt.Sprintf("sandbox result malformed (%d bytes)", len(data))
 		return res, nil
 	}
 	child.Duration, child.Isolation, child.TimedOut = dur, spec.Isolation, false
 	return child, nil
 }
 
-func isSetupDenied(msg string) bool {
-	return strings.Contains(msg, "sandbox setup:") && (strings.Contains(msg, "operation not permitted") || strings.Contains(msg, "permission denied"))
-}
-
-func kill(cmd *exec.Cmd, iso string) {
-	if iso == ProcessGroup {
+// endRun ends a run that is still going (deadline or interrupt) and waits
+// for the init. With namespaces, SIGKILL to the PID namespace's init ends
+// every process in it (SIGTERM would be ignored by an init). In a process
+// group, the init first kills every descendant it adopted (closing its
+// lifeline asks for that); SIGKILL follows if it takes too long.
+func endRun(cmd *exec.Cmd, spec Spec, lifeW *os.File, waitDone <-chan error) error {
+	if spec.Isolation == ProcessGroup {
+		lifeW.Close()
+		select {
+		case err := <-waitDone:
+			return err
+		case <-time.After(2 * time.Second):
+		}
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
-	// SIGKILL to the PID-namespace init ends every process in it; SIGTERM
-	// would be ignored by an init.
 	cmd.Process.Kill()
+	return <-waitDone
+}
+
+func namespaceDenied(err error) bool {
+	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.ENOSPC) ||
+		errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.EUSERS)
+}
+
+func isSetupDenied(msg string) bool {
+	return strings.Contains(msg, "sandbox setup:") && (strings.Contains(msg, "operation not permitted") || strings.Contains(msg, "permission denied"))
 }
 
 // cappedBuffer keeps the first max bytes written to it.
@@ -413,7 +485,9 @@ func (c *cappedBuffer) String() string {
 }
 
 // Probe runs an empty script in the sandbox and reports which isolation
-// this machine gives, and why namespaces failed when they did.
+// this machine gives, and why namespaces failed when they did: a
+// *NoNamespacesError when the kernel refused them, another error when
+// something else is wrong (a TMPDIR that does not exist, say).
 func Probe(ctx context.Context) (string, error) {
 	res, err := Run(ctx, []byte("# probe\nexists repro.txtar\n"), Options{Isolation: Namespaces, Limits: Limits{Timeout: 10 * time.Second}})
 	if err != nil {

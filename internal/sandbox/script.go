@@ -1,11 +1,14 @@
 package sandbox
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -73,26 +76,29 @@ func runScript(spec Spec) (res Result) {
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				res.Err = fmt.Sprintf("testscript: %v", r)
+				res.Err = capLog(fmt.Sprintf("testscript: %v", r), reasonMax)
 			}
 		}()
 		testscript.RunT(t, params)
 	}()
 	log := t.log.String()
+	t.log.Reset()
 	if workDir != "" {
 		log = strings.ReplaceAll(log, workDir, "$WORK")
 	}
+	log = strings.ReplaceAll(log, "exec "+shimWords(spec)+" ", "exec ")
 	log = strings.ReplaceAll(log, bin, "$REPROKIT_BIN")
-	res.Log = log
+	log = strings.ReplaceAll(log, spec.Script, spec.Name)
+	res.Log = capLog(log, logMax)
 	switch {
 	case res.Err != "":
 	case t.skipped:
 		res.Outcome = "skip"
-		res.Reason = t.reason
+		res.Reason = capLog(strings.ReplaceAll(t.reason, spec.Script, spec.Name), reasonMax)
 	case t.failed:
 		res.Outcome = "fail"
-		if m := failLineRE.FindAllStringSubmatch(log, -1); m != nil {
-			res.Reason = m[len(m)-1][1]
+		if m := failLineRE.FindAllStringSubmatch(res.Log, -1); m != nil {
+			res.Reason = capLog(m[len(m)-1][1], reasonMax)
 		}
 	default:
 		res.Outcome = "pass"
@@ -113,4 +119,96 @@ func atLeast(version, min string) bool {
 		}
 	}
 	return true
+}
+
+// capLog keeps a log under max bytes: its head and, mostly, its tail,
+// where the deciding command and the failure are. The result is valid
+// UTF-8 whatever bytes the repro wrote (JSON would otherwise replace them
+// silently, and a NUL byte is escaped, not dropped).
+func capLog(log string, max int) string {
+	log = strings.ToValidUTF8(log, "\uFFFD")
+	if len(log) <= max {
+		return log
+	}
+	head, tail := max/4, len(log)-(max-max/4)
+	for head > 0 && !utf8.RuneStart(log[head]) {
+		head--
+	}
+	for tail < len(log) && !utf8.RuneStart(log[tail]) {
+		tail++
+	}
+	return log[:head] + fmt.Sprintf("\n[reprokit: %d bytes of log dropped here]\n", tail-head) + log[tail:]
+}
+
+// writeArchive writes the archive the engine runs: the repro's, with every
+// exec line's program run through the output cap (prefix: shimWords), so
+// that no command's output, toolchain or not, is buffered past the cap.
+// Line numbers are unchanged; the engine takes the prefix out of the log.
+func writeArchive(path string, archive []byte, prefix string) error {
+	script, rest := splitScript(archive)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	for len(script) > 0 {
+		line := script
+		if i := bytes.IndexByte(script, '\n'); i >= 0 {
+			line = script[:i+1]
+		}
+		script = script[len(line):]
+		if at := capExecAt(line); at >= 0 {
+			w.Write(line[:at])
+			w.WriteString(" " + prefix)
+			line = line[at:]
+		}
+		w.Write(line)
+	}
+	w.Write(rest)
+	err = w.Flush()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// splitScript cuts an archive at its first file marker ("-- name --").
+func splitScript(archive []byte) (script, rest []byte) {
+	for i := 0; i < len(archive); {
+		j := bytes.IndexByte(archive[i:], '\n')
+		end := len(archive)
+		if j >= 0 {
+			end = i + j + 1
+		}
+		line := bytes.TrimRight(archive[i:end], "\r\n")
+		if bytes.HasPrefix(line, []byte("-- ")) && bytes.HasSuffix(line, []byte(" --")) && len(line) >= 7 {
+			return archive[:i], archive[i:]
+		}
+		i = end
+	}
+	return archive, nil
+}
+
+// capExecAt is where the cap's prefix goes in a script line: right after
+// its word exec ("[cond] ! exec prog args"), or -1.
+func capExecAt(line []byte) int {
+	i := 0
+	for {
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+			i++
+		}
+		j := i
+		for j < len(line) && line[j] != ' ' && line[j] != '\t' && line[j] != '\n' && line[j] != '\r' {
+			j++
+		}
+		word := string(line[i:j])
+		switch {
+		case word == "!" || word == "?" || strings.HasPrefix(word, "[") && strings.HasSuffix(word, "]"):
+			i = j
+			continue
+		case word == "exec" && j < len(line) && (line[j] == ' ' || line[j] == '\t'):
+			return j
+		}
+		return -1
+	}
 }

@@ -11,11 +11,14 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
-// ShimMain is `reprokit __shim CAP TARGET ARGS…`, which the sandbox puts on
-// PATH as python3, go, …: it runs TARGET with its output capped at CAP bytes
-// per stream (the rest is counted and dropped, with a note), stops waiting
+// ShimMain is `reprokit __shim CAP TARGET ARGS…`, which runs every exec of
+// a script and is put on PATH as python3, go, … (there with CAP -1, no
+// cap: the exec's shim caps): it runs TARGET with its output capped at CAP
+// bytes per stream (the rest is counted and dropped, with a note), stops waiting
 // for output shortly after TARGET exits even if a grandchild still holds
 // the pipe, and ends the way TARGET ended, signal included.
 func ShimMain(args []string) int {
@@ -27,6 +30,14 @@ func ShimMain(args []string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "reprokit __shim: bad cap:", err)
 		return 2
+	}
+	// Not dumpable: the program below us runs as our user and could
+	// otherwise open /proc/<shim>/fd/1 and write past the cap.
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	if limit >= 0 {
+		// The exec's own process group: a repro that kills its process
+		// group (killpg(0)) ends itself, not the engine that judges it.
+		syscall.Setpgid(0, 0)
 	}
 	target := args[1]
 	cmd := exec.Command(target, args[2:]...)
@@ -77,6 +88,9 @@ type capWriter struct {
 func (c *capWriter) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.max < 0 {
+		return c.w.Write(p)
+	}
 	if room := c.max - c.written; room > 0 {
 		n := int64(len(p))
 		if n > room {
