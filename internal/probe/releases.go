@@ -66,7 +66,7 @@ func InRange(version, lo, hi string) bool {
 func Installed(all []toolchain.Toolchain, kind, lo, hi string) *Releases {
 	var tcs []toolchain.Toolchain
 	for _, t := range toolchain.SortByVersion(all) {
-		if t.Kind == kind && InRange(t.Version, lo, hi) && (len(tcs) == 0 || tcs[len(tcs)-1].Version != t.Version) {
+		if string(t.Kind) == kind && InRange(t.Version, lo, hi) && (len(tcs) == 0 || tcs[len(tcs)-1].Version != t.Version) {
 			tcs = append(tcs, t)
 		}
 	}

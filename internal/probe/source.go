@@ -60,7 +60,7 @@ func NewSource(ctx context.Context, r *repro.Repro, rg Range) (Source, error) {
 			dir = buildcache.DefaultDir(rg.Env)
 		}
 		return &Commits{
-			Src: rg.Src, Commits: commits, Kind: r.Kind(), Bin: rg.Bin,
+			Src: rg.Src, Commits: commits, Kind: string(r.Kind()), Bin: rg.Bin,
 			Cache: &buildcache.Cache{Dir: dir, Src: rg.Src, Command: rg.Build, Timeout: rg.BuildTimeout},
 		}, nil
 	}
@@ -72,7 +72,7 @@ func NewSource(ctx context.Context, r *repro.Repro, rg Range) (Source, error) {
 	if err != nil {
 		return nil, usage("--%s %v", kind, err)
 	}
-	if kind != r.Kind() {
+	if kind != string(r.Kind()) {
 		return nil, usage("%s runs on %s, not %s: use --%s", r.Path, r.Kind(), kind, r.Kind())
 	}
 	all, err := toolchain.Discover(ctx, rg.Env)
