@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,10 @@ import (
 
 	"github.com/reprokit/reprokit/internal/cli"
 	"github.com/reprokit/reprokit/internal/fakegithub"
+	"github.com/reprokit/reprokit/internal/pyindex"
 )
+
+var sharedGoCache = filepath.Join(os.TempDir(), fmt.Sprintf("reprokit-spec-gocache-%d", os.Getuid()))
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
@@ -36,18 +40,34 @@ func TestSpecs(t *testing.T) {
 			// releases) opt in to the host's pyenv builds with
 			// `env PYENV_ROOT=$HOST_PYENV_ROOT`; the others see python3 only.
 			env.Setenv("HOST_PYENV_ROOT", hostPyenv())
+			// One warm Go build cache for every script: it is keyed by
+			// toolchain, and warming costs seconds per script otherwise.
+			env.Setenv("REPROKIT_GOCACHE", sharedGoCache)
 			// A fake GitHub per script, on loopback, under a base path.
 			srv := fakegithub.New("reprokit-bot", fakeToken)
 			env.Defer(srv.Close)
 			env.Values["fakegh"] = srv
 			env.Setenv("GH_FAKE_API", srv.URL)
 			env.Setenv("GH_FAKE_TOKEN", fakeToken)
+			// A package index on loopback (PEP 503), with wheels built
+			// here, for the PEP 723 specs.
+			idx, err := pyindex.New(specPackages...)
+			if err != nil {
+				return err
+			}
+			env.Defer(idx.Close)
+			env.Setenv("PYINDEX", idx.IndexURL())
 			env.Setenv("HOST_PYENV_ROOT", hostPyenvRoot())
 			return nil
 		},
 		// [pyenv:3.9] holds when a pyenv build of that minor version is on
 		// this machine; $HOST_PYENV_ROOT names where (HOME is hidden).
 		Condition: func(cond string) (bool, error) {
+			if cond == "venv" {
+				// python3 can make virtual environments with pip (Debian:
+				// python3-venv): the PEP 723 specs need it.
+				return exec.Command("python3", "-c", "import venv, ensurepip").Run() == nil, nil
+			}
 			minor, ok := strings.CutPrefix(cond, "pyenv:")
 			if !ok {
 				return false, fmt.Errorf("unknown condition %q", cond)
@@ -62,6 +82,13 @@ func TestSpecs(t *testing.T) {
 			"fakegh":  cmdFakeGH,
 		},
 	})
+}
+
+// specPackages are served by every spec's package index: tinydep's
+// answer changed in 2.0.0, the way a real library's behaviour changes.
+var specPackages = []pyindex.Project{
+	{Name: "tinydep", Version: "1.0.0", Files: map[string]string{"tinydep/__init__.py": "def answer():\n    return 'old answer'\n"}},
+	{Name: "tinydep", Version: "2.0.0", Files: map[string]string{"tinydep/__init__.py": "def answer():\n    return 'new answer'\n"}},
 }
 
 // hostPyenvRoot is where this machine's pyenv builds are.

@@ -32,6 +32,8 @@ type CheckOptions struct {
 	IO        *IOStreams
 	Paths     []string
 	Python    string
+	Go        string
+	Deps      DepsFlags
 	Jobs      int
 	Count     int
 	CountSet  bool // an explicit --count bypasses the cache, as in `go test`
@@ -74,6 +76,8 @@ input, 3 when a cell ended in error.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Python, "python", "all", "Python versions to check: `all`, or a list like 3.9,3.13")
+	opts.Deps.register(f)
+	f.StringVar(&opts.Go, "go", "here", "Go releases to check: here (those on this machine), all, 1.22, 1.22.0,1.22.12, 1.22.*; missing ones are fetched")
 	f.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "cells run in parallel")
 	f.IntVar(&opts.Count, "count", 1, "runs per cell; given explicitly (even --count=1) it bypasses the result cache")
 	f.BoolVar(&opts.NoCache, "no-cache", false, "run every cell, ignoring cached results")
@@ -210,7 +214,7 @@ func runCells(ctx context.Context, opts *CheckOptions, shard suite.Shard) ([]sui
 	if err != nil {
 		return nil, nil, err
 	}
-	jobs, err := plan(ctx, repros, opts.Python, opts.Env)
+	jobs, err := plan(ctx, repros, &toolchain.Selection{Python: opts.Python, Go: opts.Go, With: opts.Deps.With, Log: opts.IO.ErrOut}, opts.Env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -224,10 +228,10 @@ func runCells(ctx context.Context, opts *CheckOptions, shard suite.Shard) ([]sui
 			mine = append(mine, j)
 		}
 	}
-	ropts := runner.Options{Count: opts.Count, Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso}
+	ropts := runner.Options{Count: opts.Count, Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso, Deps: opts.Deps.builder(opts.IO.ErrOut)}
 	cache := resultcache.Default(opts.Env)
 	useCache := !opts.NoCache && !opts.CountSet
-	optKey := fmt.Sprintf("count=%d timeout=%s isolation=%s", opts.Count, opts.Timeout, iso)
+	optKey := fmt.Sprintf("count=%d timeout=%s isolation=%s index=%s find-links=%s", opts.Count, opts.Timeout, iso, opts.Deps.IndexURL, opts.Deps.FindLinks)
 	content := map[*repro.Repro][]byte{}
 	for _, r := range repros {
 		content[r] = cacheContent(r)
@@ -260,7 +264,7 @@ func runCells(ctx context.Context, opts *CheckOptions, shard suite.Shard) ([]sui
 		}
 		res := runner.Run(ctx, j.r, j.tc, ropts)
 		progress()
-		if ctx.Err() == nil {
+		if ctx.Err() == nil && j.tc.Unavailable == "" { // a release fetched later is another cell
 			if err := cache.Put(keys[i], res); err != nil {
 				fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: caching a result: %v\n", err)
 			}
@@ -294,8 +298,8 @@ func cacheContent(r *repro.Repro) []byte {
 // current expectation.
 func rebase(res runner.Result, j job) runner.Result {
 	res.File, res.Title, res.Expected = j.r.Path, j.r.Title(), ""
-	res.Toolchain = runner.ToolchainRef{Name: j.tc.Name, Version: j.tc.Version, Path: j.tc.Path}
-	if exp, ok := j.r.Meta.Expected(j.tc.Version); ok {
+	res.Toolchain = runner.Ref(j.tc)
+	if exp, ok := j.r.Meta.Expected(res.Toolchain.Version); ok {
 		res.Expected = exp
 	}
 	return res

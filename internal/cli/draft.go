@@ -31,6 +31,7 @@ type DraftOptions struct {
 	Tracker     string // profile; default: the repro's metadata, else github
 	Output      string // file, "-" for stdout; default reports/NAME.TRACKER.md
 	Python      string // toolchains to run on; default all
+	Go          string // Go releases to run on; default here
 	Count       int    // runs per toolchain, for the flakiness rate
 	Force       bool   // draft even when it reproduces nowhere
 	Timeout     time.Duration
@@ -68,6 +69,7 @@ Drafts go to reports/NAME.TRACKER.md; -o - prints to stdout.`,
 	f.StringVar(&opts.Tracker, "tracker", "", "tracker profile: cpython, go, github, or a file reports/trackers/NAME.yaml (default: the repro's metadata)")
 	f.StringVarP(&opts.Output, "output", "o", "", "write the draft here; - for stdout (default reports/NAME.TRACKER.md)")
 	f.StringVar(&opts.Python, "python", "all", "Python versions for the matrix: all, or a list like 3.11,3.12")
+	f.StringVar(&opts.Go, "go", "here", "Go releases for the matrix: here, all, 1.22, 1.22.0,1.22.12, 1.22.*; missing ones are fetched")
 	f.IntVar(&opts.Count, "count", 3, "runs per interpreter, for the flakiness rate")
 	f.BoolVar(&opts.Force, "force", false, "draft even a repro that reproduces nowhere (the draft says so at the top)")
 	f.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "limit per script run")
@@ -165,11 +167,8 @@ func renderDraft(ctx context.Context, opts *DraftOptions, r *repro.Repro, all []
 	if prof.Repo == "" && r.Meta.Repo == "" {
 		fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: %s: tracker %s needs `repo: OWNER/NAME` in the metadata to be filed\n", r.Path, name)
 	}
-	spec := opts.Python
-	if r.Kind() != "python" {
-		spec = ""
-	}
-	tcs, err := toolchain.Select(all, r.Kind(), spec)
+	sel := &toolchain.Selection{Python: opts.Python, Go: opts.Go, Log: opts.IO.ErrOut}
+	tcs, err := sel.For(ctx, all, r.Kind())
 	if err != nil {
 		return fail(usagef("%s: %v", r.Path, err))
 	}

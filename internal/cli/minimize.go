@@ -35,6 +35,7 @@ type MinimizeOptions struct {
 	Budget    time.Duration // stop after this long with the best so far; 0 = none
 	JSON      bool
 	Python    string
+	Go        string
 	Timeout   time.Duration // per test; 0 = 3x the input's run time, at least 2s
 	Confirm   int           // runs that must all reproduce before and after
 	Isolation string
@@ -74,6 +75,7 @@ smallest reproducing candidate found so far and says it is not minimal.`,
 	f.DurationVar(&opts.Budget, "budget", 0, "stop after this long and write the best so far (0: no limit)")
 	f.BoolVar(&opts.JSON, "json", false, "print statistics as JSON: tests, cache hits, wall time, sizes, per pass")
 	f.StringVar(&opts.Python, "python", "", "the Python version to reduce on (default: python3 on PATH)")
+	f.StringVar(&opts.Go, "go", "", "the Go release to reduce on, fetched if missing (default: go on PATH)")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
 	f.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result")
 	f.IntVar(&opts.Rounds, "rounds", 0, "rounds of passes at most (0: until nothing shrinks); 1 trades some bytes for fewer tests, the result still 1-minimal")
@@ -134,7 +136,7 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 	if err := checkWritable(filepath.Dir(out)); err != nil {
 		return err
 	}
-	tc, note, err := oneToolchain(ctx, r, opts.Python, opts.Env)
+	tc, note, err := oneToolchain(ctx, r, &toolchain.Selection{Python: opts.Python, Go: opts.Go, Log: opts.IO.ErrOut}, opts.Env)
 	if err != nil {
 		return err
 	}
@@ -322,11 +324,18 @@ func writeResult(opts *MinimizeOptions, out string, data []byte) error {
 }
 
 // oneToolchain picks the toolchain a reduction targets: the newest match.
-func oneToolchain(ctx context.Context, r *repro.Repro, spec string, env func(string) string) (toolchain.Toolchain, string, error) {
+func oneToolchain(ctx context.Context, r *repro.Repro, sel *toolchain.Selection, env func(string) string) (toolchain.Toolchain, string, error) {
+	spec := sel.Python
+	if r.Kind() == "go" {
+		spec = sel.Go
+	}
 	if spec == "all" {
+		if r.Kind() == "go" {
+			return toolchain.Toolchain{}, "", usagef("--go all: minimize targets one release; name one (e.g. --go 1.22.12)")
+		}
 		return toolchain.Toolchain{}, "", usagef("--python all: minimize targets one interpreter; name one (e.g. --python 3.12)")
 	}
-	jobs, err := plan(ctx, []*repro.Repro{r}, spec, env)
+	jobs, err := plan(ctx, []*repro.Repro{r}, sel, env)
 	if err != nil {
 		return toolchain.Toolchain{}, "", err
 	}

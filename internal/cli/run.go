@@ -25,6 +25,8 @@ type RunOptions struct {
 	IO        *IOStreams
 	Paths     []string
 	Python    string        // "" (python3 on PATH), "all", or "3.12,3.13"
+	Go        string        // "" (go on PATH), "here", "all", "1.22", "1.22.0,1.22.12", "1.22.*"
+	Deps      DepsFlags     // --with, --index-url, --find-links
 	Count     int           // runs per (repro, toolchain)
 	Timeout   time.Duration // wall clock per script run
 	Jobs      int           // parallel runs
@@ -60,6 +62,8 @@ in error (harness failure or time limit).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Python, "python", "", "Python versions to run on: `all`, or a list like 3.9,3.13 (default: python3 on PATH)")
+	f.StringVar(&opts.Go, "go", "", "Go releases to run on: `all`, 1.22, 1.22.0,1.22.12, 1.22.*, here; missing ones are fetched (default: go on PATH)")
+	opts.Deps.register(f)
 	f.IntVar(&opts.Count, "count", 1, "run each repro `N` times; mixed results give flaky with the rate")
 	f.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "wall-clock limit per script run; the whole process tree is killed after it")
 	f.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "runs in parallel")
@@ -92,11 +96,12 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := plan(ctx, repros, opts.Python, opts.Env)
+	jobs, err := plan(ctx, repros, &toolchain.Selection{Python: opts.Python, Go: opts.Go, With: opts.Deps.With, Log: opts.IO.ErrOut}, opts.Env)
 	if err != nil {
 		return err
 	}
 	ropts := runner.Options{
+		Deps:      opts.Deps.builder(opts.IO.ErrOut),
 		Count:     opts.Count,
 		Limits:    sandbox.Limits{Timeout: opts.Timeout},
 		Keep:      opts.Keep,
@@ -157,18 +162,14 @@ func requireNamespaces(ctx context.Context) error {
 }
 
 // plan pairs each repro with the toolchains it runs on.
-func plan(ctx context.Context, repros []*repro.Repro, python string, env func(string) string) ([]job, error) {
+func plan(ctx context.Context, repros []*repro.Repro, sel *toolchain.Selection, env func(string) string) ([]job, error) {
 	all, err := toolchain.Discover(ctx, env)
 	if err != nil {
 		return nil, err
 	}
 	var jobs []job
 	for _, r := range repros {
-		spec := python
-		if r.Kind() != "python" {
-			spec = "" // --python selects Python versions only
-		}
-		tcs, err := toolchain.Select(all, r.Kind(), spec)
+		tcs, err := sel.For(ctx, all, r.Kind())
 		if err != nil {
 			return nil, usagef("%s: %v", r.Path, err)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/reprokit/reprokit/internal/redact"
 	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/tracker"
@@ -415,6 +416,12 @@ func reproducer(r *repro.Repro) string {
 	if len(checks) > 0 {
 		b.WriteString("\n\nThe bug is present when " + strings.Join(checks, ", and ") + ".")
 	}
+	for _, f := range r.Files() {
+		if md, err := scriptdeps.Parse(f.Name, f.Data); err == nil && md != nil && len(md.Dependencies) > 0 {
+			fmt.Fprintf(&b, "\n\n`%s` declares its dependencies inline (PEP 723: %s): `uv run %s` installs them and runs it.", f.Name, "`"+strings.Join(md.Dependencies, "`, `")+"`", f.Name)
+			break
+		}
+	}
 	return strings.TrimSpace(b.String())
 }
 
@@ -426,8 +433,11 @@ func commands(script string) (cmds, checks []string) {
 			continue
 		}
 		args := l.Words[1:]
+		if l.Words[0] == "go" { // the go built-in is exec go
+			args = l.Words
+		}
 		switch l.Words[0] {
-		case "exec":
+		case "exec", "go":
 			var q []string
 			for _, a := range args {
 				q = append(q, shellQuote(a))

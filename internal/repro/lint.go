@@ -7,9 +7,10 @@ import (
 	"strings"
 )
 
-// Commands are the script commands a repro may use: testscript's own.
+// Commands are the script commands a repro may use: testscript's own, and
+// go (as in cmd/go's scripts and go-internal's gotooltest: like exec go).
 var Commands = []string{
-	"cd", "chmod", "cmp", "cmpenv", "cp", "env", "exec", "exists", "grep",
+	"cd", "chmod", "cmp", "cmpenv", "cp", "env", "exec", "exists", "go", "grep",
 	"kill", "mkdir", "mv", "rm", "skip", "stderr", "stdin", "stdout", "stop",
 	"symlink", "ttyin", "ttyout", "unix2dos", "unquote", "wait",
 }

@@ -71,6 +71,9 @@ func (r *Repro) Kind() string {
 	lines, _ := Lines(r.Script())
 	usesGo, usesPython := false, false
 	for _, l := range lines {
+		if len(l.Words) >= 1 && l.Words[0] == "go" {
+			usesGo = true
+		}
 		if len(l.Words) >= 2 && l.Words[0] == "exec" {
 			switch {
 			case l.Words[1] == "go":

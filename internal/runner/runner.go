@@ -16,6 +16,7 @@ import (
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/versiongate"
@@ -28,6 +29,14 @@ type Options struct {
 	Keep      bool           // keep work directories and report where
 	Isolation string         // sandbox.Namespaces (also when empty) or sandbox.ProcessGroup
 	NoTiers   bool           // skip the tier checks (the minimizer only asks "reproduces?")
+	// Deps builds the environments of scripts with inline metadata
+	// (PEP 723); nil: the default builder (uv or venv+pip, XDG cache).
+	Deps *scriptdeps.Builder
+
+	// prepared by Run for every script run of a cell: the environment
+	// and read-only mounts of a warm Go cache or a dependency environment
+	env, keep []string
+	python    string // the environment's interpreter, put on PATH instead of tc's
 }
 
 // ToolchainRef is how a result names its toolchain.
@@ -35,6 +44,7 @@ type ToolchainRef struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
 	Path    string `json:"path"`
+	Axis    string `json:"axis,omitempty"` // the dependency whose versions Version counts (--with)
 }
 
 // Result is the verdict for one (repro, toolchain). Its JSON form is
@@ -79,20 +89,53 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 	base := Result{
 		File:      r.Path,
 		Title:     r.Title(),
-		Toolchain: ToolchainRef{Name: tc.Name, Version: tc.Version, Path: tc.Path},
+		Toolchain: Ref(tc),
 		Gates:     versiongate.Find(r.Files(), r.Script()),
 	}
-	if exp, ok := r.Meta.Expected(tc.Version); ok {
+	if exp, ok := r.Meta.Expected(base.Toolchain.Version); ok {
 		base.Expected = exp
 	}
-	var runs []Result
 	began := time.Now()
+	if reason := cannotRun(r, tc); reason != "" {
+		base.Verdict, base.Reason = repro.Skipped, reason
+		return base
+	}
+	switch tc.Kind {
+	case "go":
+		opts.env, opts.keep = warmGoCache(ctx, r, tc)
+	case "python":
+		python, keep, skip, err := pythonEnv(ctx, r, tc, opts.Deps)
+		switch {
+		case err != nil:
+			base.Verdict, base.Error = repro.ErrorVerdict, err.Error()
+			base.DurationMS = time.Since(began).Milliseconds()
+			return base
+		case skip != "":
+			base.Verdict, base.Reason = repro.Skipped, skip
+			return base
+		}
+		opts.python, opts.keep = python, keep
+	}
+	var runs []Result
 	for i := 0; i < count && ctx.Err() == nil; i++ {
 		runs = append(runs, once(ctx, r, tc, opts, base))
 	}
 	res := aggregate(base, runs)
 	res.DurationMS = time.Since(began).Milliseconds()
 	return res
+}
+
+// cannotRun says why tc cannot run r at all ("" when it can): the
+// toolchain is not here, or the repro asks for a newer one. Such a cell is
+// skipped, never a verdict about the bug.
+func cannotRun(r *repro.Repro, tc toolchain.Toolchain) string {
+	if tc.Unavailable != "" {
+		return tc.Unavailable
+	}
+	if tc.Kind == "go" {
+		return newerGoLine(r, tc)
+	}
+	return ""
 }
 
 func aggregate(base Result, runs []Result) Result {
@@ -242,9 +285,9 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 	return sandbox.Run(ctx, r.WithScript(script), sandbox.Options{
 		Name:      name,
 		Limits:    opts.Limits,
-		Tools:     Tools(tc),
-		Keep:      tc.Roots,
-		Env:       toolEnv(tc),
+		Tools:     tools(tc, opts.python),
+		Keep:      append(append([]string{}, tc.Roots...), opts.keep...),
+		Env:       append(toolEnv(tc), opts.env...),
 		Versions:  map[string]string{tc.Kind: tc.Version},
 		KeepDir:   opts.Keep,
 		Isolation: opts.Isolation,
@@ -256,9 +299,10 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 // the script's PATH under its own name.
 const DirKind = "dir"
 
-// Tools are the commands that resolve to the chosen toolchain on the
-// script's PATH: the repro says python3, the matrix decides which.
-func Tools(tc toolchain.Toolchain) []sandbox.Tool {
+// tools are the commands that resolve to the chosen toolchain on the
+// script's PATH: the repro says python3, the matrix decides which (or
+// the interpreter of the environment built for its dependencies).
+func tools(tc toolchain.Toolchain, python string) []sandbox.Tool {
 	if tc.Kind == DirKind {
 		var out []sandbox.Tool
 		entries, _ := os.ReadDir(tc.Path)
@@ -272,16 +316,19 @@ func Tools(tc toolchain.Toolchain) []sandbox.Tool {
 	if tc.Kind == "go" {
 		return []sandbox.Tool{{Name: "go", Target: tc.Path}}
 	}
+	if python == "" {
+		python = tc.Path
+	}
 	var out []sandbox.Tool
 	for _, n := range []string{"python3", "python", "python" + toolchain.Minor(tc.Version)} {
-		out = append(out, sandbox.Tool{Name: n, Target: tc.Path})
+		out = append(out, sandbox.Tool{Name: n, Target: python})
 	}
 	return out
 }
 
 func toolEnv(tc toolchain.Toolchain) []string {
 	if tc.Kind == "go" {
-		return []string{"GOCACHE=$WORK/.gocache", "GOPATH=$WORK/.gopath", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local"}
+		return goEnv()
 	}
 	return []string{"PYTHONDONTWRITEBYTECODE=1"}
 }
@@ -385,6 +432,9 @@ func Execs(log string) []Exec {
 			words := strings.Fields(cmd)
 			for len(words) > 0 && (strings.HasPrefix(words[0], "[") || words[0] == "!") {
 				words = words[1:]
+			}
+			if isGoCommand(words) && words[0] == "go" {
+				words = append([]string{"exec"}, words...) // the go built-in runs like exec go
 			}
 			switch {
 			case len(words) > 0 && words[0] == "exec":

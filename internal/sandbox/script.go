@@ -73,6 +73,7 @@ func runScript(spec Spec) (res Result) {
 			return atLeast(have, ver), nil
 		},
 	}
+	goParams(spec, &params)
 	func() {
 		defer func() {
 			if r := recover(); r != nil {

@@ -142,21 +142,33 @@ func Boundaries(cells []Cell) []string {
 		if prev.Verdict == cur.Verdict {
 			continue
 		}
-		at := toolchain.Minor(cur.Toolchain.Version)
-		if at == toolchain.Minor(prev.Toolchain.Version) {
-			at = cur.Toolchain.Version
+		// Across minors the change is "in 3.11"; within one minor the
+		// releases between the two run are unknown, so it happened
+		// "between 1.22.0 and 1.22.12".
+		// Along a dependency axis (--with) the versions are the
+		// dependency's: "fixed in trio 0.23".
+		axis := ""
+		if cur.Toolchain.Axis != "" {
+			axis = cur.Toolchain.Axis + " "
+		}
+		at := "in " + axis + toolchain.Minor(cur.Toolchain.Version)
+		if toolchain.Minor(cur.Toolchain.Version) == toolchain.Minor(prev.Toolchain.Version) {
+			at = "between " + axis + prev.Toolchain.Version + " and " + cur.Toolchain.Version
 		}
 		evidence := fmt.Sprintf("(%s %s, %s %s)", prev.Toolchain.Version, prev.Verdict, cur.Toolchain.Version, cur.Verdict)
 		var what string
 		switch {
 		case cur.Verdict == repro.Reproduces:
-			what = "introduced in " + at
+			what = "introduced " + at
 		case prev.Verdict == repro.Reproduces && cur.Verdict == repro.Fixed:
-			what = "fixed in " + at
+			what = "fixed " + at
 		case prev.Verdict == repro.Reproduces && cur.Verdict == repro.FailsCleanly:
-			what = "fails cleanly since " + at
+			what = "fails cleanly since " + axis + toolchain.Minor(cur.Toolchain.Version)
+			if at != "in "+axis+toolchain.Minor(cur.Toolchain.Version) {
+				what = "fails cleanly since a release " + at
+			}
 		default:
-			what = fmt.Sprintf("%s → %s in %s", prev.Verdict, cur.Verdict, at)
+			what = fmt.Sprintf("%s → %s %s", prev.Verdict, cur.Verdict, at)
 		}
 		out = append(out, what+" "+evidence)
 	}

@@ -81,7 +81,7 @@ func TestBoundaries(t *testing.T) {
 		{"fixed, skipping skips", []Cell{c("2.7.18", "", "skipped"), c("3.12.1", "", "reproduces"), c("3.13.0", "", "skipped"), c("3.14.1", "", "fixed")},
 			[]string{"fixed in 3.14 (3.12.1 reproduces, 3.14.1 fixed)"}},
 		{"within a minor", []Cell{c("3.11.2", "", "reproduces"), c("3.11.7", "", "fails-cleanly")},
-			[]string{"fails cleanly since 3.11.7 (3.11.2 reproduces, 3.11.7 fails-cleanly)"}},
+			[]string{"fails cleanly since a release between 3.11.2 and 3.11.7 (3.11.2 reproduces, 3.11.7 fails-cleanly)"}},
 		{"two boundaries", []Cell{c("3.8.18", "", "fails-cleanly"), c("3.12.1", "", "reproduces"), c("3.13.0", "", "fixed")},
 			[]string{"introduced in 3.12 (3.8.18 fails-cleanly, 3.12.1 reproduces)", "fixed in 3.13 (3.12.1 reproduces, 3.13.0 fixed)"}},
 		{"none", []Cell{c("3.12.1", "", "reproduces"), c("3.13.0", "", "reproduces")},

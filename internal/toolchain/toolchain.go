@@ -21,17 +21,26 @@ import (
 
 // Toolchain is one interpreter or compiler.
 type Toolchain struct {
-	Kind    string `json:"kind"`    // "python" or "go"
-	Name    string `json:"name"`    // e.g. "cpython-3.12.1", "go1.26.8"
-	Version string `json:"version"` // e.g. "3.12.1", "1.26.8"
-	Path    string `json:"path"`    // the executable to run
-	Source  string `json:"source"`  // where it was found: PATH, pyenv, uv, system
+	Kind    string `json:"kind"`          // "python" or "go"
+	Name    string `json:"name"`          // e.g. "cpython-3.12.1", "go1.26.8"
+	Version string `json:"version"`       // e.g. "3.12.1", "1.26.8"
+	ABI     string `json:"abi,omitempty"` // Python's ABI flags beyond the default: "t" free-threaded, "d" debug
+	Path    string `json:"path"`          // the executable to run
+	Source  string `json:"source"`        // where it was found: PATH, pyenv, uv, system
 	// Roots are the directories the toolchain needs at run time (its
 	// prefix); the sandbox keeps them visible.
 	Roots []string `json:"roots,omitempty"`
 	// Identity is what makes two probes of the same binary the same
 	// toolchain: path, size and modification time.
 	Identity string `json:"identity"`
+	// Unavailable, when set, says why a requested toolchain is not here
+	// (a Go release that could not be fetched offline): its cells are
+	// skipped with this reason.
+	Unavailable string `json:"unavailable,omitempty"`
+	// With are requirements that override the script's own (PEP 723)
+	// for this cell: one value of a --with dependency axis, e.g.
+	// ["trio==0.22.0"].
+	With []string `json:"with,omitempty"`
 }
 
 // Short is the name shown in tables: the version for Python, go1.X for Go.
@@ -106,14 +115,13 @@ func Candidates(env func(string) string) []Candidate {
 			out = append(out, Candidate{"python", p, "system"})
 		}
 	}
-	if p := lookIn(pathList, "go"); p != "" {
-		out = append(out, Candidate{"go", p, "PATH"})
-	}
-	return out
+	return append(out, goCandidates(env, pathList)...)
 }
 
+// isPythonName accepts python3.X and the free-threaded and debug builds'
+// python3.Xt, python3.Xd.
 func isPythonName(n string) bool {
-	rest := strings.TrimPrefix(n, "python3.")
+	rest := strings.TrimRight(strings.TrimPrefix(n, "python3."), "td")
 	_, err := strconv.Atoi(rest)
 	return err == nil
 }
@@ -149,7 +157,7 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			id := identity(c.Path)
+			id := identity(c.Path) + "|" + probeKey
 			if t, ok := cache.get(id); ok {
 				if t.Kind != "" { // "" caches a candidate that does not work
 					t.Source = c.Source
@@ -185,6 +193,12 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 	return out, nil
 }
 
+// probeKey is part of every probe cache key: it changes when the probe
+// changes what it asks. Go is probed with GOTOOLCHAIN=local, so that a
+// caller's GOTOOLCHAIN=go1.22.12 cannot make go1.26.8 answer as
+// go1.22.12 — and the cache never keeps a label from such a switch.
+const probeKey = "probe2:GOTOOLCHAIN=local"
+
 // identity of an executable: its resolved path, size and mtime.
 func identity(p string) string {
 	real, err := filepath.EvalSymlinks(p)
@@ -203,22 +217,16 @@ print(platform.python_implementation().lower())
 print("%d.%d.%d" % tuple(sys.version_info[:3]))
 print(sys.executable)
 print(sys.prefix)
-print(getattr(sys, "base_prefix", sys.prefix))`
+print(getattr(sys, "base_prefix", sys.prefix))
+import sysconfig
+print(getattr(sys, "abiflags", "") + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") and "t" not in getattr(sys, "abiflags", "") else ""))`
 
 func probe(ctx context.Context, c Candidate) (Toolchain, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	switch c.Kind {
 	case "go":
-		out, err := exec.CommandContext(ctx, c.Path, "env", "GOVERSION", "GOROOT").Output()
-		if err != nil {
-			return Toolchain{}, err
-		}
-		f := strings.Fields(string(out))
-		if len(f) < 2 {
-			return Toolchain{}, fmt.Errorf("%s: unexpected go env output", c.Path)
-		}
-		return Toolchain{Kind: "go", Name: f[0], Version: strings.TrimPrefix(f[0], "go"), Path: c.Path, Source: c.Source, Roots: []string{f[1]}}, nil
+		return probeGo(ctx, c)
 	default:
 		cmd := exec.CommandContext(ctx, c.Path, "-I", "-c", pyProbe)
 		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "PYENV_ROOT=" + os.Getenv("PYENV_ROOT")}
@@ -238,11 +246,21 @@ func probe(ctx context.Context, c Candidate) (Toolchain, error) {
 		if exe == "" {
 			exe = c.Path
 		}
+		// Free-threaded ("t") and debug ("d") builds are toolchains of
+		// their own: 3.13.0t is not 3.13.0. The ABI flags are part of
+		// the version, so selection (--python 3.13t), expectations and
+		// the matrix tell them apart.
+		abi := ""
+		if len(f) >= 6 {
+			abi = strings.TrimSpace(f[5])
+			abi = strings.Trim(abi, "m") // 3.6/3.7's pymalloc "m" is the default build
+		}
+		ver += abi
 		roots := []string{realDir(f[3])}
 		if b := realDir(f[4]); b != roots[0] {
 			roots = append(roots, b)
 		}
-		return Toolchain{Kind: "python", Name: impl + "-" + ver, Version: ver, Path: exe, Source: c.Source, Roots: roots}, nil
+		return Toolchain{Kind: "python", Name: impl + "-" + ver, Version: ver, ABI: abi, Path: exe, Source: c.Source, Roots: roots}, nil
 	}
 }
 
@@ -253,51 +271,6 @@ func realDir(p string) string {
 	return p
 }
 
-// Select picks toolchains of a kind by a spec: "" (the default: the first
-// discovered, i.e. python3 on PATH), "all", or a comma list of version
-// prefixes ("3.12", "3.9,3.13", "3.11.2"). Unknown versions are an error
-// that lists what exists.
-func Select(all []Toolchain, kind, spec string) ([]Toolchain, error) {
-	var ofKind []Toolchain
-	for _, t := range all {
-		if t.Kind == kind {
-			ofKind = append(ofKind, t)
-		}
-	}
-	if len(ofKind) == 0 {
-		return nil, fmt.Errorf("no %s toolchain found (looked on PATH%s)", kind, map[bool]string{true: ", in pyenv, uv and /usr/bin", false: ""}[kind == "python"])
-	}
-	switch spec {
-	case "":
-		return ofKind[:1], nil
-	case "all":
-		return SortByVersion(ofKind), nil
-	}
-	var out []Toolchain
-	seen := map[string]bool{}
-	for _, want := range strings.Split(spec, ",") {
-		want = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(want), "python"))
-		found := false
-		for _, t := range ofKind {
-			if t.Version == want || strings.HasPrefix(t.Version, want+".") || t.Name == want {
-				found = true
-				if !seen[t.Name] {
-					seen[t.Name] = true
-					out = append(out, t)
-				}
-			}
-		}
-		if !found {
-			var have []string
-			for _, t := range SortByVersion(ofKind) {
-				have = append(have, t.Version)
-			}
-			return nil, fmt.Errorf("no %s %q on this machine (have: %s); run `reprokit toolchains` to see where they come from", kind, want, strings.Join(have, ", "))
-		}
-	}
-	return SortByVersion(out), nil
-}
-
 // SortByVersion returns toolchains sorted by numeric version.
 func SortByVersion(ts []Toolchain) []Toolchain {
 	out := append([]Toolchain{}, ts...)
@@ -305,7 +278,6 @@ func SortByVersion(ts []Toolchain) []Toolchain {
 	return out
 }
 
-// CompareVersions compares dotted numeric versions.
 // Minor is the major.minor of a version: "3.12" of "3.12.1".
 func Minor(version string) string {
 	parts := strings.SplitN(version, ".", 3)
@@ -315,15 +287,18 @@ func Minor(version string) string {
 	return parts[0] + "." + parts[1]
 }
 
+// CompareVersions compares dotted numeric versions; an ABI suffix
+// ("3.13.0t") sorts right after the plain build.
 func CompareVersions(a, b string) int {
 	as, bs := strings.Split(a, "."), strings.Split(b, ".")
 	for i := 0; i < len(as) || i < len(bs); i++ {
 		var x, y int
+		var xs, ys string
 		if i < len(as) {
-			x, _ = strconv.Atoi(as[i])
+			x, xs = leadingInt(as[i])
 		}
 		if i < len(bs) {
-			y, _ = strconv.Atoi(bs[i])
+			y, ys = leadingInt(bs[i])
 		}
 		if x != y {
 			if x < y {
@@ -331,8 +306,20 @@ func CompareVersions(a, b string) int {
 			}
 			return 1
 		}
+		if c := strings.Compare(xs, ys); c != 0 {
+			return c
+		}
 	}
 	return 0
+}
+
+func leadingInt(s string) (int, string) {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	n, _ := strconv.Atoi(s[:i])
+	return n, s[i:]
 }
 
 // AtLeast reports whether version is at least min (e.g. "3.12").

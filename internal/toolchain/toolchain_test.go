@@ -53,3 +53,31 @@ func TestCompareVersions(t *testing.T) {
 		}
 	}
 }
+
+func TestSelectABIAndPatterns(t *testing.T) {
+	all := []Toolchain{
+		{Kind: "python", Name: "cpython-3.13.0", Version: "3.13.0"},
+		{Kind: "python", Name: "cpython-3.13.0t", Version: "3.13.0t", ABI: "t"},
+		{Kind: "python", Name: "cpython-3.13.0d", Version: "3.13.0d", ABI: "d"},
+		{Kind: "go", Name: "go1.22.0", Version: "1.22.0"},
+		{Kind: "go", Name: "go1.22.12", Version: "1.22.12"},
+		{Kind: "go", Name: "go1.21.13", Version: "1.21.13"},
+	}
+	for _, tt := range []struct{ kind, spec, want string }{
+		{"python", "3.13", "3.13.0"},
+		{"python", "3.13t", "3.13.0t"},
+		{"python", "3.13.0d", "3.13.0d"},
+		{"python", "all", "3.13.0,3.13.0d,3.13.0t"},
+		{"go", "1.22.*", "1.22.0,1.22.12"},
+		{"go", "go1.22.12,1.21", "1.21.13,1.22.12"},
+	} {
+		got, err := Select(all, tt.kind, tt.spec)
+		var vs []string
+		for _, t := range got {
+			vs = append(vs, t.Version)
+		}
+		if err != nil || strings.Join(vs, ",") != tt.want {
+			t.Errorf("Select(%s, %q) = %v, %v; want %s", tt.kind, tt.spec, vs, err, tt.want)
+		}
+	}
+}

@@ -1,0 +1,22 @@
+package gofetch
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestParseReleases(t *testing.T) {
+	mods := []string{"v0.0.1-go1.22.10.linux-amd64", "v0.0.1-go1.21rc2.linux-amd64", "v0.0.1-go1.20.linux-amd64", "v0.0.1-go1.22.2.linux-amd64", "v0.0.1-go1.22.2.darwin-arm64", "v0.0.1-go1.9.linux-amd64"}
+	want := []string{"go1.9", "go1.20", "go1.22.2", "go1.22.10"}
+	if got := ParseReleases(mods, "linux-amd64"); !reflect.DeepEqual(got, want) {
+		t.Errorf("ParseReleases = %q, want %q", got, want)
+	}
+}
+
+func TestReleaseName(t *testing.T) {
+	for in, want := range map[string]string{"1.20.0": "go1.20", "1.21.0": "go1.21.0", "go1.22.12": "go1.22.12", "1.18.10": "go1.18.10"} {
+		if got := ReleaseName(in); got != want {
+			t.Errorf("ReleaseName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

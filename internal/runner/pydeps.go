@@ -1,0 +1,67 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
+	"github.com/reprokit/reprokit/internal/toolchain"
+)
+
+// Ref is how results name tc. A cell of a dependency axis (--with
+// trio==0.22.0) is named after the dependency and carries its version,
+// so that expectations, the matrix and its boundaries run along that
+// axis: "fixed in trio 0.23".
+func Ref(tc toolchain.Toolchain) ToolchainRef {
+	ref := ToolchainRef{Name: tc.Name, Version: tc.Version, Path: tc.Path}
+	if len(tc.With) > 0 {
+		name, version, _ := strings.Cut(tc.With[0], "==")
+		ref.Name = tc.Name + "+" + scriptdeps.Name(name) + "==" + version
+		ref.Version = version
+		ref.Axis = scriptdeps.Name(name)
+	}
+	return ref
+}
+
+// pythonEnv gives a Python cell the environment its script's inline
+// metadata (PEP 723) asks for: skip says why tc cannot run it
+// (requires-python excludes it); err is a dependency that could not be
+// installed, which is an error, never a verdict.
+func pythonEnv(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, b *scriptdeps.Builder) (python string, keep []string, skip string, err error) {
+	var files []scriptdeps.File
+	for _, f := range r.Files() {
+		files = append(files, scriptdeps.File{Name: f.Name, Data: f.Data})
+	}
+	md, err := scriptdeps.Find(files)
+	if err != nil {
+		return "", nil, "", err
+	}
+	if md == nil && len(tc.With) == 0 {
+		return "", nil, "", nil
+	}
+	var reqs []string
+	if md != nil {
+		if md.RequiresPython != "" {
+			ok, err := scriptdeps.Allows(md.RequiresPython, tc.Version)
+			if err != nil {
+				return "", nil, "", fmt.Errorf("%s:%d: %v", md.File, md.Line, err)
+			}
+			if !ok {
+				return "", nil, fmt.Sprintf("%s: requires-python %s excludes %s", md.File, md.RequiresPython, tc.Version), nil
+			}
+		}
+		reqs = md.Dependencies
+	}
+	reqs = scriptdeps.Override(reqs, tc.With)
+	if b == nil {
+		b = &scriptdeps.Builder{}
+	}
+	identity, _, _ := strings.Cut(tc.Identity, "|with=") // the requirements are keyed anyway
+	env, err := b.Ensure(ctx, scriptdeps.Interpreter{Path: tc.Path, Identity: identity, Name: tc.Name}, reqs)
+	if err != nil {
+		return "", nil, "", err
+	}
+	return env.Python, []string{env.Dir}, "", nil
+}

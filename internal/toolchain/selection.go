@@ -1,0 +1,66 @@
+package toolchain
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+)
+
+// Selection is what a command's flags ask for: --python and --go specs.
+// Go releases not on this machine are fetched (said on Log), once per
+// Selection however many repros ask.
+type Selection struct {
+	Python string    // "" python3 on PATH, "all", "3.12", "3.13t" …
+	Go     string    // "" go on PATH, "here", "all", "1.22", "1.22.0,1.22.12", "1.22.*"
+	Log    io.Writer // where fetching is said (stderr)
+	// With is a dependency axis for Python repros: "trio==0.22.0,0.27.0"
+	// runs every selected interpreter once per listed version.
+	With string
+
+	goDone bool
+	goTCs  []Toolchain
+	goErr  error
+}
+
+// For returns the toolchains a repro of kind runs on.
+func (s *Selection) For(ctx context.Context, all []Toolchain, kind string) ([]Toolchain, error) {
+	if kind != "go" {
+		tcs, err := Select(all, kind, s.Python)
+		if err != nil || s.With == "" {
+			return tcs, err
+		}
+		return WithAxis(tcs, s.With)
+	}
+	if !s.goDone {
+		s.goDone = true
+		r := &Resolver{Log: s.Log}
+		s.goTCs, s.goErr = r.Go(ctx, all, s.Go)
+	}
+	return s.goTCs, s.goErr
+}
+
+var withRE = regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^,\s]+(\s*,\s*[^,\s]+)*)\s*$`)
+
+// WithAxis runs each toolchain once per version of a dependency:
+// "trio==0.22.0,0.27.0" gives each two cells, with trio==0.22.0 and with
+// trio==0.27.0 overriding what the script's metadata asks.
+func WithAxis(tcs []Toolchain, spec string) ([]Toolchain, error) {
+	m := withRE.FindStringSubmatch(spec)
+	if m == nil {
+		return nil, fmt.Errorf("--with %q: want NAME==V1,V2 (e.g. trio==0.22.0,0.27.0)", spec)
+	}
+	var out []Toolchain
+	for _, t := range tcs {
+		for _, v := range strings.Split(m[2], ",") {
+			v = strings.TrimSpace(v)
+			req := m[1] + "==" + v
+			c := t
+			c.With = []string{req}
+			c.Identity += "|with=" + req
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
