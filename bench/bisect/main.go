@@ -45,12 +45,12 @@ type report struct {
 }
 
 func main() {
-	sizes := flag.String("sizes", "64,1000", "history lengths")
+	sizes := flag.String("sizes", "64,1000", "history lengths (empty: none)")
 	goRepro := flag.String("go", "", "a Go repro to bisect across releases (timed cold and cached)")
 	goRange := flag.String("range", "", "the Go release range for -go, OLD..NEW")
 	flag.Parse()
 	out, _ := filepath.Abs(filepath.Join("bench", "out", "bisect"))
-	must(os.RemoveAll(out))
+	removeAll(out)
 	must(os.MkdirAll(out, 0o755))
 	bin := filepath.Join(out, "reprokit")
 	run(".", "go", "build", "-o", bin, "./cmd/reprokit")
@@ -58,8 +58,13 @@ func main() {
 	must(os.WriteFile(filepath.Join(out, "gen.sh"), gen, 0o644))
 	must(os.WriteFile(filepath.Join(out, "repro.txtar"), repro, 0o644))
 
-	fmt.Printf("| commits | broken builds | change at | builds | probes | ⌈log₂ N⌉ | ⌈log₂ N⌉+3 | answer |\n|---|---|---|---|---|---|---|---|\n")
+	if *sizes != "" {
+		fmt.Printf("| commits | broken builds | change at | builds | probes | ⌈log₂ N⌉ | ⌈log₂ N⌉+3 | answer |\n|---|---|---|---|---|---|---|---|\n")
+	}
 	for _, f := range strings.Split(*sizes, ",") {
+		if f == "" {
+			continue
+		}
 		n, err := strconv.Atoi(f)
 		must(err)
 		var scs []scenario
@@ -155,6 +160,17 @@ func runEnv(dir string, env []string, name string, args ...string) {
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, os.Stderr, os.Stderr
 	cmd.Env = append(os.Environ(), env...)
 	must(cmd.Run())
+}
+
+// removeAll also removes the read-only directories of a module cache.
+func removeAll(dir string) {
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	must(os.RemoveAll(dir))
 }
 
 func must(err error) {

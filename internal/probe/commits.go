@@ -61,7 +61,7 @@ func (c *Commits) Toolchain(ctx context.Context, i int) (toolchain.Toolchain, st
 	if !b.OK {
 		return toolchain.Toolchain{}, b.Reason, nil
 	}
-	tc := toolchain.Toolchain{Name: cm.Short(), Version: cm.Short(), Source: "build " + b.Dir, Roots: []string{b.Dir}, Identity: cm.Hash}
+	tc := toolchain.Toolchain{Name: cm.Short(), Version: cm.Short(), Source: "build " + b.Dir, Roots: []string{b.Dir}, Identity: b.Dir}
 	switch {
 	case c.Bin != "":
 		tc.Kind, tc.Path = runner.DirKind, filepath.Join(b.Dir, c.Bin)
@@ -74,7 +74,7 @@ func (c *Commits) Toolchain(ctx context.Context, i int) (toolchain.Toolchain, st
 		if err != nil {
 			return tc, "the build made no working bin/go: " + err.Error(), nil
 		}
-		tc.Name, tc.Version = v, strings.TrimPrefix(v, "go")
+		tc.Name, tc.Version = v, goVersion(v)
 	default:
 		// A CPython build tree runs from where it was built: ./python
 		// finds Lib/ and the built extension modules next to it.
@@ -98,4 +98,15 @@ func output(ctx context.Context, dir, prog string, args ...string) (string, erro
 	cmd.Dir, cmd.Env = dir, append(os.Environ(), "GOTOOLCHAIN=local")
 	out, err := cmd.Output()
 	return strings.TrimSpace(string(out)), err
+}
+
+// goVersion is the release a go build reports, "1.22.5" of "go1.22.5"; a
+// development build ("devel go1.27-1a2b3c4 Tue …") counts as its minor, so
+// that go.mod go lines and [go1.N] conditions compare against it.
+func goVersion(v string) string {
+	if rest, ok := strings.CutPrefix(v, "devel "); ok {
+		v, _, _ = strings.Cut(rest, "-")
+		v, _, _ = strings.Cut(v, " ")
+	}
+	return strings.TrimPrefix(v, "go")
 }

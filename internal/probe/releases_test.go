@@ -39,3 +39,11 @@ func TestInstalled(t *testing.T) {
 		t.Errorf("go prefixes: %s..%s", lo, hi)
 	}
 }
+
+func TestGoVersion(t *testing.T) {
+	for in, want := range map[string]string{"go1.22.5": "1.22.5", "devel go1.27-1a2b3c4 Tue Nov 3 10:00:00 2026 +0000": "1.27", "go1.21rc2": "1.21rc2"} {
+		if got := goVersion(in); got != want {
+			t.Errorf("goVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

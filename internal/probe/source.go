@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
 	"github.com/reprokit/reprokit/internal/bisect"
 	"github.com/reprokit/reprokit/internal/buildcache"
+	"github.com/reprokit/reprokit/internal/gofetch"
 	"github.com/reprokit/reprokit/internal/history"
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/toolchain"
@@ -93,10 +95,45 @@ func NewSource(ctx context.Context, r *repro.Repro, rg Range) (Source, error) {
 	return src, nil
 }
 
-// goReleases lists the Go releases in lo..hi. Until reprokit fetches Go
-// releases, these are the Go toolchains found on this machine.
-func goReleases(_ context.Context, all []toolchain.Toolchain, lo, hi string, _ Range) (*Releases, error) {
-	return Installed(all, "go", lo, hi), nil
+// goReleases lists the published Go releases in lo..hi (the module proxy's
+// list, through the host go); only the releases the search probes are
+// fetched, and a release already on this machine is not fetched at all.
+// Offline, the Go toolchains on this machine are the range.
+func goReleases(ctx context.Context, all []toolchain.Toolchain, lo, hi string, rg Range) (*Releases, error) {
+	published, err := (&gofetch.Fetcher{}).Releases(ctx)
+	if err != nil {
+		if rg.Log != nil {
+			fmt.Fprintf(rg.Log, "reprokit: %v; bisecting over the Go releases on this machine\n", err)
+		}
+		return Installed(all, "go", lo, hi), nil
+	}
+	here := map[string]toolchain.Toolchain{}
+	for _, t := range all {
+		if t.Kind == "go" {
+			here[t.Version] = t
+		}
+	}
+	var versions []string
+	for _, name := range published {
+		v := strings.TrimPrefix(name, "go")
+		if strings.Count(v, ".") == 1 {
+			v += ".0" // "go1.20" is the first release of 1.20
+		}
+		if InRange(v, lo, hi) {
+			versions = append(versions, v)
+		}
+	}
+	resolver := &toolchain.Resolver{Log: rg.Log}
+	r := &Releases{Ensure: func(ctx context.Context, i int) (toolchain.Toolchain, error) {
+		if t, ok := here[versions[i]]; ok {
+			return t, nil
+		}
+		return resolver.Ensure(ctx, versions[i])
+	}}
+	for _, v := range versions {
+		r.Names = append(r.Names, gofetch.ReleaseName(v))
+	}
+	return r, nil
 }
 
 // Record writes the report into the archive's metadata (a `bisect:`
