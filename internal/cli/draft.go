@@ -186,7 +186,7 @@ func renderDraft(ctx context.Context, opts *DraftOptions, r *repro.Repro, all []
 		if res.Verdict == repro.Reproduces || res.Verdict == repro.Flaky {
 			reproducing++
 		}
-		cells = append(cells, draft.Cell{Name: res.Toolchain.Name, Version: res.Toolchain.Version, Verdict: res.Verdict, Rate: res.Rate, Reason: res.Reason, Signature: res.Signature, Output: res.Output})
+		cells = append(cells, draft.Cell{Name: res.Toolchain.Name, Version: res.Toolchain.Version, Verdict: res.Verdict, Rate: res.Rate, Reason: res.Reason, Signature: res.Signature, Output: res.Output, Stacks: res.Stacks})
 	}
 	if reproducing == 0 && !opts.Force {
 		return fail(usagef("%s: reproduces on none of %d interpreters: nothing to report (see `reprokit run --python all %s`; --force drafts it anyway)", r.Path, len(cells), r.Path))

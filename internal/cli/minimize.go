@@ -166,6 +166,7 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 	if perTest == 0 {
 		perTest = max(3*time.Duration(first.DurationMS/int64(opts.Confirm))*time.Millisecond, 2*time.Second)
 	}
+	perTest = runner.TestLimit(r, perTest)
 
 	// Syntax pre-checks are a Python plug-in: other toolchains go
 	// straight to the oracle.

@@ -34,6 +34,7 @@ type Cell struct {
 	Reason    string
 	Signature *signature.Signature
 	Output    string // the deciding command's stdout and stderr
+	Stacks    string // every process's stacks at a hang deadline, if any
 }
 
 // Environment is what the probes found; empty fields are left out.
@@ -244,6 +245,9 @@ func build(in Input) Data {
 	d.Boundary = Boundary(cells)
 	d.Summary = summary(r, d)
 	d.WhatHappens = whatHappens(deciding)
+	if isHang(deciding.Signature) {
+		d.WhatHappens = hangHappens(deciding, r)
+	}
 	d.Reproducer = reproducer(r)
 	d.Matrix = matrix(cells, d.Boundary)
 	if b := Bisected(r); b != "" {
@@ -253,6 +257,9 @@ func build(in Input) Data {
 	d.Ask, d.MissingTiers = ask(r)
 	d.Related = related(in.Related)
 	d.FullOutput = details(fmt.Sprintf("Full output on %s", deciding.Name), fence("", stable(deciding.Output)))
+	if st := hangStacks(deciding); st != "" {
+		d.FullOutput = withStacks(st, deciding.Output, d.FullOutput)
+	}
 	d.Archive = details("The repro as a testscript archive (run it with `reprokit run FILE`, or the stock `testscript` command)", fence("txtar", string(r.Raw)))
 	d.MinorVersions, d.Tested = tested(cells, in.Offered)
 	d.VersionGates = versiongate.Note(versiongate.Find(r.Files(), r.Script()))
@@ -281,6 +288,9 @@ func title(r *repro.Repro, sig *signature.Signature) string {
 	t := r.Title()
 	if r.Meta.Title != "" || sig == nil {
 		return t
+	}
+	if isHang(sig) {
+		return hangTitle(r, sig)
 	}
 	key := sig.Fatal
 	if key == "" {
@@ -439,14 +449,24 @@ func commands(script string) (cmds, checks []string) {
 		switch l.Words[0] {
 		case "exec", "go":
 			var q []string
+			bg := ""
 			for _, a := range args {
+				if m := bgRE.FindStringSubmatch(a); m != nil {
+					bg = m[1] // `exec … &v&`: a background process named v
+					continue
+				}
 				q = append(q, shellQuote(a))
 			}
 			cmd := strings.Join(q, " ")
+			if bg != "" {
+				cmd += " & " + bg + "=$!"
+			}
 			if l.Neg {
 				cmd += "   # exits non-zero"
 			}
 			cmds = append(cmds, cmd)
+		case "kill", "wait":
+			cmds = append(cmds, signalCommand(l.Words[0], args))
 		case "stdout", "stderr":
 			if len(args) == 0 {
 				continue
@@ -508,7 +528,7 @@ func shows(c Cell) string {
 	switch {
 	case c.Verdict == repro.Skipped:
 		return c.Reason
-	case c.Signature != nil && (c.Signature.Fatal != "" || c.Signature.Exception != ""):
+	case c.Signature != nil && (c.Signature.Fatal != "" || c.Signature.Exception != "" || isHang(c.Signature)):
 		return "`" + c.Signature.String() + "`"
 	}
 	if first := firstLine(c.Output); first != "" {

@@ -78,8 +78,12 @@ func TestGolden(t *testing.T) {
 	for _, tt := range []struct {
 		profile string
 		in      func(*testing.T) Input
-	}{{"cpython", pyInput}, {"go", goInput}, {"github", pyInput}} {
-		t.Run(tt.profile, func(t *testing.T) {
+		golden  string // default: the profile's name
+	}{{"cpython", pyInput, ""}, {"go", goInput, ""}, {"github", pyInput, ""}, {"cpython", hangInput, "cpython_hang"}} {
+		if tt.golden == "" {
+			tt.golden = tt.profile
+		}
+		t.Run(tt.golden, func(t *testing.T) {
 			p, err := tracker.Load(tt.profile, "", Funcs())
 			if err != nil {
 				t.Fatal(err)
@@ -90,7 +94,7 @@ func TestGolden(t *testing.T) {
 			}
 			var got bytes.Buffer
 			d.Write(&got)
-			golden := filepath.Join("testdata", tt.profile+".golden")
+			golden := filepath.Join("testdata", tt.golden+".golden")
 			if *update {
 				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
 					t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -32,6 +33,9 @@ type Meta struct {
 	Tiers Tiers `yaml:"tiers,omitempty"`
 	// Signature is the recorded signature of the bug (see `run --record`).
 	Signature *signature.Signature `yaml:"signature,omitempty"`
+	// Hang says that not finishing is the bug: a script still running
+	// after this duration ("5s") reproduces it (see HangAfter).
+	Hang string `yaml:"hang,omitempty"`
 	// Expect maps a toolchain version prefix ("3.12", "3.11.2") to the
 	// verdict expected there; the most specific prefix wins.
 	Expect map[string]string `yaml:"expect,omitempty"`
@@ -106,13 +110,18 @@ func parseMeta(data []byte) (Meta, error) {
 			msg = strings.TrimSpace(strings.Replace(msg, sm[0], "", 1))
 		}
 		if strings.Contains(msg, "not found in type") {
-			msg += " (known keys: title, tracker, repo, upstream, toolchain, tiers, signature, expect)"
+			msg += " (known keys: title, tracker, repo, upstream, toolchain, tiers, signature, hang, expect)"
 		}
 		return m, &metaErr{line: line, msg: "malformed metadata: " + msg}
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err == nil {
 		locateChecks(&root, &m)
+	}
+	if m.Hang != "" {
+		if d, err := time.ParseDuration(m.Hang); err != nil || d <= 0 {
+			return m, &metaErr{line: findKeyLine(&root, "hang"), msg: fmt.Sprintf("malformed metadata: hang: %q is not a positive duration (write e.g. hang: 5s)", m.Hang)}
+		}
 	}
 	for key, v := range m.Expect {
 		if !IsVerdict(v) {
@@ -235,4 +244,10 @@ func (m Meta) Expected(version string) (string, bool) {
 
 func versionHasPrefix(version, prefix string) bool {
 	return version == prefix || strings.HasPrefix(version, prefix+".")
+}
+
+// HangAfter is the hang deadline, or 0 when hanging is not the bug.
+func (m Meta) HangAfter() time.Duration {
+	d, _ := time.ParseDuration(m.Hang) // validated by parseMeta
+	return d
 }

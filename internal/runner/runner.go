@@ -66,6 +66,11 @@ type Result struct {
 	Log string `json:"-"`
 	// Output is the deciding command's stdout and stderr (for drafts).
 	Output string `json:"-"`
+	// Stacks are every process's stacks at the hang deadline or the time
+	// limit, as text (for drafts; -v shows them at the end of Log).
+	Stacks string `json:"-"`
+	// Deadline is when the hang deadline or time limit fired, if one did.
+	Deadline time.Time `json:"-"`
 	// Outcomes are the distinct outcomes of repeated runs (verdict and
 	// signature), each once with the log of its first run, so that `-v
 	// --count N` shows every different run, not only the deciding one.
@@ -205,11 +210,19 @@ func keepLog(r sandbox.Result) {
 // once runs the main script and, when it does not pass, the tier checks.
 func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Options, base Result) Result {
 	res := base
+	if msg := hangVsTimeout(r, opts); msg != "" {
+		res.Verdict, res.Error = repro.ErrorVerdict, msg
+		return res
+	}
 	main, err := runScript(ctx, r, r.Script(), r.Path, tc, opts)
 	keepLog(main)
 	res.Isolation = main.Isolation
 	res.Kept = keptDir(main)
+	res.Stacks, res.Deadline = StacksText(main.Stacks), main.Deadline
 	res.Log = main.Log
+	if res.Stacks != "" {
+		res.Log += "[stacks at the deadline]\n" + res.Stacks
+	}
 	switch {
 	case err != nil:
 		res.Verdict, res.Error = repro.ErrorVerdict, err.Error()
@@ -220,7 +233,9 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	case main.Outcome == "skip":
 		res.Verdict, res.Reason = repro.Skipped, main.Reason
 		return res
-	case main.Outcome == "pass":
+	case main.Hung:
+		return judgeHang(r, main, res)
+	case main.Outcome == "pass" && r.Meta.HangAfter() == 0:
 		sig, out := Capture(main.Log, r.Script())
 		res.Signature, res.Output = &sig, out
 		if want := r.Meta.Signature; want != nil && !signature.Match(want.Unasserted(Asserted(r.Script())), sig) {
@@ -231,8 +246,12 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 		res.Verdict = repro.Reproduces
 		return res
 	}
-	// The bug's script does not pass: which tier, if any, holds now?
+	// The bug's script does not pass (or, for a hang, finished in time):
+	// which tier, if any, holds now?
 	res.Reason = main.Reason
+	if main.Outcome == "pass" {
+		res.Reason = "finished before hang: " + r.Meta.Hang
+	}
 	sig, out := Capture(main.Log, r.Script())
 	res.Signature, res.Output = &sig, out
 	if opts.NoTiers {
@@ -254,7 +273,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 			res.Error = fmt.Sprintf("%s check: %s", t.verdict, firstNonEmpty(chk.Err, fmt.Sprint(err)))
 			return res
 		}
-		if chk.Outcome == "pass" {
+		if chk.Outcome == "pass" && !chk.Hung {
 			res.Verdict, res.Reason = t.verdict, ""
 			return res
 		}
@@ -290,6 +309,7 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 		Env:       append(toolEnv(tc), opts.env...),
 		Versions:  map[string]string{tc.Kind: tc.Version},
 		KeepDir:   opts.Keep,
+		Hang:      r.Meta.HangAfter(),
 		Isolation: opts.Isolation,
 	})
 }

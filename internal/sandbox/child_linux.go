@@ -244,7 +244,7 @@ func engineMain(specPath string) int {
 	// Not dumpable: the repro, running as our user, can neither ptrace us
 	// nor open /proc/<engine>/fd/3.
 	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
-	res := runScript(spec)
+	res := runScript(spec, watchDeadline(spec))
 	out, _ := json.Marshal(res)
 	resultOut.Write(out)
 	resultOut.Close()

@@ -102,6 +102,7 @@ type Spec struct {
 	Exe       string            `json:"exe"`       // reprokit binary as seen inside the sandbox
 	UID       int               `json:"uid"`       // the uid and gid a root-run sandbox drops to
 	KeepWork  bool              `json:"keep_work"` // the work directory outlives the run (--keep): on disk, not a tmpfs
+	Hang      time.Duration     `json:"hang"`      // still running after this is the bug (0: no hang deadline)
 	Info      map[string]string `json:"info"`      // for logs only
 }
 
@@ -115,6 +116,14 @@ type Result struct {
 	Isolation string        `json:"isolation"`
 	Err       string        `json:"err,omitempty"` // harness error
 	WorkDir   string        `json:"work_dir,omitempty"`
+	// Hung says the script was still running at Options.Hang: its tree
+	// was killed after Stacks were taken (the same happens at the time
+	// limit, with TimedOut).
+	Hung   bool    `json:"hung,omitempty"`
+	Stacks []Stack `json:"stacks,omitempty"`
+	// Deadline is when the hang deadline or the time limit fired (zero if
+	// neither did): bench/hang measures from it to the verdict.
+	Deadline time.Time `json:"deadline,omitempty"`
 }
 
 // Options for Run.
@@ -126,6 +135,9 @@ type Options struct {
 	Versions map[string]string
 	KeepDir  bool   // keep the run directory afterwards
 	Name     string // the user's file, named in reasons instead of the run's copy
+	// Hang, when set, is the deadline after which a still-running script
+	// shows the bug: stacks are taken, the tree is killed, Result.Hung.
+	Hang time.Duration
 	// Isolation is Namespaces (also when empty) or ProcessGroup. Where
 	// the kernel refuses namespaces, Run fails: the weaker process group
 	// is only ever used when asked for.
@@ -192,6 +204,7 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		Keep:      opts.Keep,
 		Env:       opts.Env,
 		Versions:  opts.Versions,
+		Hang:      opts.Hang,
 		Isolation: iso,
 		Exe:       self,
 		UID:       sandboxUID(),
@@ -283,6 +296,9 @@ func prepare(spec Spec, archive []byte, self string) error {
 	if err := writeArchive(spec.Script, archive, shimWords(spec)); err != nil {
 		return err
 	}
+	if err := prepareStacks(spec.RunDir); err != nil {
+		return err
+	}
 	if spec.Isolation == Namespaces && filepath.Dir(spec.Exe) != filepath.Dir(self) {
 		// Mount point for the reprokit binary, bound read-only inside.
 		if err := os.WriteFile(spec.Exe, nil, 0o755); err != nil {
@@ -368,7 +384,10 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 	out := make(chan []byte, 1)
 	go func() { out <- readCapped(resR, resultMax+1) }()
 
-	timer := time.NewTimer(spec.Limits.Timeout)
+	// The sandbox enforces the limit itself, so that the stacks and the
+	// partial output come back; this timer is the backstop for a sandbox
+	// that cannot.
+	timer := time.NewTimer(spec.Limits.Timeout + backstop)
 	defer timer.Stop()
 	waitDone := make(chan error, 1)
 	go func() { waitDone <- cmd.Wait() }()
@@ -426,9 +445,18 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 		res.Err = fmt.Sprintf("sandbox result malformed (%d bytes)", len(data))
 		return res, nil
 	}
-	child.Duration, child.Isolation, child.TimedOut = dur, spec.Isolation, false
+	child.Duration, child.Isolation = dur, spec.Isolation
+	if child.TimedOut {
+		child.Err = fmt.Sprintf("time limit %s hit: the whole process tree was killed", spec.Limits.Timeout)
+	}
 	return child, nil
 }
+
+// backstop is how long past the time limit the parent waits for the
+// sandbox's own deadline path (stacks, kill, result) before it ends the
+// run itself: short, because an engine starved by a fork bomb (its uid's
+// RLIMIT_NPROC spent, no thread to be had) may never get there.
+const backstop = 2 * time.Second
 
 // endRun ends a run that is still going (deadline or interrupt) and waits
 // for the init. With namespaces, SIGKILL to the PID namespace's init ends

@@ -48,7 +48,7 @@ func (t *scriptT) Run(name string, f func(testscript.T)) {
 
 var failLineRE = regexp.MustCompile(`(?m)^FAIL: (.*)$`)
 
-func runScript(spec Spec) (res Result) {
+func runScript(spec Spec, dl *deadline) (res Result) {
 	t := &scriptT{}
 	bin := filepath.Join(spec.RunDir, "bin")
 	os.Setenv("PATH", bin+":/usr/local/bin:/usr/bin:/bin")
@@ -59,7 +59,8 @@ func runScript(spec Spec) (res Result) {
 		WorkdirRoot: workRoot,
 		Setup: func(env *testscript.Env) error {
 			workDir = env.WorkDir
-			for _, kv := range spec.Env {
+			dl.setWork(env.WorkDir)
+			for _, kv := range append(spec.Env, stackEnv(spec.RunDir)...) {
 				env.Vars = append(env.Vars, strings.ReplaceAll(kv, "$WORK", env.WorkDir))
 			}
 			return nil
@@ -82,14 +83,20 @@ func runScript(spec Spec) (res Result) {
 		}()
 		testscript.RunT(t, params)
 	}()
+	dl.finish(&res)
 	log := t.log.String()
 	t.log.Reset()
 	if workDir != "" {
 		log = strings.ReplaceAll(log, workDir, "$WORK")
+		for i := range res.Stacks {
+			res.Stacks[i].Dump = strings.ReplaceAll(res.Stacks[i].Dump, workDir, "$WORK")
+			res.Stacks[i].Command = strings.ReplaceAll(res.Stacks[i].Command, workDir, "$WORK")
+		}
 	}
 	log = strings.ReplaceAll(log, "exec "+shimWords(spec)+" ", "exec ")
 	log = strings.ReplaceAll(log, bin, "$REPROKIT_BIN")
 	log = strings.ReplaceAll(log, spec.Script, spec.Name)
+	log = strings.ReplaceAll(log, spec.RunDir, "$REPROKIT_RUN") // REPROKIT_SITE in the environment
 	res.Log = capLog(log, logMax)
 	switch {
 	case res.Err != "":

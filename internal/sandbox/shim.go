@@ -42,6 +42,7 @@ func ShimMain(args []string) int {
 	target := args[1]
 	cmd := exec.Command(target, args[2:]...)
 	cmd.Stdin = os.Stdin
+	cmd.Env = shimEnv(os.Environ())
 	stdout := &capWriter{w: os.Stdout, max: limit}
 	stderr := &capWriter{w: os.Stderr, max: limit}
 	cmd.Stdout, cmd.Stderr = stdout, stderr

@@ -52,6 +52,9 @@ func (s Signature) IsCrash() bool {
 
 // String is a one-line summary: "SIGABRT · Fatal Python error: …".
 func (s Signature) String() string {
+	if s.Status == StatusHang {
+		return s.HangString()
+	}
 	var parts []string
 	status := s.Status
 	if s.Process != "" {
@@ -72,6 +75,9 @@ func (s Signature) String() string {
 // field recorded in want must be equal in got once numbers and addresses
 // (pids, thread ids, line numbers) are normalized away.
 func Match(want, got Signature) bool {
+	if want.Status == StatusHang {
+		return matchHang(want, got)
+	}
 	if want.Status != "" && want.Status != got.Status {
 		return false // exit codes and signals compare exactly
 	}
@@ -96,6 +102,9 @@ func sawException(want string, got Signature) bool {
 
 // Diff says how got differs from want, for "slipped" messages.
 func Diff(want, got Signature) string {
+	if want.Status == StatusHang {
+		return diffHang(want, got)
+	}
 	var out []string
 	if want.Status != "" && want.Status != got.Status {
 		out = append(out, fmt.Sprintf("status %q, recorded %q", got.Status, want.Status))
