@@ -47,12 +47,19 @@ func Classify(c *Cell) {
 			c.Attention = true
 		}
 		return
-	case exp == got:
+	case exp == got, singleRunOfFlaky(exp, got, c.Rate):
 		return
 	}
 	c.Transition = exp + " → " + got
 	c.Attention = true
 	c.Meaning = meaning(exp, got)
+}
+
+// singleRunOfFlaky reports whether one run (no rate) of a repro expected to
+// be flaky ended in a verdict about the bug: one run cannot show a mix, so
+// any of them is what a flaky repro does. An error or a skip is not.
+func singleRunOfFlaky(exp, got, rate string) bool {
+	return exp == repro.Flaky && rate == "" && got != repro.ErrorVerdict && got != repro.Skipped
 }
 
 func meaning(exp, got string) string {

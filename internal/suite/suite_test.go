@@ -39,6 +39,16 @@ func TestUpdatedExpectationsFlaky(t *testing.T) {
 	}
 }
 
+func TestClassifyCountedFlaky(t *testing.T) {
+	// Counted runs that all agree say the repro is no longer flaky.
+	cell := c("3.12.1", "flaky", "reproduces")
+	cell.Rate = "5/5"
+	Classify(&cell)
+	if cell.Transition != "flaky → reproduces" || !cell.Attention {
+		t.Errorf("got %q attention=%v", cell.Transition, cell.Attention)
+	}
+}
+
 func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
 		expected, verdict string
@@ -61,6 +71,11 @@ func TestClassify(t *testing.T) {
 		{"reproduces", "error", "reproduces → error", "the harness failed", true, false},
 		{"reproduces", "skipped", "reproduces → skipped", "no longer runs here", true, false},
 		{"skipped", "reproduces", "skipped → reproduces", "runs here now", true, false},
+		// One run of a flaky repro cannot show the mix: any verdict about
+		// the bug is what it does; an error is still a harness failure.
+		{"flaky", "reproduces", "", "", false, false},
+		{"flaky", "changed", "", "", false, false},
+		{"flaky", "error", "flaky → error", "the harness failed", true, false},
 	} {
 		cell := c("3.12.1", tc.expected, tc.verdict)
 		Classify(&cell)
