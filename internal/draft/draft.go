@@ -576,35 +576,38 @@ func Boundary(cells []Cell) string {
 	var parts []string
 	for _, r := range runs {
 		s := span(r)
+		// The verb agrees with the span: "3.8.18 fails", "3.9–3.11 fail".
+		verb := func(plural, singular string) string {
+			if r.from.Version == r.to.Version {
+				return singular
+			}
+			return plural
+		}
 		switch r.from.Verdict {
 		case repro.Reproduces:
 			parts = append(parts, "reproduces on "+s)
 		case repro.Fixed:
-			parts = append(parts, s+" work as the make-it-work tier asks")
+			parts = append(parts, s+" "+verb("work", "works")+" as the make-it-work tier asks")
 		case repro.FailsCleanly:
 			what := firstLine(r.to.Output)
 			if r.to.Signature != nil && r.to.Signature.Exception != "" {
 				what = r.to.Signature.Exception
 			}
-			verb := "fail"
-			if r.from.Version == r.to.Version {
-				verb = "fails"
-			}
 			if what != "" {
-				parts = append(parts, fmt.Sprintf("%s %s cleanly instead (`%s`)", s, verb, stable(what)))
+				parts = append(parts, fmt.Sprintf("%s %s cleanly instead (`%s`)", s, verb("fail", "fails"), stable(what)))
 			} else {
-				parts = append(parts, s+" "+verb+" cleanly instead")
+				parts = append(parts, s+" "+verb("fail", "fails")+" cleanly instead")
 			}
 		case repro.Skipped:
 			parts = append(parts, fmt.Sprintf("skipped on %s (%s)", s, r.from.Reason))
 		case repro.Flaky:
 			parts = append(parts, "reproduces intermittently on "+s)
 		case repro.Slipped:
-			parts = append(parts, s+" show a different bug")
+			parts = append(parts, s+" "+verb("show", "shows")+" a different bug")
 		case repro.ErrorVerdict:
 			parts = append(parts, s+" could not be run")
 		default:
-			parts = append(parts, s+" behave differently")
+			parts = append(parts, s+" "+verb("behave", "behaves")+" differently")
 		}
 	}
 	out := strings.Join(parts, "; ")

@@ -113,7 +113,12 @@ func hangTitle(r *repro.Repro, sig *signature.Signature) string {
 	if i := strings.LastIndex(t, ": "); len([]rune(t)) > room && i > 0 {
 		t = t[:i] // "X: the child never finishes" says what "hangs in" will
 	}
-	return shorten(t, room) + where
+	if len([]rune(t)) <= room {
+		return t + where
+	}
+	// The repro's own title, whole, reads better than a cut one with the
+	// place after it; the body says where it hangs.
+	return shorten(r.Title(), MaxTitle)
 }
 
 // bgRE is testscript's background marker, `&name&`.
