@@ -176,15 +176,18 @@ func renderDraft(ctx context.Context, opts *DraftOptions, r *repro.Repro, all []
 	for _, tc := range tcs {
 		jobs = append(jobs, job{r, tc})
 	}
-	results := runAll(ctx, jobs, max(opts.Jobs, 1), runner.Options{Count: max(opts.Count, 1), Isolation: iso, Limits: sandbox.Limits{Timeout: opts.Timeout}}, func(runner.Result) {})
+	ropts := runner.Options{Count: max(opts.Count, 1), Isolation: iso, Limits: sandbox.Limits{Timeout: opts.Timeout}}
+	results := runAll(ctx, jobs, max(opts.Jobs, 1), ropts, func(runner.Result) {})
 	var cells []draft.Cell
+	var reproTCs []toolchain.Toolchain
 	reproducing := 0
-	for _, res := range results {
+	for i, res := range results {
 		if res.Verdict == repro.ErrorVerdict {
 			return fail(fmt.Errorf("%s on %s: %s", r.Path, res.Toolchain.Name, res.Error))
 		}
 		if res.Verdict == repro.Reproduces || res.Verdict == repro.Flaky {
 			reproducing++
+			reproTCs = append(reproTCs, jobs[i].tc)
 		}
 		cells = append(cells, draft.Cell{Name: res.Toolchain.Name, Version: res.Toolchain.Version, Verdict: res.Verdict, Rate: res.Rate, Reason: res.Reason, Signature: res.Signature, Output: res.Output, Stacks: res.Stacks})
 	}
@@ -192,6 +195,7 @@ func renderDraft(ctx context.Context, opts *DraftOptions, r *repro.Repro, all []
 		return fail(usagef("%s: reproduces on none of %d interpreters: nothing to report (see `reprokit run --python all %s`; --force drafts it anyway)", r.Path, len(cells), r.Path))
 	}
 	in := draft.Input{Repro: r, Cells: cells, Env: draft.Probe(ctx, tcs)}
+	in.Env.GoVersion, in.Env.GoEnv = draft.GoEnv(ctx, r, reproTCs, ropts)
 	d, err := draft.Render(in, prof, red)
 	if err != nil {
 		return fail(err)
