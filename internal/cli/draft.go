@@ -46,6 +46,7 @@ type DraftOptions struct {
 	// turns it off.
 	Search bool
 	APIURL string
+	Deps   DepsFlags // --with, --index-url, --find-links
 }
 
 func newDraftCmd(ios *IOStreams) *cobra.Command {
@@ -78,6 +79,7 @@ Drafts go to reports/NAME.TRACKER.md; -o - prints to stdout.`,
 	f.StringVar(&opts.Reports, "reports", "reports", "directory the drafts are written to")
 	f.StringVar(&opts.TrackersDir, "trackers", filepath.Join("reports", "trackers"), "directory of tracker profile files that add to or override the built-in ones")
 	f.StringVar(&opts.Isolation, "isolation", "auto", "sandbox: auto, namespaces, or process-group")
+	opts.Deps.register(f)
 	offline := f.Bool("offline", false, "do not search the upstream tracker for related issues")
 	f.StringVar(&opts.APIURL, "api-url", "", "GitHub REST base URL for the related-issue search (default GITHUB_API_URL, else GH_HOST's, else api.github.com)")
 	cmd.PreRun = func(*cobra.Command, []string) { opts.Search = !*offline }
@@ -167,7 +169,7 @@ func renderDraft(ctx context.Context, opts *DraftOptions, r *repro.Repro, all []
 	if prof.Repo == "" && r.Meta.Repo == "" {
 		fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: %s: tracker %s needs `repo: OWNER/NAME` in the metadata to be filed\n", r.Path, name)
 	}
-	sel := &toolchain.Selection{Python: opts.Python, Go: opts.Go, Log: opts.IO.ErrOut}
+	sel := &toolchain.Selection{Python: opts.Python, Go: opts.Go, With: opts.Deps.With, Log: opts.IO.ErrOut}
 	tcs, err := sel.For(ctx, all, r.Kind())
 	if err != nil {
 		return fail(usagef("%s: %v", r.Path, err))
@@ -176,7 +178,7 @@ func renderDraft(ctx context.Context, opts *DraftOptions, r *repro.Repro, all []
 	for _, tc := range tcs {
 		jobs = append(jobs, job{r, tc})
 	}
-	ropts := runner.Options{Count: max(opts.Count, 1), Isolation: iso, Limits: sandbox.Limits{Timeout: opts.Timeout}}
+	ropts := runner.Options{Count: max(opts.Count, 1), Isolation: iso, Limits: sandbox.Limits{Timeout: opts.Timeout}, Deps: opts.Deps.builder(opts.IO.ErrOut)}
 	results := runAll(ctx, jobs, max(opts.Jobs, 1), ropts, func(runner.Result) {})
 	var cells []draft.Cell
 	var reproTCs []toolchain.Toolchain
@@ -189,7 +191,7 @@ func renderDraft(ctx context.Context, opts *DraftOptions, r *repro.Repro, all []
 			reproducing++
 			reproTCs = append(reproTCs, jobs[i].tc)
 		}
-		cells = append(cells, draft.Cell{Name: res.Toolchain.Name, Version: res.Toolchain.Version, Verdict: res.Verdict, Rate: res.Rate, Reason: res.Reason, Signature: res.Signature, Output: res.Output, Stacks: res.Stacks})
+		cells = append(cells, draft.Cell{Name: res.Toolchain.Name, Version: res.Toolchain.Version, Verdict: res.Verdict, Rate: res.Rate, Reason: res.Reason, Signature: res.Signature, Output: res.Output, Stacks: res.Stacks, Axis: res.Toolchain.Axis}.On(jobs[i].tc))
 	}
 	if reproducing == 0 && !opts.Force {
 		return fail(usagef("%s: reproduces on none of %d interpreters: nothing to report (see `reprokit run --python all %s`; --force drafts it anyway)", r.Path, len(cells), r.Path))
