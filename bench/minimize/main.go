@@ -1,11 +1,14 @@
-// Command minimize benchmarks `reprokit minimize` against cvise, creduce and
-// delta (Debian's singledelta) on the bloated repros in inputs/, with the
-// same interestingness test for all: the same Python, the repro's own
-// command line, the same exit status and the same signature line on
-// stderr (numbers normalized), 2 parallel jobs where a tool allows. It
-// prints one table: tool x input -> tests, wall seconds, final lines and
-// bytes of the reduced Python file, and whether the result still
-// reproduces (checked with `reprokit run`).
+// Command minimize benchmarks `reprokit minimize` against cvise, creduce,
+// delta (Debian's singledelta), shrinkray and pysource-minimize on the
+// bloated repros in inputs/, with the same interestingness test for all:
+// the same Python, the repro's own command line, the same exit status, the
+// same signature line and every `stderr` assertion of the script (numbers
+// normalized), 2 parallel jobs where a tool allows, and one wall budget per
+// run (a run stopped there keeps its best so far, and says so). It prints
+// one table: tool x input -> tests, wall seconds, bytes of the Python
+// files, names pyflakes finds undefined, and how many of 20 runs
+// reproduce with the other core busy; hand/ holds the hand-minimal
+// reproducer of each input, measured the same way.
 //
 //	bash bench/minimize/run.sh            # installs the peers, then runs this
 //	go run ./bench/minimize -python 3.12 -tools reprokit,delta
@@ -13,6 +16,8 @@ package main
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,25 +25,44 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
 type row struct {
-	tool, input  string
-	tests        int
-	wall         time.Duration
-	lines, bytes int
-	reproduces   string
-	note         string
+	tool, input string
+	tests       int
+	wall        time.Duration
+	bytes       int    // of every .py file of the result
+	undefined   int    // pyflakes "undefined name" reports
+	underLoad   string // "20/20": reproducing runs with the other cores busy
+	stopped     bool   // stopped at the wall budget: best so far
+	note        string
+}
+
+var (
+	venv     = flag.String("venv", filepath.Join(cacheDir(), "reprokit-bench", "venv"), "virtualenv holding shrinkray, pysource-minimize and pyflakes (run.sh makes it)")
+	loadRuns = flag.Int("load-runs", 20, "runs of each result with the other cores busy")
+)
+
+func cacheDir() string {
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return d
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache")
 }
 
 func main() {
 	python := flag.String("python", "3.12", "Python version for every tool")
-	tools := flag.String("tools", "reprokit,cvise,creduce,delta", "tools to compare")
+	tools := flag.String("tools", "hand,reprokit,delta,cvise,creduce,shrinkray,pysource-minimize", "tools to compare (hand: the hand-minimal reproducer in hand/)")
 	jobs := flag.Int("j", 2, "parallel jobs where a tool allows")
+	budget := flag.Duration("budget", 8*time.Minute, "wall budget per tool run; a run stopped there keeps its best so far")
+	ownBudget := flag.Duration("reprokit-budget", 0, "wall budget for reprokit's runs (default: -budget)")
 	results := flag.String("results", "", "copy reprokit's minimized archives to this directory (as NAME.min.txtar)")
 	flag.Parse()
 	inputs := flag.Args()
@@ -58,21 +82,40 @@ func main() {
 			os.RemoveAll(dir)
 			must(os.MkdirAll(dir, 0o755))
 			var r row
+			archive := ""
 			switch tool {
+			case "hand":
+				archive = filepath.Join("bench/minimize/hand", filepath.Base(in))
 			case "reprokit":
-				r = benchReprokit(reprokit, in, dir, *python, *jobs, *results)
+				r, archive = benchReprokit(reprokit, in, dir, *python, *jobs, cmp.Or(*ownBudget, *budget), *results)
 			default:
-				r = benchPeer(tool, reprokit, pyBin, in, dir, *python, *jobs)
+				r, archive = benchPeer(tool, reprokit, pyBin, in, dir, *python, *jobs, *budget)
+			}
+			if archive != "" {
+				r.bytes, r.undefined = measure(archive, dir)
+				r.underLoad = underLoad(reprokit, archive, *python, *loadRuns)
 			}
 			r.tool, r.input = tool, filepath.Base(in)
-			fmt.Fprintf(os.Stderr, "%-10s %-22s tests=%d wall=%.1fs lines=%d bytes=%d reproduces=%s %s\n", r.tool, r.input, r.tests, r.wall.Seconds(), r.lines, r.bytes, r.reproduces, r.note)
+			fmt.Fprintf(os.Stderr, "%-18s %-24s tests=%d wall=%.1fs bytes=%d undefined=%d load=%s stopped=%v %s\n", r.tool, r.input, r.tests, r.wall.Seconds(), r.bytes, r.undefined, r.underLoad, r.stopped, r.note)
 			rows = append(rows, r)
 		}
 	}
-	fmt.Printf("\nPython %s (%s), %d jobs; lines and bytes are those of the reduced Python file\n\n", *python, pyBin, *jobs)
-	fmt.Printf("| input | tool | tests | wall s | lines | bytes | reproduces |\n|---|---|---:|---:|---:|---:|---|\n")
+	fmt.Printf("\nPython %s (%s), %d jobs, wall budget %s per run; bytes are those of the .py files; undefined = pyflakes' undefined names; under load = reproducing runs of %d with the other cores busy\n\n", *python, pyBin, *jobs, *budget, *loadRuns)
+	fmt.Printf("| input | tool | tests | wall s | bytes | undefined | under load |\n|---|---|---:|---:|---:|---:|---|\n")
 	for _, r := range rows {
-		fmt.Printf("| %s | %s | %d | %.1f | %d | %d | %s |\n", r.input, r.tool, r.tests, r.wall.Seconds(), r.lines, r.bytes, r.reproduces)
+		wall := fmt.Sprintf("%.1f", r.wall.Seconds())
+		tests := fmt.Sprint(r.tests)
+		if r.tool == "hand" {
+			wall, tests = "–", "–"
+		}
+		if r.stopped {
+			wall += " (budget; best so far)"
+		}
+		under := r.underLoad
+		if r.note != "" && under == "" {
+			under = "no result: " + r.note
+		}
+		fmt.Printf("| %s | %s | %s | %s | %d | %d | %s |\n", r.input, r.tool, tests, wall, r.bytes, r.undefined, under)
 	}
 }
 
@@ -91,49 +134,54 @@ func mainFile(ar *txtar.Archive) (name string, argv []string) {
 	panic("no `exec python3 FILE.py` line")
 }
 
+// stderrAsserts are the regexps of the script's `stderr 'RE'` lines.
+func stderrAsserts(ar *txtar.Archive) []string {
+	var out []string
+	for _, l := range strings.Split(string(ar.Comment), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "stderr '") && strings.HasSuffix(l, "'") {
+			out = append(out, strings.ReplaceAll(l[len("stderr '"):len(l)-1], "''", "'"))
+		}
+	}
+	return out
+}
+
 // benchReprokit minimizes in with reprokit; resultsDir, if set, receives
 // the result (bench/minimize/results is where the committed ones live; a
 // test re-checks they are 1-minimal).
-func benchReprokit(reprokit, in, dir, python string, jobs int, resultsDir string) row {
+func benchReprokit(reprokit, in, dir, python string, jobs int, budget time.Duration, resultsDir string) (row, string) {
 	outFile := filepath.Join(dir, "min.txtar")
 	began := time.Now()
-	cmd := exec.Command(reprokit, "minimize", "--python", python, "-j", fmt.Sprint(jobs), "--json", "-o", outFile, in)
+	cmd := exec.Command(reprokit, "minimize", "--python", python, "-j", fmt.Sprint(jobs), "--budget", budget.String(), "--json", "-o", outFile, in)
 	var stdout bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
 	err := cmd.Run()
 	wall := time.Since(began)
 	var rep struct {
-		Runs int `json:"runs"` // every sandboxed run, confirmations included
+		Runs    int  `json:"runs"` // every sandboxed run, confirmations included
+		Minimal bool `json:"minimal"`
 	}
 	if err != nil || json.Unmarshal(stdout.Bytes(), &rep) != nil {
-		return row{wall: wall, reproduces: "no", note: fmt.Sprint(err)}
+		return row{wall: wall, note: fmt.Sprint(err)}, ""
 	}
 	data, _ := os.ReadFile(outFile)
-	ar := txtar.Parse(data)
-	name, _ := mainFile(txtar.Parse(mustRead(in)))
-	r := row{tests: rep.Runs, wall: wall}
-	for _, f := range ar.Files {
-		if f.Name == name {
-			r.lines, r.bytes = bytes.Count(f.Data, []byte("\n")), len(f.Data)
-		}
-	}
-	r.reproduces = verify(reprokit, outFile, python)
 	if resultsDir != "" {
 		base := strings.TrimSuffix(filepath.Base(in), ".txtar")
 		must(os.WriteFile(filepath.Join(resultsDir, base+".min.txtar"), data, 0o644))
 	}
-	return r
+	return row{tests: rep.Runs, wall: wall, stopped: !rep.Minimal}, outFile
 }
 
 const testScript = `#!/bin/sh
 # Interestingness test shared by the peers: the same Python, command line,
-# exit status and signature as reprokit's oracle.
+# exit status, signature and stderr assertions as reprokit's oracle.
 src="${1:-%[1]s}"
 case "$src" in /*) ;; *) src="$PWD/$src" ;; esac
 echo x >> %[2]q
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
 cp -r %[3]q/. "$work/" && cp "$src" "$work/%[1]s" || exit 1
+for f in %[9]s; do [ -f "$f" ] && cp "$f" "$work/$f"; done
 cd "$work" || exit 1
 timeout %[7]d %[4]q %[5]s >stdout 2>stderr
 status=$?
@@ -144,79 +192,164 @@ exec %[4]q %[8]q stderr
 const checkSignature = `import re, sys
 norm = lambda s: re.sub(r"\d+", "N", re.sub(r"0x[0-9a-fA-F]+", "ADDR", s))
 want = norm(%q)
+asserts = %s
 text = open(sys.argv[1], errors="replace").read()
-sys.exit(0 if any(norm(l.rstrip()) == want or norm(l.rstrip()).endswith(": " + want) for l in text.splitlines()) else 1)
+ok = not want or any(norm(l.rstrip()) == want or norm(l.rstrip()).endswith(": " + want) for l in text.splitlines())
+ok = ok and all(re.search(a, text, re.M) for a in asserts)
+sys.exit(0 if ok else 1)
 `
 
-func benchPeer(tool, reprokit, pyBin, in, dir, python string, jobs int) row {
+// psmDriver runs pysource-minimize's library (its command line is
+// interactive) with the shared test; it writes each smaller interesting
+// candidate to the target, so a run stopped at the budget leaves its best.
+const psmDriver = `import subprocess, sys
+from pysource_minimize import minimize
+target, test = sys.argv[1], sys.argv[2]
+src = open(target).read()
+best = [len(src)]
+def check(s):
+    open(target + ".cand", "w").write(s)
+    ok = subprocess.call([test, target + ".cand"]) == 0
+    if ok and len(s) < best[0]:
+        best[0] = len(s)
+        open(target, "w").write(s)
+    return ok
+minimize(src, check)
+`
+
+func benchPeer(tool, reprokit, pyBin, in, dir, python string, jobs int, budget time.Duration) (row, string) {
 	ar := txtar.Parse(mustRead(in))
 	name, argv := mainFile(ar)
 	data := filepath.Join(dir, "data")
 	must(os.MkdirAll(data, 0o755))
 	var src []byte
+	var others []string // other .py files: cvise and creduce reduce them too
+	multi := tool == "cvise" || tool == "creduce"
+	work := filepath.Join(dir, "work")
+	must(os.MkdirAll(work, 0o755))
 	for _, f := range ar.Files {
-		if f.Name == name {
+		switch {
+		case f.Name == name:
 			src = f.Data
-		} else if !strings.HasPrefix(f.Name, ".reprokit") {
+		case strings.HasPrefix(f.Name, ".reprokit"):
+		case multi && strings.HasSuffix(f.Name, ".py"):
+			others = append(others, f.Name)
+			must(os.WriteFile(filepath.Join(work, f.Name), f.Data, 0o644))
+		default:
 			must(os.WriteFile(filepath.Join(data, f.Name), f.Data, 0o644))
 		}
 	}
 	// The signature the oracle keeps, from reprokit itself.
 	status, sig := signatureOf(reprokit, in, python)
-	must(os.WriteFile(filepath.Join(dir, "check.py"), []byte(fmt.Sprintf(checkSignature, sig)), 0o644))
+	asserts, _ := json.Marshal(stderrAsserts(ar))
+	must(os.WriteFile(filepath.Join(dir, "check.py"), []byte(fmt.Sprintf(checkSignature, sig, asserts)), 0o644))
 	counter := filepath.Join(dir, "tests.count")
 	test := filepath.Join(dir, "test.sh")
-	must(os.WriteFile(test, []byte(fmt.Sprintf(testScript, name, counter, data, pyBin, shellArgs(argv), status, 10, filepath.Join(dir, "check.py"))), 0o755))
-	work := filepath.Join(dir, "work")
-	must(os.MkdirAll(work, 0o755))
+	must(os.WriteFile(test, []byte(fmt.Sprintf(testScript, name, counter, data, pyBin, shellArgs(argv), status, 20, filepath.Join(dir, "check.py"), shellArgs(others))), 0o755))
 	target := filepath.Join(work, name)
 	must(os.WriteFile(target, src, 0o644))
 	check := exec.Command(test)
 	check.Dir = work
 	if err := check.Run(); err != nil {
-		return row{reproduces: "no", note: "the interestingness test fails on the input: " + err.Error()}
+		return row{note: "the interestingness test fails on the input: " + err.Error()}, ""
 	}
 	os.Remove(counter)
 
 	var cmd *exec.Cmd
+	files := append([]string{name}, others...)
 	switch tool {
 	case "cvise":
-		cmd = exec.Command("cvise", "--n", fmt.Sprint(jobs), "--not-c", "--tidy", "--timeout", "20", test, name)
+		cmd = exec.Command("cvise", append([]string{"--n", fmt.Sprint(jobs), "--not-c", "--tidy", "--timeout", "20", test}, files...)...)
 	case "creduce":
-		cmd = exec.Command("creduce", "--n", fmt.Sprint(jobs), "--not-c", "--tidy", "--timeout", "20", test, name)
+		cmd = exec.Command("creduce", append([]string{"--n", fmt.Sprint(jobs), "--not-c", "--tidy", "--timeout", "20", test}, files...)...)
 	case "delta":
 		cmd = exec.Command("singledelta", "-test="+test, "-suffix=.py", "-cp_minimal="+name+".min", "-quiet")
 		cmd.Stdin = bytes.NewReader(src)
+	case "shrinkray":
+		cmd = exec.Command(filepath.Join(*venv, "bin", "shrinkray"), "--ui", "basic", "--parallelism", fmt.Sprint(jobs), "--timeout", "20", "--input-type", "arg", "--no-history", test, name)
+	case "pysource-minimize":
+		must(os.WriteFile(filepath.Join(dir, "psm.py"), []byte(psmDriver), 0o644))
+		cmd = exec.Command(filepath.Join(*venv, "bin", "python"), filepath.Join(dir, "psm.py"), name, test)
 	default:
 		panic("unknown tool " + tool)
 	}
 	cmd.Dir = work
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	logf, _ := os.Create(filepath.Join(dir, tool+".log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	began := time.Now()
-	err := cmd.Run()
+	stopped := runWithBudget(cmd, budget)
 	wall := time.Since(began)
 	logf.Close()
 	result := target
 	if tool == "delta" {
 		result = target + ".min"
+		if _, err := os.Stat(result); err != nil && stopped {
+			result = target // stopped before its first reduction
+		}
 	}
 	out, rerr := os.ReadFile(result)
-	if err != nil || rerr != nil {
-		return row{wall: wall, reproduces: "no", note: fmt.Sprintf("%v %v", err, rerr)}
+	if rerr != nil {
+		return row{wall: wall, note: rerr.Error()}, ""
 	}
 	counted, _ := os.ReadFile(counter)
-	r := row{tests: bytes.Count(counted, []byte("\n")), wall: wall, lines: bytes.Count(out, []byte("\n")), bytes: len(out)}
-	// Reassemble the archive around the reduced file and let reprokit judge.
+	r := row{tests: bytes.Count(counted, []byte("\n")), wall: wall, stopped: stopped}
+	// Reassemble the archive around the reduced files and let reprokit judge.
 	for i := range ar.Files {
 		if ar.Files[i].Name == name {
 			ar.Files[i].Data = out
+		} else if data, err := os.ReadFile(filepath.Join(work, ar.Files[i].Name)); err == nil && multi {
+			ar.Files[i].Data = data
 		}
 	}
 	archive := filepath.Join(dir, "result.txtar")
 	must(os.WriteFile(archive, txtar.Format(ar), 0o644))
-	r.reproduces = verify(reprokit, archive, python)
-	return r
+	return r, archive
+}
+
+// runWithBudget runs cmd; at the budget it interrupts the tool's process
+// group (the tools then write their best so far) and kills it 30s later.
+func runWithBudget(cmd *exec.Cmd, budget time.Duration) (stopped bool) {
+	if err := cmd.Start(); err != nil {
+		return false
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+		return false
+	case <-time.After(budget):
+	}
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+	return true
+}
+
+// measure returns the bytes of the archive's .py files and how many
+// undefined names pyflakes reports in them.
+func measure(archive, dir string) (int, int) {
+	ar := txtar.Parse(mustRead(archive))
+	tmp := filepath.Join(dir, "pyflakes")
+	os.RemoveAll(tmp)
+	must(os.MkdirAll(tmp, 0o755))
+	n := 0
+	var files []string
+	for _, f := range ar.Files {
+		if strings.HasSuffix(f.Name, ".py") {
+			n += len(f.Data)
+			must(os.WriteFile(filepath.Join(tmp, f.Name), f.Data, 0o644))
+			files = append(files, f.Name)
+		}
+	}
+	cmd := exec.Command(filepath.Join(*venv, "bin", "pyflakes"), files...)
+	cmd.Dir = tmp
+	out, _ := cmd.Output()
+	return n, strings.Count(string(out), "undefined name")
 }
 
 var exitRE = regexp.MustCompile(`^exit (\d+)$`)
@@ -240,15 +373,28 @@ func signatureOf(reprokit, in, python string) (int, string) {
 	return status, res.Signature.Exception
 }
 
-// verify runs the result 5 times: "yes 5/5", or "no" with the rate.
-func verify(reprokit, archive, python string) string {
-	out, _ := exec.Command(reprokit, "run", "--json", "--count", "5", "--python", python, archive).Output()
+// underLoad runs the result n times with every other core kept busy by a
+// spinning process: "20/20", or the rate and verdict when it does not hold.
+func underLoad(reprokit, archive, python string, n int) string {
+	ctx, cancel := context.WithCancel(context.Background())
+	var spinners []*exec.Cmd
+	for i := 0; i < max(runtime.NumCPU()-1, 1); i++ {
+		spin := exec.CommandContext(ctx, "sh", "-c", "while :; do :; done")
+		if spin.Start() == nil {
+			spinners = append(spinners, spin)
+		}
+	}
+	out, _ := exec.Command(reprokit, "run", "--json", "--count", fmt.Sprint(n), "--python", python, archive).Output()
+	cancel()
+	for _, s := range spinners {
+		s.Wait()
+	}
 	var res struct{ Verdict, Rate string }
 	json.Unmarshal(out, &res)
 	if res.Verdict == "reproduces" {
-		return "yes " + res.Rate
+		return res.Rate
 	}
-	return "no (" + res.Verdict + " " + res.Rate + ")"
+	return res.Rate + " (" + res.Verdict + ")"
 }
 
 func findPython(reprokit, version string) string {

@@ -8,9 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -19,9 +17,8 @@ import (
 	"github.com/reprokit/reprokit/internal/atomicfile"
 	"github.com/reprokit/reprokit/internal/minimize"
 	"github.com/reprokit/reprokit/internal/passes"
+	"github.com/reprokit/reprokit/internal/reduce"
 	"github.com/reprokit/reprokit/internal/repro"
-	"github.com/reprokit/reprokit/internal/runner"
-	"github.com/reprokit/reprokit/internal/sandbox"
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
@@ -74,7 +71,7 @@ smallest reproducing candidate found so far and says it is not minimal.`,
 	f.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "candidates tested at once (the result is the same for any value)")
 	f.DurationVar(&opts.Budget, "budget", 0, "stop after this long and write the best so far (0: no limit)")
 	f.BoolVar(&opts.JSON, "json", false, "print statistics as JSON: tests, cache hits, wall time, sizes, per pass")
-	f.StringVar(&opts.Python, "python", "", "the Python version to reduce on (default: python3 on PATH)")
+	f.StringVar(&opts.Python, "python", "", "the Python versions whose verdicts to keep, e.g. 3.9,3.12 (default: one per verdict in expect:, else python3 on PATH)")
 	f.StringVar(&opts.Go, "go", "", "the Go release to reduce on, fetched if missing (default: go on PATH)")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
 	f.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result")
@@ -136,49 +133,33 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 	if err := checkWritable(filepath.Dir(out)); err != nil {
 		return err
 	}
-	tc, note, err := oneToolchain(ctx, r, &toolchain.Selection{Python: opts.Python, Go: opts.Go, Log: opts.IO.ErrOut}, opts.Env)
+	tcs, err := toolchain.Discover(ctx, opts.Env)
 	if err != nil {
 		return err
 	}
-	if note != "" && !opts.JSON {
-		fmt.Fprintln(opts.IO.ErrOut, note)
+	choice, err := chooseToolchains(ctx, r, tcs, opts)
+	if err != nil {
+		return err
+	}
+	if choice.Note != "" && !opts.JSON {
+		fmt.Fprintln(opts.IO.ErrOut, choice.Note)
 	}
 	began := time.Now()
-
-	// Confirm: the input must reproduce every time.
-	ropts := runner.Options{Count: opts.Confirm, Isolation: iso, Limits: sandbox.Limits{Timeout: max(opts.Timeout, 60*time.Second)}}
-	first := runner.Run(ctx, r, tc, ropts)
-	switch {
-	case first.Verdict == repro.Flaky:
-		return &usageError{fmt.Errorf("%s: flaky on %s (reproduced %s runs): minimizing a flaky repro chases noise; see the rate with `reprokit run --count 20 %s`, then make it deterministic", r.Path, tc.Name, first.Rate, r.Path)}
-	case first.Verdict != repro.Reproduces:
-		detail := first.Reason
-		if first.Error != "" {
-			detail = first.Error
-		}
-		return &usageError{fmt.Errorf("%s: does not reproduce on %s (verdict %s: %s): nothing to minimize", r.Path, tc.Name, first.Verdict, detail)}
+	// Confirm: the input must do the same thing every time, everywhere kept.
+	sess, err := reduce.Start(ctx, r, choice, reduce.Options{Isolation: iso, Confirm: opts.Confirm, Timeout: opts.Timeout})
+	var refusal *reduce.Refusal
+	if errors.As(err, &refusal) {
+		return &usageError{refusal}
+	} else if err != nil {
+		return err
 	}
-	want := *first.Signature
-	if r.Meta.Signature != nil {
-		want = *r.Meta.Signature
+	want := sess.Want()
+	valid, analyst, stopChecks, err := sess.Checks(reduce.AnalystPython(sess.Targets, tcs))
+	if err != nil {
+		return err
 	}
-	perTest := opts.Timeout
-	if perTest == 0 {
-		perTest = max(3*time.Duration(first.DurationMS/int64(opts.Confirm))*time.Millisecond, 2*time.Second)
-	}
-	perTest = runner.TestLimit(r, perTest)
-
-	// Syntax pre-checks are a Python plug-in: other toolchains go
-	// straight to the oracle.
-	var valid func([]byte) bool
-	if tc.Kind == "python" {
-		syntax, err := passes.NewPythonSyntax(tc.Path)
-		if err != nil {
-			return err
-		}
-		defer syntax.Close()
-		valid = syntax.Valid
-	}
+	defer stopChecks()
+	plan = passes.BindAnalyst(plan, analyst)
 	rctx := ctx
 	if opts.Budget > 0 {
 		var cancel context.CancelFunc
@@ -186,18 +167,20 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 		defer cancel()
 	}
 	progress, done := progressLine(opts.IO, opts.JSON)
-	var runs atomic.Int64
-	// One run per candidate, and a second opinion on each pass's result:
-	// if the bug turns out to depend on timing (a reduction of
-	// mt_fork_warning once made it a race), every interesting candidate
-	// must then reproduce twice.
-	oracle := runner.Oracle(tc, runner.Options{Isolation: iso, Limits: sandbox.Limits{Timeout: perTest}}, want, 1, &runs)
+	// One run per candidate on every kept toolchain, and a second
+	// opinion on each pass's result with the other cores busy: if the bug
+	// turns out to depend on timing (a reduction of mt_fork_warning once
+	// made it a race), every interesting candidate must then reproduce
+	// three times.
+	oracle := sess.Oracle()
 	red := minimize.New(oracle, minimize.Options{
-		Jobs:      opts.Jobs,
-		Valid:     valid,
-		Progress:  progress,
-		Confirm:   oracle,
-		MaxRounds: opts.Rounds,
+		Jobs:     opts.Jobs,
+		Valid:    valid,
+		Progress: progress,
+		Confirm:  sess.Confirm(),
+		// Two more runs of the result under load before it is written.
+		FinalConfirms: 2,
+		MaxRounds:     opts.Rounds,
 	})
 	result, stats, rerr := red.Run(rctx, r.Raw, plan)
 	done()
@@ -210,24 +193,13 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 	// us from writing the best so far).
 	recheck := "skipped (interrupted)"
 	if ctx.Err() == nil {
-		rr, err := repro.Parse(r.Path, result)
+		reproducing, err := sess.Recheck(ctx, result, opts.Confirm)
 		if err != nil {
-			return fmt.Errorf("internal error: the minimized archive does not parse: %w", err)
-		}
-		rr.Meta.Signature = &want
-		// A generous limit: the per-test one is tight on purpose (hung
-		// candidates are dropped fast), but a loaded machine must not
-		// make the answer look flaky.
-		res := runner.Run(ctx, rr, tc, runner.Options{Count: opts.Confirm, NoTiers: true, Isolation: iso, Limits: sandbox.Limits{Timeout: max(10*perTest, 30*time.Second)}})
-		reproducing := opts.Confirm
-		if res.Rate != "" {
-			fmt.Sscanf(res.Rate, "%d/", &reproducing)
-		} else if res.Verdict != repro.Reproduces {
-			reproducing = 0
+			return err
 		}
 		recheck = fmt.Sprintf("%d/%d", reproducing, opts.Confirm)
 		if reproducing != opts.Confirm {
-			fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: the result reproduced in only %s re-runs: it may have become flaky\n", recheck)
+			fmt.Fprintf(opts.IO.ErrOut, "reprokit: warning: the result kept its verdicts in only %s re-runs under load: it may have become flaky\n", recheck)
 		}
 	}
 
@@ -235,10 +207,10 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 		return err
 	}
 	rep := MinimizeReport{
-		Input: r.Path, Output: out, Toolchain: tc.Name, Signature: want.String(), Minimal: minimal,
+		Input: r.Path, Output: out, Toolchain: sess.Describe(), Signature: want.String(), Minimal: minimal,
 		LinesBefore: countLines(r.Raw), LinesAfter: countLines(result),
 		BytesBefore: len(r.Raw), BytesAfter: len(result),
-		Recheck: recheck, Stats: stats, Runs: runs.Load(), WallMS: time.Since(began).Milliseconds(),
+		Recheck: recheck, Stats: stats, Runs: sess.Runs.Load(), WallMS: time.Since(began).Milliseconds(),
 	}
 	if opts.JSON {
 		data, _ := json.MarshalIndent(rep, "", "  ")
@@ -250,7 +222,7 @@ func runMinimize(ctx context.Context, opts *MinimizeOptions) error {
 		state = "NOT minimal: stopped early (" + stopReason(rerr) + "), this is the smallest reproducing candidate so far"
 	}
 	fmt.Fprintf(opts.IO.Out, "%s: %d → %d lines, %d → %d bytes on %s; %d tests in %d runs (%d cached, %d rejected by syntax), %s; %s\n",
-		out, rep.LinesBefore, rep.LinesAfter, rep.BytesBefore, rep.BytesAfter, tc.Name,
+		out, rep.LinesBefore, rep.LinesAfter, rep.BytesBefore, rep.BytesAfter, sess.Describe(),
 		stats.Tests, rep.Runs, stats.CacheHits, stats.Invalid, time.Since(began).Round(100*time.Millisecond), state)
 	fmt.Fprintf(opts.IO.Out, "signature kept: %s; re-check %s\n", want, recheck)
 	return nil
@@ -324,32 +296,31 @@ func writeResult(opts *MinimizeOptions, out string, data []byte) error {
 	return nil
 }
 
-// oneToolchain picks the toolchain a reduction targets: the newest match.
-func oneToolchain(ctx context.Context, r *repro.Repro, sel *toolchain.Selection, env func(string) string) (toolchain.Toolchain, string, error) {
-	spec := sel.Python
-	if r.Kind() == "go" {
-		spec = sel.Go
-	}
-	if spec == "all" {
-		if r.Kind() == "go" {
-			return toolchain.Toolchain{}, "", usagef("--go all: minimize targets one release; name one (e.g. --go 1.22.12)")
+// chooseToolchains picks what a reduction keeps: for Python, the
+// versions named or one per expected verdict (reduce.Choose); for Go, the
+// one release named, fetched if missing, as `run` resolves it.
+func chooseToolchains(ctx context.Context, r *repro.Repro, all []toolchain.Toolchain, opts *MinimizeOptions) (reduce.Choice, error) {
+	if r.Kind() != "go" {
+		c, err := reduce.Choose(r, all, opts.Python)
+		if err != nil {
+			return c, usagef("%v", err)
 		}
-		return toolchain.Toolchain{}, "", usagef("--python all: minimize targets one interpreter; name one (e.g. --python 3.12)")
+		return c, nil
 	}
-	jobs, err := plan(ctx, []*repro.Repro{r}, sel, env)
+	if opts.Go == "all" {
+		return reduce.Choice{}, usagef("--go all: minimize targets one release; name one (e.g. --go 1.22.12)")
+	}
+	sel := &toolchain.Selection{Python: opts.Python, Go: opts.Go, Log: opts.IO.ErrOut}
+	tcs, err := sel.For(ctx, all, r.Kind())
 	if err != nil {
-		return toolchain.Toolchain{}, "", err
+		return reduce.Choice{}, usagef("%s: %v", r.Path, err)
 	}
-	var tcs []toolchain.Toolchain
-	for _, j := range jobs {
-		tcs = append(tcs, j.tc)
-	}
-	sort.SliceStable(tcs, func(i, j int) bool { return toolchain.CompareVersions(tcs[i].Version, tcs[j].Version) > 0 })
-	note := ""
+	tcs = toolchain.SortByVersion(tcs)
+	c := reduce.Choice{Toolchains: tcs[len(tcs)-1:], Expected: map[string]string{}}
 	if len(tcs) > 1 {
-		note = fmt.Sprintf("reprokit: %d interpreters match %q; minimizing on the newest, %s", len(tcs), spec, tcs[0].Name)
+		c.Note = fmt.Sprintf("reprokit: %d releases match %q; minimizing on the newest, %s", len(tcs), opts.Go, c.Toolchains[0].Name)
 	}
-	return tcs[0], note, nil
+	return c, nil
 }
 
 // progressLine shows size, tests, cache hits, elapsed time and the pass on

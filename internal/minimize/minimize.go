@@ -74,6 +74,12 @@ type Sweeper interface{ Sweeps() bool }
 // earlier passes did not see the final state, and another round follows.
 type Closing interface{ Closing() bool }
 
+// Exposer is implemented by passes whose edits expose work for the fine
+// passes (inlining a function puts its body where the in-line passes have
+// not looked): when one changes the candidate, every fine pass runs again
+// in the next round.
+type Exposer interface{ Exposes() bool }
+
 // Options tune a reduction. Zero values are the defaults.
 type Options struct {
 	// Jobs is how many candidates are tested at once; default 1. The result
@@ -92,6 +98,10 @@ type Options struct {
 	// convince Confirm too. Deterministic bugs pay one run per pass
 	// instead of one per interesting candidate.
 	Confirm Oracle
+	// FinalConfirms is how many more times Confirm must say yes to the
+	// fixpoint's result; a "no" restarts the reduction from the input,
+	// strictly. Default 0.
+	FinalConfirms int
 }
 
 // Progress is a snapshot for a progress line.
@@ -172,11 +182,15 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 	changed := map[string]bool{}
 	closerShrank := false
 	restarted := false
+	exposed := false
+again:
 rounds:
 	for round := 0; round < r.opts.MaxRounds; round++ {
 		r.stats.Rounds++
 		before := cur
 		closerShrank = false
+		exposedLast := exposed
+		exposed = false
 		for i, p := range passes {
 			last := i == len(passes)-1
 			// After the first round the candidate is nearly minimal: the
@@ -184,7 +198,7 @@ rounds:
 			// rounds run the repeating passes, the fine passes that still
 			// shrank last round, and the last pass, whose empty round
 			// certifies the fixpoint.
-			if round > 0 && !last && !repeats(p) && !(isFine(p) && changed[p.Name()]) {
+			if round > 0 && !last && !repeats(p) && !(isFine(p) && (changed[p.Name()] || exposedLast)) {
 				continue
 			}
 			ps := &r.stats.Passes[r.passIndex[p.Name()]]
@@ -205,6 +219,9 @@ rounds:
 			if last || closes(p) {
 				closerShrank = closerShrank || changed[p.Name()]
 			}
+			if ex, ok := p.(Exposer); ok && ex.Exposes() && changed[p.Name()] {
+				exposed = true
+			}
 			ps.Tests += r.stats.Tests - t0
 			ps.CacheHits += r.stats.CacheHits - h0
 			ps.BytesAfter, ps.LinesAfter = len(cur), lines(cur)
@@ -216,7 +233,7 @@ rounds:
 				// took single runs on trust: start again from the input,
 				// strictly. The cache keeps every "no"; a "yes" is confirmed.
 				restarted = true
-				cur, changed = input, map[string]bool{}
+				cur, changed, exposed = input, map[string]bool{}, false
 				round = -1
 				continue rounds
 			}
@@ -232,8 +249,28 @@ rounds:
 			break
 		}
 	}
+	// The result must convince Confirm FinalConfirms times more: a late
+	// pass can make the bug a race that its one confirmation missed.
+	// Then the reduction starts again from the input, strictly.
+	if !restarted && ctx.Err() == nil && r.opts.Confirm != nil && !bytes.Equal(cur, input) {
+		for i := 0; i < r.opts.FinalConfirms; i++ {
+			ok := r.opts.Confirm(ctx, cur)
+			r.mu.Lock()
+			r.stats.Tests++
+			if !ok && ctx.Err() == nil {
+				r.cache[sha256.Sum256(cur)] = false
+				r.strict = true
+			}
+			r.mu.Unlock()
+			if !ok && ctx.Err() == nil {
+				restarted = true
+				cur, changed, exposed = input, map[string]bool{}, false
+				goto again
+			}
+		}
+	}
 	r.stats.Wall = time.Since(r.began)
-	return cur, r.stats, nil
+	return cur, r.stats, ctx.Err()
 }
 
 func isFine(p Pass) bool {

@@ -372,3 +372,31 @@ func TestSweeperCleansUpAfterAShrink(t *testing.T) {
 		}
 	}
 }
+
+// A race the per-pass confirmation missed shows in the final
+// confirmations: the reduction starts again from the input, strictly.
+// Here the racy result 5 passes every first confirmation (which is what
+// let it through) and fails the second.
+func TestFinalConfirmsCatchALateRace(t *testing.T) {
+	var mu sync.Mutex
+	confirmed := map[string]int{}
+	oracle := func(_ context.Context, c []byte) bool { return has(c, 5) }
+	confirm := func(_ context.Context, c []byte) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		confirmed[string(c)]++
+		return has(c, 5) && (has(c, 9) || confirmed[string(c)] == 1)
+	}
+	got, _, err := New(oracle, Options{Confirm: confirm}).Run(context.Background(), input(12), []Pass{linesPass{}})
+	if err != nil || string(got) != "5\n" {
+		t.Fatalf("without final confirmations: %q, %v; want the racy 5 (the test's premise)", got, err)
+	}
+	confirmed = map[string]int{}
+	got, _, err = New(oracle, Options{Confirm: confirm, FinalConfirms: 2}).Run(context.Background(), input(12), []Pass{linesPass{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "5\n9\n" {
+		t.Errorf("got %q, want the stable 5 and 9", got)
+	}
+}

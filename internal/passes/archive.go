@@ -30,16 +30,26 @@ func Default() []minimize.Pass {
 		// inputs, a separate depth-0 pass before or after cost more tests
 		// than it saved.
 		Blocks{Depth: 1},
-		Unwrap{}, Subtrees{},
+	}
+	// Semantic edits on the tree (inline what is called once, hoist
+	// wrappers, drop plumbing): they need the analyst (BindAnalyst) and
+	// have no units without one.
+	out = append(out, semanticPasses()...)
+	out = append(out, Unwrap{}, Subtrees{}, InlineVar,
 		// Names are shortened once the coarse passes have removed most of
 		// the code (so the short names go to what survives), and before
 		// the in-line passes, whose memory of needed edits is keyed by a
 		// line's text.
 		Rename{}, Reindent{}, Spaces{},
-	}
+	)
 	// In-line simplification is the costliest per byte saved: it runs on
 	// what the line pass left, and the line pass runs again last.
 	out = append(out, Simplify()...)
+	out = append(out, Expressions)
+	// The in-line passes expose more (a method now called once, a body
+	// now empty of what matters): the tree edits get a second look
+	// before the final sweeps.
+	out = append(out, lateSemantic()...)
 	// What the in-line passes freed (a body reduced to a bare expression,
 	// a header left with nothing that matters) goes block by block, then
 	// line by line.

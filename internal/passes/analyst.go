@@ -1,0 +1,342 @@
+package passes
+
+import (
+	"bufio"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os/exec"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/reprokit/reprokit/internal/minimize"
+)
+
+//go:embed pyanalyze.py
+var analystSource string
+
+// Analyst is a long-lived Python (3.9 or newer, not necessarily the
+// toolchain under test) that reads candidates without running them: it
+// lists the names a source loads that nothing binds, and the semantic
+// edits (computed on the tree) that could shrink it. A candidate costs it
+// a millisecond, against a sandboxed run's hundreds.
+type Analyst struct {
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	in    io.WriteCloser
+	out   *bufio.Reader
+	undef map[[32]byte][]string
+	edits map[[32]byte][]unit
+	dead  bool
+}
+
+// unit is one semantic edit: byte spans of a source and their
+// replacements, applied all together or not at all.
+type unit struct {
+	Kind  string   `json:"kind"`
+	Edits []splice `json:"edits"`
+}
+
+type splice struct {
+	From, To int
+	Text     string
+}
+
+func (s *splice) UnmarshalJSON(b []byte) error {
+	var raw [3]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	from, ok1 := raw[0].(float64)
+	to, ok2 := raw[1].(float64)
+	text, ok3 := raw[2].(string)
+	if !ok1 || !ok2 || !ok3 {
+		return fmt.Errorf("malformed splice %s", b)
+	}
+	s.From, s.To, s.Text = int(from), int(to), text
+	return nil
+}
+
+// NewAnalyst starts the analyst on python (which must be 3.9 or newer:
+// the analysis needs end positions and symtable's modern API).
+func NewAnalyst(python string) (*Analyst, error) {
+	cmd := exec.Command(python, "-c", analystSource)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s for source analysis: %w", python, err)
+	}
+	return &Analyst{cmd: cmd, in: in, out: bufio.NewReader(out), undef: map[[32]byte][]string{}, edits: map[[32]byte][]unit{}}, nil
+}
+
+// ask sends one request; false when the server is gone (then every
+// answer is "nothing known", and the oracle decides alone).
+func (a *Analyst) ask(op string, src []byte, answer any) bool {
+	if a == nil || a.dead {
+		return false
+	}
+	if _, err := fmt.Fprintf(a.in, "%s %d\n%s", op, len(src), src); err != nil {
+		a.dead = true
+		return false
+	}
+	line, err := a.out.ReadString('\n')
+	if err != nil {
+		a.dead = true
+		return false
+	}
+	return json.Unmarshal([]byte(line), answer) == nil
+}
+
+// Undefined returns the names src loads that nothing binds (sorted), and
+// false when it cannot tell (a syntax error, a star import, no server).
+func (a *Analyst) Undefined(src []byte) ([]string, bool) {
+	if a == nil {
+		return nil, false
+	}
+	key := sha256.Sum256(src)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if v, ok := a.undef[key]; ok {
+		return v, v != nil
+	}
+	var names *[]string
+	if !a.ask("U", src, &names) || names == nil {
+		a.undef[key] = nil
+		return nil, false
+	}
+	if *names == nil {
+		*names = []string{}
+	}
+	a.undef[key] = *names
+	return *names, true
+}
+
+// UndefinedIn returns, per .py member of an archive, the undefined names.
+func (a *Analyst) UndefinedIn(archive []byte) map[string][]string {
+	out := map[string][]string{}
+	for _, f := range txtar.Parse(archive).Files {
+		if strings.HasSuffix(f.Name, ".py") {
+			if names, ok := a.Undefined(f.Data); ok && len(names) > 0 {
+				out[f.Name] = names
+			}
+		}
+	}
+	return out
+}
+
+// NoNewUndefined returns a validity check: a candidate is valid only if no
+// .py member loads a name that nothing binds and that the input did not
+// already leave unbound (a repro that relies on a NameError keeps it).
+func (a *Analyst) NoNewUndefined(input []byte) func([]byte) bool {
+	base := a.UndefinedIn(input)
+	return func(cand []byte) bool {
+		for name, names := range a.UndefinedIn(cand) {
+			allowed := map[string]bool{}
+			for _, n := range base[name] {
+				allowed[n] = true
+			}
+			for _, n := range names {
+				if !allowed[n] {
+					return false
+				}
+			}
+		}
+		return true
+	}
+}
+
+func (a *Analyst) editsOf(src []byte) []unit {
+	if a == nil {
+		return nil
+	}
+	key := sha256.Sum256(src)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if v, ok := a.edits[key]; ok {
+		return v
+	}
+	var units []unit
+	if !a.ask("E", src, &units) {
+		units = nil
+	}
+	a.edits[key] = units
+	return units
+}
+
+// Close stops the server.
+func (a *Analyst) Close() {
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.in.Close()
+	a.cmd.Wait()
+}
+
+// Semantic is a pass of edits computed on the Python tree, one kind of
+// edit per pass (see pyanalyze.py): each unit is one edit, "removing" a
+// unit applies it. Edits that overlap one already applied are skipped, so
+// any mask builds a candidate; the compile check rejects the few that do
+// not parse before any sandboxed run.
+type Semantic struct {
+	Kinds []string // edit kinds, e.g. "inline-func"
+	Label string
+	An    *Analyst // nil: the pass has no units (no analyst available)
+	Start bool     // start at the finest granularity (edits mostly needed)
+	Small bool     // small in-line edits: rerun only while they shrink
+	// Late marks the second look after the in-line passes: when it edits,
+	// another round follows, so the in-line passes see what it exposed.
+	Late bool
+}
+
+func (s Semantic) Closing() bool { return s.Late }
+
+// Exposes: a late tree edit puts code where the in-line passes have not
+// looked; they run again next round.
+func (s Semantic) Exposes() bool { return s.Late }
+
+// semanticPasses are the tree edits, ordered by what one test can save:
+// sys.exit and the argparse/config plumbing take many lines in one or two
+// units; a namespace class or an inlined function a block each; hoisting
+// and hollowing a few lines per unit. The expression edits, a few bytes
+// per unit, run with the in-line passes (per-pass savings are in
+// `minimize --json`'s "passes").
+func semanticPasses() []minimize.Pass {
+	return []minimize.Pass{
+		Semantic{Label: "sys-exit", Kinds: []string{"sys-exit"}},
+		Semantic{Label: "plumbing", Kinds: []string{"plumbing"}},
+		Semantic{Label: "namespace-class", Kinds: []string{"namespace-class"}},
+		Semantic{Label: "inline-func", Kinds: []string{"inline-func"}},
+		Semantic{Label: "hoist", Kinds: []string{"hoist-main", "hoist"}},
+		Semantic{Label: "hollow-defs", Kinds: []string{"hollow"}},
+	}
+}
+
+// lateSemantic are the tree edits run again after the in-line passes.
+func lateSemantic() []minimize.Pass {
+	var out []minimize.Pass
+	for _, p := range semanticPasses() {
+		if s := p.(Semantic); s.Label != "sys-exit" && s.Label != "plumbing" {
+			s.Late, s.Label = true, s.Label+"-late"
+			out = append(out, s)
+		}
+	}
+	late := InlineVar
+	late.Late, late.Label = true, late.Label+"-late"
+	return append(out, late)
+}
+
+// InlineVar and Expressions run after the block passes, on what is left.
+var (
+	InlineVar   = Semantic{Label: "inline-var", Kinds: []string{"inline-var"}}
+	Expressions = Semantic{Label: "expressions", Kinds: []string{"expressions"}, Small: true, Start: true}
+)
+
+func (s Semantic) Name() string { return s.Label }
+func (s Semantic) Repeat() bool { return !s.Small }
+func (s Semantic) Fine() bool   { return s.Small }
+func (s Semantic) StartGranularity(n int) int {
+	if s.Start {
+		return n
+	}
+	return 2
+}
+
+// Bind returns the pass with its analyst.
+func (s Semantic) Bind(a *Analyst) minimize.Pass { s.An = a; return s }
+
+func (s Semantic) Split(cur []byte) (int, func([]bool) []byte) {
+	if s.An == nil {
+		return 0, nil
+	}
+	ar := txtar.Parse(cur)
+	type ref struct {
+		file int
+		u    unit
+	}
+	var refs []ref
+	for fi, f := range ar.Files {
+		if !strings.HasSuffix(f.Name, ".py") {
+			continue
+		}
+		for _, u := range s.An.editsOf(f.Data) {
+			for _, k := range s.Kinds {
+				if u.Kind == k {
+					refs = append(refs, ref{fi, u})
+				}
+			}
+		}
+	}
+	return len(refs), func(keep []bool) []byte {
+		out := &txtar.Archive{Comment: ar.Comment, Files: append([]txtar.File{}, ar.Files...)}
+		byFile := map[int][]splice{}
+		for i, r := range refs {
+			if keep[i] || overlaps(byFile[r.file], r.u.Edits) {
+				continue
+			}
+			byFile[r.file] = append(byFile[r.file], r.u.Edits...)
+		}
+		for fi, sp := range byFile {
+			out.Files[fi].Data = applySplices(ar.Files[fi].Data, sp)
+		}
+		return txtar.Format(out)
+	}
+}
+
+func overlaps(have, add []splice) bool {
+	for _, a := range add {
+		for _, h := range have {
+			if a.From < h.To && h.From < a.To || a.From == h.From && a.To == h.To {
+				return true
+			}
+		}
+	}
+	for i, a := range add {
+		for _, b := range add[i+1:] {
+			if a.From < b.To && b.From < a.To {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// applySplices applies non-overlapping splices, last first so earlier
+// offsets stay valid.
+func applySplices(data []byte, sp []splice) []byte {
+	sp = append([]splice{}, sp...)
+	sort.Slice(sp, func(i, j int) bool { return sp[i].From > sp[j].From })
+	out := append([]byte{}, data...)
+	for _, s := range sp {
+		if s.From < 0 || s.To > len(out) || s.From > s.To {
+			continue
+		}
+		out = append(out[:s.From:s.From], append([]byte(s.Text), out[s.To:]...)...)
+	}
+	return out
+}
+
+// BindAnalyst gives every semantic pass of plan the analyst.
+func BindAnalyst(plan []minimize.Pass, a *Analyst) []minimize.Pass {
+	out := make([]minimize.Pass, len(plan))
+	for i, p := range plan {
+		if s, ok := p.(Semantic); ok {
+			out[i] = s.Bind(a)
+		} else {
+			out[i] = p
+		}
+	}
+	return out
+}

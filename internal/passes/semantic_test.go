@@ -1,0 +1,189 @@
+package passes
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// analyst starts the analyst on python3 from PATH, or skips.
+func analyst(t *testing.T) *Analyst {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 on PATH")
+	}
+	if out, err := exec.Command(py, "-c", "import sys; sys.exit(sys.version_info < (3, 9))").CombinedOutput(); err != nil {
+		t.Skipf("python3 is older than 3.9 (%s): the analyst needs end positions", out)
+	}
+	a, err := NewAnalyst(py)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return a
+}
+
+// oneEdit returns what each single unit of pass p makes of src.
+func oneEdit(p Semantic, src string) []string {
+	cur := archive("exec python3 a.py\n", "a.py", src)
+	n, build := p.Split(cur)
+	var out []string
+	for u := 0; u < n; u++ {
+		keep := make([]bool, n)
+		for k := range keep {
+			keep[k] = k != u
+		}
+		out = append(out, memberText(build(keep), "a.py"))
+	}
+	return out
+}
+
+func memberText(ar []byte, name string) string {
+	d := parse(ar)
+	for _, f := range d.files {
+		if f.name == name {
+			return strings.Join(f.lines, "")
+		}
+	}
+	return ""
+}
+
+// Each semantic pass, on snippets: one of its single edits gives want.
+func TestSemanticPasses(t *testing.T) {
+	a := analyst(t)
+	pass := func(kinds ...string) Semantic { return Semantic{Label: kinds[0], Kinds: kinds, An: a} }
+	for _, tc := range []struct {
+		name string
+		p    Semantic
+		src  string
+		want string
+	}{
+		{"inline a function called once", pass("inline-func"),
+			"def f(a, b=2):\n    c = a * b\n    return c\nprint(f(3))\n",
+			"a = 3\nb = 2\nc = a * b\nprint(c)\n"},
+		{"inline a function called once, as a statement", pass("inline-func"),
+			"import os\ndef main():\n    os.fork()\nmain()\n",
+			"import os\nos.fork()\n"},
+		{"inline a method called once", pass("inline-func"),
+			"class A:\n    def run(self, x):\n        print(x)\nA().run(1)\n",
+			"class A:\nself = A()\nx = 1\nprint(x)\n"},
+		{"inline a coroutine where it is awaited", pass("inline-func"),
+			"async def h(b):\n    await g(b)\nasync def j():\n    await h(1)\n",
+			"async def j():\n    b = 1\n    await g(b)\n"},
+		{"a function body the bug does not need becomes pass", pass("hollow"),
+			"async def refresh(d):\n    d.h.get()\n    return 1\nrefresh(1)\n",
+			"async def refresh(d):\n    pass\nrefresh(1)\n"},
+		{"inline a variable used once", pass("inline-var"),
+			"x = compute()\nprint(x)\n",
+			"print(compute())\n"},
+		{"inline a variable: a parameter of the same name elsewhere is another variable", pass("inline-var"),
+			"self = A()\ndef f(self):\n    return self\nprint(self)\n",
+			"def f(self):\n    return self\nprint(A())\n"},
+		{"inline a variable: parenthesized when needed", pass("inline-var"),
+			"x = 1 + 2\nprint(x * 3)\n",
+			"print((1 + 2) * 3)\n"},
+		{"hoist the body of if __name__ == '__main__'", pass("hoist-main", "hoist"),
+			"def main():\n    pass\nif __name__ == \"__main__\":\n    main()\n",
+			"def main():\n    pass\nmain()\n"},
+		{"hoist the body of a try", pass("hoist-main", "hoist"),
+			"try:\n    f()\nexcept ValueError:\n    pass\n",
+			"f()\n"},
+		{"hoist the body of a with, binding its name", pass("hoist-main", "hoist"),
+			"with open(p) as fh:\n    fh.read()\n",
+			"fh = open(p)\nfh.read()\n"},
+		{"drop a class used as a namespace", pass("namespace-class"),
+			"class Config:\n    SIZE = 2\n    @staticmethod\n    def twice(x):\n        return 2 * x\nprint(Config.twice(Config.SIZE))\n",
+			"SIZE = 2\ndef twice(x):\n    return 2 * x\nprint(twice(SIZE))\n"},
+		{"replace an expression by a simpler one of its kind", pass("expressions"),
+			"print(textwrap.dedent(\"\"\"\n    x\n\"\"\"))\n",
+			"print(\"\"\"\n    x\n\"\"\")\n"},
+		{"a long string becomes empty", pass("expressions"),
+			"run('a long command line')\n",
+			"run('')\n"},
+		{"a conditional becomes a branch", pass("expressions"),
+			"x = a if cond else b\n",
+			"x = a\n"},
+		{"argparse plumbing: the values used, inlined", pass("plumbing"),
+			"import argparse\np = argparse.ArgumentParser()\np.add_argument('--workers', type=int, default=2)\np.add_argument('--dry-run', action='store_true')\nargs = p.parse_args()\nrun(args.workers, args.dry_run)\n",
+			"import argparse\nrun(2, False)\n"},
+		{"a one-entry dispatch table", pass("plumbing"),
+			"TABLE = {'fork': do_fork}\nTABLE['fork']()\n",
+			"TABLE = {'fork': do_fork}\ndo_fork()\n"},
+		{"collapse sys.exit(main())", pass("sys-exit"),
+			"import sys\nsys.exit(main())\n",
+			"import sys\nmain()\n"},
+		{"collapse raise SystemExit(main())", pass("sys-exit"),
+			"raise SystemExit(main())\n",
+			"main()\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := oneEdit(tc.p, tc.src)
+			for _, g := range got {
+				if g == tc.want {
+					return
+				}
+			}
+			t.Errorf("no single %s edit of\n%s\ngives\n%s\ngot %q", tc.p.Label, tc.src, tc.want, got)
+		})
+	}
+}
+
+// Edits that would break the program are not offered: a recursive
+// function is not inlined, a class that is instantiated is not a
+// namespace, a variable used twice is not inlined.
+func TestSemanticPassesRefuse(t *testing.T) {
+	a := analyst(t)
+	for _, tc := range []struct {
+		kind, src string
+	}{
+		{"inline-func", "def f(n):\n    return f(n - 1) if n else 0\nprint(f(3))\n"},
+		{"namespace-class", "class C:\n    X = 1\nc = C()\nprint(C.X)\n"},
+		{"inline-var", "x = f()\nprint(x, x)\n"},
+		{"inline-var", "x = f()\ndef g():\n    return x\nprint(x)\n"},
+		{"sys-exit", "sys.exit(1, 2)\n"},
+	} {
+		if got := oneEdit(Semantic{Label: tc.kind, Kinds: []string{tc.kind}, An: a}, tc.src); len(got) != 0 {
+			t.Errorf("%s offered on\n%s\ngot %q", tc.kind, tc.src, got)
+		}
+	}
+}
+
+// The undefined-name check: names that nothing binds, in any scope.
+func TestUndefined(t *testing.T) {
+	a := analyst(t)
+	for _, tc := range []struct {
+		src  string
+		want string
+	}{
+		{"print(x)\n", "x"},
+		{"x = 1\nprint(x)\n", ""},
+		{"def f():\n    return CACHE.put\n", "CACHE"},
+		{"def f(p):\n    def g():\n        return p\n    return g\n", ""},
+		{"class A:\n    k = 1\n    def m(self):\n        return k\n", "k"},
+		{"import os\nfor k in os.environ:\n    by_name.append(k)\n", "by_name"},
+		{"def f():\n    global G\n    G = 1\nprint(G)\n", ""},
+		{"try:\n    pass\nexcept ValueError as e:\n    print(e)\n", ""},
+		{"print(__file__, __name__, len([]))\n", ""},
+		{"[y for y in range(3)]\n", ""},
+	} {
+		names, ok := a.Undefined([]byte(tc.src))
+		if !ok {
+			t.Errorf("cannot tell for\n%s", tc.src)
+			continue
+		}
+		if got := strings.Join(names, ","); got != tc.want {
+			t.Errorf("undefined in\n%s= %q, want %q", tc.src, got, tc.want)
+		}
+	}
+	if _, ok := a.Undefined([]byte("from os import *\nprint(x)\n")); ok {
+		t.Error("a star import must make the check say it cannot tell")
+	}
+	valid := a.NoNewUndefined(archive("exec python3 a.py\n", "a.py", "print(LEGACY)\n"))
+	if !valid(archive("exec python3 a.py\n", "a.py", "print(LEGACY)\n")) {
+		t.Error("an undefined name the input already had is not new")
+	}
+	if valid(archive("exec python3 a.py\n", "a.py", "print(LEGACY, k)\n")) {
+		t.Error("a new undefined name must make the candidate invalid")
+	}
+}

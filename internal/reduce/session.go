@@ -1,0 +1,371 @@
+package reduce
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/reprokit/reprokit/internal/minimize"
+	"github.com/reprokit/reprokit/internal/passes"
+	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/runner"
+	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/signature"
+	"github.com/reprokit/reprokit/internal/toolchain"
+)
+
+// Target is one toolchain a reduction keeps, with what the input does
+// there: every interesting candidate must do the same.
+type Target struct {
+	TC      toolchain.Toolchain
+	Verdict string               // repro.Reproduces, repro.FailsCleanly, ...
+	Want    *signature.Signature // the signature kept, where it reproduces
+	// Types are the exception and warning types the input's runs print:
+	// a candidate printing another one has found a new way to fail.
+	Types map[string]bool
+	// Duration of one run of the input.
+	Duration time.Duration
+	reason   string // why the input's verdict is what it is
+}
+
+// Refusal is an input a session cannot reduce; the message says why and
+// what to do.
+type Refusal struct{ Msg string }
+
+func (e *Refusal) Error() string { return e.Msg }
+
+// Options configure a session. Zero values are the defaults.
+type Options struct {
+	Isolation string
+	Confirm   int           // runs of the input (and of the result) that must all agree; default 3
+	Timeout   time.Duration // per test; 0: PerTest decides
+	// PerTest derives the per-test limit from the input's runs when
+	// Timeout is 0 (default: 3x the slowest target's run, at least 2s).
+	// A hang repro, whose run ends at its own time bound, plugs in here.
+	PerTest func(targets []Target) time.Duration
+}
+
+// Session is one reduction of one archive.
+type Session struct {
+	Repro   *repro.Repro
+	Targets []Target
+	PerTest time.Duration
+	Runs    atomic.Int64 // every sandboxed run of a candidate
+	opts    Options
+}
+
+// Start runs the input Confirm times on every chosen toolchain and
+// records what a candidate must keep; it refuses a flaky input, a
+// toolchain where the input does not do what `expect:` says, and an
+// input that reproduces nowhere.
+func Start(ctx context.Context, r *repro.Repro, c Choice, opts Options) (*Session, error) {
+	opts.Confirm = max(opts.Confirm, 1)
+	s := &Session{Repro: r, opts: opts}
+	reproducing := false
+	for _, tc := range c.Toolchains {
+		exp := c.Expected[tc.Name]
+		ropts := runner.Options{Count: 1, Isolation: opts.Isolation, Limits: sandbox.Limits{Timeout: max(opts.Timeout, 60*time.Second)}}
+		t := Target{TC: tc, Types: map[string]bool{}}
+		var verdicts []string
+		var first runner.Result
+		for i := 0; i < opts.Confirm && ctx.Err() == nil; i++ {
+			res := runner.Run(ctx, r, tc, ropts)
+			if i == 0 {
+				first = res
+			}
+			verdicts = append(verdicts, res.Verdict)
+			for ty := range Types(res.Output) {
+				t.Types[ty] = true
+			}
+			t.Duration = max(t.Duration, time.Duration(res.DurationMS)*time.Millisecond)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		t.Verdict, t.reason = first.Verdict, detail(first)
+		n := 0
+		for _, v := range verdicts {
+			if v == t.Verdict {
+				n++
+			}
+		}
+		switch {
+		case n != len(verdicts) && (exp == "" || exp == repro.Reproduces || t.Verdict == repro.Reproduces):
+			return nil, &Refusal{fmt.Sprintf("%s: flaky on %s (reproduced %d/%d runs): minimizing a flaky repro chases noise; see the rate with `reprokit run --count 20 %s`, then make it deterministic", r.Path, tc.Name, count(verdicts, repro.Reproduces), len(verdicts), r.Path)}
+		case n != len(verdicts):
+			return nil, &Refusal{fmt.Sprintf("%s: on %s the verdict varies over %d runs (%s): a tier that cannot be kept stable cannot be kept; name the versions to keep with --python", r.Path, tc.Name, len(verdicts), strings.Join(verdicts, ", "))}
+		case exp != "" && t.Verdict != exp:
+			return nil, &Refusal{fmt.Sprintf("%s: expects %s on %s but it gives %s now (%s): run `reprokit check --update %s` first, or name the versions to keep with --python", r.Path, exp, tc.Name, t.Verdict, detail(first), r.Path)}
+		case t.Verdict == repro.ErrorVerdict || t.Verdict == repro.Skipped && len(c.Toolchains) > 1:
+			return nil, &Refusal{fmt.Sprintf("%s: %s on %s (%s): nothing to keep there; leave that version out of --python", r.Path, t.Verdict, tc.Name, detail(first))}
+		}
+		if t.Verdict == repro.Reproduces {
+			reproducing = true
+			want := *first.Signature
+			if r.Meta.Signature != nil {
+				want = *r.Meta.Signature
+			}
+			t.Want = &want
+		}
+		s.Targets = append(s.Targets, t)
+	}
+	if !reproducing {
+		t := s.Targets[0]
+		if len(s.Targets) == 1 {
+			return nil, &Refusal{fmt.Sprintf("%s: does not reproduce on %s (verdict %s: %s): nothing to minimize", r.Path, t.TC.Name, t.Verdict, t.reason)}
+		}
+		return nil, &Refusal{fmt.Sprintf("%s: reproduces on none of %s: nothing to minimize", r.Path, names(c.Toolchains))}
+	}
+	// The reproducing toolchains first: they reject most candidates.
+	sort.SliceStable(s.Targets, func(i, j int) bool {
+		return s.Targets[i].Verdict == repro.Reproduces && s.Targets[j].Verdict != repro.Reproduces
+	})
+	s.PerTest = opts.Timeout
+	if s.PerTest == 0 {
+		per := opts.PerTest
+		if per == nil {
+			per = DefaultPerTest
+		}
+		s.PerTest = per(s.Targets)
+	}
+	// A hang repro's runs end at its own `hang:` bound: the limit per
+	// test leaves room for it.
+	s.PerTest = runner.TestLimit(r, s.PerTest)
+	return s, nil
+}
+
+// DefaultPerTest is 3x the slowest target's run, at least 2s.
+func DefaultPerTest(targets []Target) time.Duration {
+	var d time.Duration
+	for _, t := range targets {
+		d = max(d, t.Duration)
+	}
+	return max(3*d, 2*time.Second)
+}
+
+func count(vs []string, v string) int {
+	n := 0
+	for _, x := range vs {
+		if x == v {
+			n++
+		}
+	}
+	return n
+}
+
+func detail(res runner.Result) string {
+	if res.Error != "" {
+		return res.Error
+	}
+	return res.Reason
+}
+
+// typeRE finds exception and warning types where Python prints them: at
+// the start of a traceback's last line, or after "file:line: " in a
+// warning.
+var typeRE = regexp.MustCompile(`(?m)(?:^|:\d+: )((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Warning|Exit|Interrupt))(?::|$)`)
+
+// Types returns the exception and warning types an output prints.
+func Types(output string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range typeRE.FindAllStringSubmatch(output, -1) {
+		out[m[1]] = true
+	}
+	return out
+}
+
+// Keeps reports whether res shows target t doing what the input did: the
+// same verdict, and no exception or warning type the input never printed.
+func (t Target) Keeps(res runner.Result) bool {
+	if res.Verdict != t.Verdict {
+		return false
+	}
+	for ty := range Types(res.Output) {
+		if !t.Types[ty] {
+			return false
+		}
+	}
+	return true
+}
+
+// Oracle returns the engine's test: a candidate is interesting when every
+// target keeps its verdict on one run each (the reproducing ones first).
+func (s *Session) Oracle() minimize.Oracle {
+	return func(ctx context.Context, cand []byte) bool {
+		r, err := repro.Parse("candidate.txtar", cand)
+		if err != nil {
+			return false
+		}
+		for _, t := range s.Targets {
+			s.Runs.Add(1)
+			if !t.Keeps(s.run(ctx, r, t, s.PerTest)) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// run runs candidate r once on target t: the signature kept there, and
+// the tier checks only where the verdict kept is a tier's.
+func (s *Session) run(ctx context.Context, r *repro.Repro, t Target, limit time.Duration) runner.Result {
+	rr := *r
+	rr.Meta.Signature = t.Want
+	if t.Want == nil {
+		rr.Meta.Signature = s.Repro.Meta.Signature
+	}
+	return runner.Run(ctx, &rr, t.TC, runner.Options{
+		Count: 1, NoTiers: t.Verdict == repro.Reproduces, Isolation: s.opts.Isolation,
+		Limits: sandbox.Limits{Timeout: limit},
+	})
+}
+
+// Confirm is the oracle run with every other core busy: a reduction that
+// turned a deterministic bug into a race (a thread that now dies before
+// the fork) shows under load first.
+func (s *Session) Confirm() minimize.Oracle {
+	o := s.Oracle()
+	return func(ctx context.Context, cand []byte) bool {
+		stop := Contend(runtime.NumCPU() - 1)
+		defer stop()
+		return o(ctx, cand)
+	}
+}
+
+// Contend keeps n cores busy until stop is called.
+func Contend(n int) (stop func()) {
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := 0
+			for !done.Load() {
+				for j := 0; j < 1<<16; j++ {
+					x += j
+				}
+			}
+			_ = x
+		}()
+	}
+	return func() { done.Store(true); wg.Wait() }
+}
+
+// Recheck runs the result n times on every target under contention and
+// returns how many runs kept every verdict.
+func (s *Session) Recheck(ctx context.Context, result []byte, n int) (int, error) {
+	r, err := repro.Parse(s.Repro.Path, result)
+	if err != nil {
+		return 0, fmt.Errorf("internal error: the minimized archive does not parse: %w", err)
+	}
+	ok := 0
+	stop := Contend(runtime.NumCPU() - 1)
+	defer stop()
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		all := true
+		for _, t := range s.Targets {
+			// A generous limit: the per-test one is tight on purpose, but
+			// a loaded machine must not make the answer look flaky.
+			if s.run(ctx, r, t, max(10*s.PerTest, 30*time.Second)).Verdict != t.Verdict {
+				all = false
+				break
+			}
+		}
+		if all {
+			ok++
+		}
+	}
+	return ok, nil
+}
+
+// Describe names the targets and their verdicts: "cpython-3.12.1".
+func (s *Session) Describe() string {
+	if len(s.Targets) == 1 {
+		return s.Targets[0].TC.Name
+	}
+	var parts []string
+	for _, t := range s.Targets {
+		parts = append(parts, t.TC.Name+" ("+t.Verdict+")")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Want is the signature kept (of the first reproducing target).
+func (s *Session) Want() signature.Signature { return *s.Targets[0].Want }
+
+// Checks returns the engine's cheap validity check: every .py member
+// compiles on every target's Python (a long-lived interpreter each), and
+// names no name that nothing binds unless the input already did. It also
+// returns the analyst for the semantic passes (nil when no Python 3.9+
+// is at hand) and a function that stops the helpers.
+func (s *Session) Checks(analystPython string) (valid func([]byte) bool, an *passes.Analyst, stop func(), err error) {
+	var checks []func([]byte) bool
+	var closers []func()
+	stop = func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	seen := map[string]bool{}
+	for _, t := range s.Targets {
+		if t.TC.Kind != "python" || seen[t.TC.Path] {
+			continue
+		}
+		seen[t.TC.Path] = true
+		syn, err := passes.NewPythonSyntax(t.TC.Path)
+		if err != nil {
+			stop()
+			return nil, nil, nil, err
+		}
+		closers = append(closers, syn.Close)
+		checks = append(checks, syn.Valid)
+	}
+	if analystPython != "" && s.Repro.Kind() == "python" {
+		if a, err := passes.NewAnalyst(analystPython); err == nil {
+			an = a
+			closers = append(closers, a.Close)
+			checks = append(checks, a.NoNewUndefined(s.Repro.Raw))
+		}
+	}
+	if len(checks) == 0 {
+		return nil, an, stop, nil
+	}
+	return func(cand []byte) bool {
+		for _, c := range checks {
+			if !c(cand) {
+				return false
+			}
+		}
+		return true
+	}, an, stop, nil
+}
+
+// AnalystPython picks the interpreter that analyses sources: the newest
+// Python 3.9+ among the targets, else among all discovered ones; "" when
+// none (then there are no semantic passes and no undefined-name check).
+func AnalystPython(targets []Target, all []toolchain.Toolchain) string {
+	var tcs []toolchain.Toolchain
+	for _, t := range targets {
+		tcs = append(tcs, t.TC)
+	}
+	for _, set := range [][]toolchain.Toolchain{tcs, all} {
+		best := ""
+		bestV := ""
+		for _, tc := range set {
+			if tc.Kind == "python" && toolchain.AtLeast(tc.Version, "3.9") && (best == "" || toolchain.CompareVersions(tc.Version, bestV) > 0) {
+				best, bestV = tc.Path, tc.Version
+			}
+		}
+		if best != "" {
+			return best
+		}
+	}
+	return ""
+}
