@@ -36,6 +36,10 @@ func TestSpecs(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("REPO", filepath.Join(mustGetwd(), "..", ".."))
+			// Specs that need several interpreters (bisect across
+			// releases) opt in to the host's pyenv builds with
+			// `env PYENV_ROOT=$HOST_PYENV_ROOT`; the others see python3 only.
+			env.Setenv("HOST_PYENV_ROOT", hostPyenv())
 			// One warm Go build cache for every script: it is keyed by
 			// toolchain, and warming costs seconds per script otherwise.
 			env.Setenv("REPROKIT_GOCACHE", sharedGoCache)
@@ -140,6 +144,16 @@ func cmdFakeGH(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("unknown fakegh command %q", args[0])
 	}
+}
+
+func hostPyenv() string {
+	if root := os.Getenv("PYENV_ROOT"); root != "" {
+		return root
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".pyenv")
+	}
+	return ""
 }
 
 func mustGetwd() string {

@@ -108,6 +108,6 @@ behaviour; reprokit runs it in isolation on each toolchain and gives a verdict.`
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%v (see `%s --help`)", err, c.CommandPath())
 	})
-	root.AddCommand(newRunCmd(ios), newMinimizeCmd(ios), newDraftCmd(ios), newFileCmd(ios), newToolchainsCmd(ios), newCheckCmd(ios))
+	root.AddCommand(newRunCmd(ios), newMinimizeCmd(ios), newDraftCmd(ios), newFileCmd(ios), newToolchainsCmd(ios), newCheckCmd(ios), newBisectCmd(ios))
 	return root
 }

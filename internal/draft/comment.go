@@ -41,6 +41,9 @@ func LandedComment(r *repro.Repro, cells, landed []Cell, upstream string, red *r
 		}
 		b.WriteString("\n")
 	}
+	if fix := Bisected(r, "fixed"); fix != "" {
+		fmt.Fprintf(&b, "\n%s\n", fix)
+	}
 	for _, c := range landed {
 		if s := shows(c); s != "" {
 			fmt.Fprintf(&b, "\nOn %s, the repro now shows %s.\n", c.Version, s)

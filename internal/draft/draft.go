@@ -273,6 +273,9 @@ func build(in Input) Data {
 	}
 	d.Reproducer = reproducer(r)
 	d.Matrix = matrix(cells, d.Boundary)
+	if b := Bisected(r); b != "" {
+		d.Matrix += "\n\n" + b
+	}
 	d.Flaky = flaky(cells)
 	d.Ask, d.MissingTiers = ask(r)
 	d.Related = related(in.Related)

@@ -39,6 +39,32 @@ type Meta struct {
 	// Expect maps a toolchain version prefix ("3.12", "3.11.2") to the
 	// verdict expected there; the most specific prefix wins.
 	Expect map[string]string `yaml:"expect,omitempty"`
+	// Bisect holds the results of `reprokit bisect`, at most one per kind
+	// of range (releases, commits); a new result replaces its kind's.
+	Bisect []Bisection `yaml:"bisect,omitempty"`
+}
+
+// Bisection is one `reprokit bisect` result, as drafts quote it.
+type Bisection struct {
+	Direction string   `yaml:"direction"`          // introduced, fixed or changed
+	Over      string   `yaml:"over"`               // releases or commits
+	By        string   `yaml:"by"`                 // the release, or the full commit hash
+	Subject   string   `yaml:"subject,omitempty"`  // the commit's subject
+	Before    string   `yaml:"before"`             // the last release or commit before it
+	Suspects  []string `yaml:"suspects,omitempty"` // when untestable commits hide which one it is
+	Compare   string   `yaml:"compare,omitempty"`  // a compare URL, when the remote is on GitHub
+}
+
+// Bisected returns the most precise bisection of the given direction (a
+// commit beats a release), or nil.
+func (m Meta) Bisected(direction string) *Bisection {
+	var best *Bisection
+	for i, b := range m.Bisect {
+		if b.Direction == direction && (best == nil || b.Over == "commits") {
+			best = &m.Bisect[i]
+		}
+	}
+	return best
 }
 
 // Tiers are the two-tier ask: ideally make it work, minimally fail cleanly.

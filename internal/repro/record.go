@@ -37,6 +37,19 @@ func (r *Repro) WithExpect(expect map[string]string) ([]byte, error) {
 	return r.withKey("expect", m)
 }
 
+// WithBisection returns the archive with b recorded in its `bisect:` list,
+// replacing an earlier result over the same kind of range; nothing else
+// changes.
+func (r *Repro) WithBisection(b Bisection) ([]byte, error) {
+	list := []Bisection{}
+	for _, old := range r.Meta.Bisect {
+		if old.Over != b.Over {
+			list = append(list, old)
+		}
+	}
+	return r.withKey("bisect", append(list, b))
+}
+
 // withKey replaces (or appends) one top-level key of the metadata.
 func (r *Repro) withKey(key string, value any) ([]byte, error) {
 	var buf bytes.Buffer

@@ -147,3 +147,38 @@ func TestConflictMarkers(t *testing.T) {
 		t.Errorf("docstring underline taken for a conflict: %v", err)
 	}
 }
+
+// A bisection result replaces the earlier one over the same kind of range
+// and keeps the other; the most precise one answers Bisected.
+func TestWithBisection(t *testing.T) {
+	in := "# t\nexec python3 a.py\n-- a.py --\nprint(1)\n-- .reprokit.yaml --\nsignature:\n  status: exit 3\n"
+	r, err := Parse("a.txtar", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []Bisection{
+		{Direction: "fixed", Over: "releases", By: "3.12.1", Before: "3.12.0"},
+		{Direction: "fixed", Over: "commits", By: "aaaa", Before: "bbbb"},
+		{Direction: "fixed", Over: "commits", By: "cccc", Subject: "gh-1: fix it", Before: "dddd"},
+	} {
+		out, err := r.WithBisection(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(out), in) {
+			t.Fatalf("the rest of the archive changed:\n%s", out)
+		}
+		if r, err = Parse("a.txtar", out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(r.Meta.Bisect) != 2 {
+		t.Fatalf("got %+v, want one result per kind of range", r.Meta.Bisect)
+	}
+	if b := r.Meta.Bisected("fixed"); b == nil || b.By != "cccc" || b.Subject != "gh-1: fix it" {
+		t.Errorf("Bisected(fixed) = %+v, want the commit", b)
+	}
+	if b := r.Meta.Bisected("introduced"); b != nil {
+		t.Errorf("Bisected(introduced) = %+v, want none", b)
+	}
+}

@@ -314,10 +314,25 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 	})
 }
 
+// DirKind is the kind of a toolchain that is a directory of programs (a
+// build's bin/ under `bisect --bin`): every executable in tc.Path is put on
+// the script's PATH under its own name.
+const DirKind = "dir"
+
 // tools are the commands that resolve to the chosen toolchain on the
 // script's PATH: the repro says python3, the matrix decides which (or
 // the interpreter of the environment built for its dependencies).
 func tools(tc toolchain.Toolchain, python string) []sandbox.Tool {
+	if tc.Kind == DirKind {
+		var out []sandbox.Tool
+		entries, _ := os.ReadDir(tc.Path)
+		for _, e := range entries {
+			if fi, err := e.Info(); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+				out = append(out, sandbox.Tool{Name: e.Name(), Target: filepath.Join(tc.Path, e.Name())})
+			}
+		}
+		return out
+	}
 	if tc.Kind == "go" {
 		return []sandbox.Tool{{Name: "go", Target: tc.Path}}
 	}

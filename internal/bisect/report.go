@@ -1,0 +1,173 @@
+package bisect
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+)
+
+// Candidate names a point of the search for people.
+type Candidate struct {
+	ID      string `json:"id"`                // "go1.22.5", "3.12.1", or a full commit hash
+	Short   string `json:"short"`             // "go1.22.5", or "1a2b3c4"
+	Subject string `json:"subject,omitempty"` // a commit's subject line
+}
+
+func (c Candidate) String() string {
+	if c.Subject == "" {
+		return c.Short
+	}
+	return c.Short + " " + c.Subject
+}
+
+// Report is a search's result in the user's terms; `bisect --json` prints
+// it, and its field names are stable.
+type Report struct {
+	File       string      `json:"file"`
+	Over       string      `json:"over"` // "releases" or "commits"
+	Direction  Direction   `json:"direction"`
+	Culprit    Candidate   `json:"culprit"`
+	Before     Candidate   `json:"before"`
+	Suspects   []Candidate `json:"suspects,omitempty"` // when ambiguous: every candidate that may be the change
+	Ambiguous  bool        `json:"ambiguous"`
+	First      string      `json:"first_verdict"` // the verdict at the first end (with its signature)
+	Last       string      `json:"last_verdict"`
+	Candidates int         `json:"candidates"`
+	Probes     int         `json:"probes"` // candidates probed, ends included
+	Runs       int         `json:"runs"`
+	Builds     int         `json:"builds"` // commits built (cache hits excluded)
+	Untestable []Note      `json:"untestable,omitempty"`
+	Mixed      []Note      `json:"mixed,omitempty"`
+	BugRate    float64     `json:"bug_rate,omitempty"` // reproducing share of the runs where the bug was judged present
+	BugRuns    int         `json:"bug_runs,omitempty"`
+	Confidence *float64    `json:"confidence,omitempty"` // with --count > 1
+	CompareURL string      `json:"compare_url,omitempty"`
+}
+
+// Note is a probed candidate worth a line: untestable, or with mixed runs.
+type Note struct {
+	Candidate Candidate `json:"candidate"`
+	Text      string    `json:"text"`
+}
+
+// NewReport names the result's candidates.
+func NewReport(file, over string, res Result, cands []Candidate) Report {
+	rep := Report{
+		File: file, Over: over, Direction: res.Direction,
+		Culprit: cands[res.Culprit], Before: cands[res.Before],
+		Ambiguous:  res.Ambiguous(),
+		First:      describe(res.First),
+		Last:       describe(res.Last),
+		Candidates: len(cands),
+		Probes:     len(res.Steps),
+		BugRate:    res.BugRate,
+		BugRuns:    res.BugRuns,
+	}
+	if rep.Ambiguous {
+		for _, i := range res.Suspects {
+			rep.Suspects = append(rep.Suspects, cands[i])
+		}
+	}
+	for _, s := range res.Steps {
+		rep.Runs += s.Runs
+		if s.Class == Untestable {
+			rep.Untestable = append(rep.Untestable, Note{cands[s.Index], s.Reason})
+		}
+		if s.Mix != "" {
+			rep.Mixed = append(rep.Mixed, Note{cands[s.Index], fmt.Sprintf("%s, counted as %s", s.Mix, endName(s.Class, res, cands))})
+		}
+	}
+	if !math.IsNaN(res.Confidence) {
+		c := res.Confidence
+		rep.Confidence = &c
+	}
+	return rep
+}
+
+func endName(c Class, res Result, cands []Candidate) string {
+	switch c {
+	case AsFirst:
+		return "the first end's " + res.First.Verdict
+	case AsLast:
+		return "the last end's " + res.Last.Verdict
+	}
+	return "untestable"
+}
+
+// Headline is the one-line answer: "fixed in go1.22.5 (go1.22.4
+// reproduces)", "introduced by 1a2b3c4 tool: new state machine".
+func (r Report) Headline() string {
+	verb := string(r.Direction)
+	if r.Direction == Changed {
+		verb = "verdict changed"
+	}
+	prep := map[string]string{"releases": "in", "commits": "by"}[r.Over]
+	if r.Ambiguous {
+		names := make([]string, len(r.Suspects))
+		for i, c := range r.Suspects {
+			names[i] = c.Short
+		}
+		return fmt.Sprintf("%s %s one of %d %s (untestable ones hide which): %s (%s %s)", verb, prep, len(r.Suspects), r.Over, strings.Join(names, ", "), r.Before.Short, firstWord(r.First))
+	}
+	if r.Over == "commits" {
+		return fmt.Sprintf("%s %s %s", verb, prep, r.Culprit) // the commit before it gets a line of its own
+	}
+	return fmt.Sprintf("%s %s %s (%s %s)", verb, prep, r.Culprit.Short, r.Before.Short, firstWord(r.First))
+}
+
+// firstWord turns "reproduces (SIGSEGV)" into "reproduces", and any other
+// verdict into "gives changed".
+func firstWord(v string) string {
+	w, _, _ := strings.Cut(v, " ")
+	if w == Reproduces {
+		return w
+	}
+	return "gives " + w
+}
+
+// Write prints the report for people.
+func (r Report) Write(w io.Writer) {
+	fmt.Fprintf(w, "%s: %s\n", r.File, r.Headline())
+	if r.Over == "commits" && !r.Ambiguous {
+		fmt.Fprintf(w, "  before it: %s\n", r.Before)
+	}
+	if r.Ambiguous {
+		for _, c := range r.Suspects {
+			fmt.Fprintf(w, "  suspect: %s\n", c)
+		}
+	}
+	fmt.Fprintf(w, "  ends: %s at the first, %s at the last\n", r.First, r.Last)
+	steps := int(math.Ceil(math.Log2(float64(r.Candidates))))
+	if r.Over == "commits" {
+		fmt.Fprintf(w, "  %s, %s (%s) over %d commits (⌈log₂ %d⌉ = %d)\n", plural(r.Builds, "build"), plural(r.Probes, "probe"), plural(r.Runs, "run"), r.Candidates, r.Candidates, steps)
+	} else {
+		fmt.Fprintf(w, "  %s (%s) over %d releases\n", plural(r.Probes, "probe"), plural(r.Runs, "run"), r.Candidates)
+	}
+	for _, n := range r.Untestable {
+		fmt.Fprintf(w, "  untestable: %s: %s\n", n.Candidate.Short, n.Text)
+	}
+	for _, n := range r.Mixed {
+		fmt.Fprintf(w, "  mixed: %s: %s\n", n.Candidate.Short, n.Text)
+	}
+	if r.Confidence != nil {
+		fmt.Fprintf(w, "  confidence: %s (the bug reproduced in %.0f%% of %d runs where it was present)\n", percent(*r.Confidence), 100*r.BugRate, r.BugRuns)
+	}
+	if r.CompareURL != "" {
+		fmt.Fprintf(w, "  compare: %s\n", r.CompareURL)
+	}
+}
+
+func percent(f float64) string {
+	if f >= 0.9995 && f < 1 {
+		return ">99.9%"
+	}
+	return fmt.Sprintf("%.1f%%", 100*f)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

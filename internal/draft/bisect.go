@@ -1,0 +1,55 @@
+package draft
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/reprokit/reprokit/internal/repro"
+)
+
+// Bisected states the archive's recorded bisections (`reprokit bisect`) in
+// words: "Introduced by 1a2b3c4d5e (tool: new state machine); the commit
+// before it, 9f8e7d6c5b, does not reproduce." One line per direction, the
+// most precise result (a commit beats a release); "" when nothing was
+// bisected.
+func Bisected(r *repro.Repro, directions ...string) string {
+	if len(directions) == 0 {
+		directions = []string{"introduced", "fixed", "changed"}
+	}
+	var lines []string
+	for _, d := range directions {
+		if b := r.Meta.Bisected(d); b != nil {
+			lines = append(lines, bisectionLine(*b))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func bisectionLine(b repro.Bisection) string {
+	verb := strings.ToUpper(b.Direction[:1]) + b.Direction[1:]
+	before := map[string]string{"introduced": "does not reproduce", "fixed": "still reproduces"}[b.Direction]
+	if before == "" {
+		verb, before = "The verdict changed", "behaves as the older ones"
+	}
+	kind, prep, name, prev := "release", "in", b.By, b.Before
+	if b.Over == "commits" {
+		kind, prep, name, prev = "commit", "by", shortHash(b.By), shortHash(b.Before)
+		if b.Subject != "" {
+			name += fmt.Sprintf(" (%s)", b.Subject)
+		}
+	}
+	if len(b.Suspects) > 1 {
+		short := make([]string, len(b.Suspects))
+		for i, s := range b.Suspects {
+			short[i] = shortHash(s)
+		}
+		return fmt.Sprintf("%s by one of %s (untestable commits hide which); the commit before them, %s, %s. Found by `reprokit bisect`.", verb, strings.Join(short, ", "), shortHash(b.Before), before)
+	}
+	line := fmt.Sprintf("%s %s %s; the %s before it, %s, %s. Found by `reprokit bisect`", verb, prep, name, kind, prev, before)
+	if b.Compare != "" {
+		line += fmt.Sprintf(": [compare](%s)", b.Compare)
+	}
+	return line + "."
+}
+
+func shortHash(h string) string { return h[:min(len(h), 10)] }
