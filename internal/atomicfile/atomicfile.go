@@ -44,3 +44,14 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	ok = true
 	return nil
 }
+
+// CheckWritable fails now, not after an hour of work, when dir does not
+// take a new file.
+func CheckWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".reprokit-write-test-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}

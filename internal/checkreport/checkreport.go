@@ -7,59 +7,45 @@ package checkreport
 import (
 	"encoding/json"
 	"io"
-	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/suite"
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
-// Report is a finished check.
+// Report is a finished check (suite.Report) with what the renderers
+// derive from its cells.
 type Report struct {
-	Cells []suite.Cell // in suite.Sort order
-	// Files lists the archives in order; the maps below are keyed by them.
-	Files      []string
+	*suite.Report
 	Titles     map[string]string
 	Boundaries map[string][]string
-	Stale      map[string][]string // expectation keys with no toolchain here
-	Upstream   map[string]Upstream
-	Comments   map[string]string // comment drafts written for landed fixes
 
 	byCell  map[[2]string]suite.Cell // archive, toolchain name → cell
 	version map[string]string        // toolchain name → version
 }
 
-// Upstream is what the linked upstream issue says, and whether it agrees.
-type Upstream struct {
-	Ref           string // python/cpython#123
-	State         string // open, closed
-	Reason        string // completed, not_planned, reopened
-	Closed        string // closing date, 2006-01-02
-	Contradiction string // empty when the issue agrees with the matrix
-	Error         string // the lookup failed
-}
+// Upstream is what the linked upstream issue says (see suite.Upstream).
+type Upstream = suite.Upstream
 
-// New builds a report from sorted cells.
-func New(cells []suite.Cell) *Report {
+// New builds a report from sorted cells alone.
+func New(cells []suite.Cell) *Report { return From(suite.NewReport(cells)) }
+
+// From builds the rendered report of a check.
+func From(rep *suite.Report) *Report {
 	r := &Report{
-		Cells:      cells,
+		Report:     rep,
 		Titles:     map[string]string{},
 		Boundaries: map[string][]string{},
-		Stale:      map[string][]string{},
-		Upstream:   map[string]Upstream{},
-		Comments:   map[string]string{},
 		byCell:     map[[2]string]suite.Cell{},
 		version:    map[string]string{},
 	}
-	for _, c := range cells {
+	for _, c := range rep.Cells {
 		r.byCell[[2]string{c.File, c.Toolchain.Name}] = c
 		r.version[c.Toolchain.Name] = c.Toolchain.Version
 	}
-	files, groups := suite.ByFile(cells)
-	r.Files = files
-	for _, f := range files {
+	_, groups := suite.ByFile(rep.Cells)
+	for _, f := range rep.Files {
 		r.Titles[f] = groups[f][0].Title
 		r.Boundaries[f] = suite.Boundaries(groups[f])
 	}
@@ -87,13 +73,8 @@ func (r *Report) Cell(file, toolchainName string) (suite.Cell, bool) {
 	return c, ok
 }
 
-// Name is an archive's short name in the matrix.
-func Name(file string) string {
-	return strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
-}
-
 // Short is a verdict's matrix abbreviation.
-func Short(verdict string) string {
+func Short(verdict repro.Verdict) string {
 	switch verdict {
 	case repro.Reproduces:
 		return "repro"
@@ -108,7 +89,7 @@ func Short(verdict string) string {
 	case repro.ErrorVerdict:
 		return "ERROR"
 	}
-	return verdict
+	return string(verdict)
 }
 
 // WriteJSON writes one cell a line: what `check --merge` reads back.

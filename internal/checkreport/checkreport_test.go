@@ -8,11 +8,12 @@ import (
 
 	junit "github.com/joshdk/go-junit"
 
+	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/suite"
 )
 
-func cell(file, version, expected, verdict string) suite.Cell {
+func cell(file, version string, expected, verdict repro.Verdict) suite.Cell {
 	c := suite.Cell{Result: runner.Result{
 		File: file, Title: "t", Verdict: verdict, Expected: expected, DurationMS: 120,
 		Toolchain: runner.ToolchainRef{Name: "cpython-" + version, Version: version},
@@ -95,7 +96,7 @@ func TestMergedShardsRenderLikeTheWhole(t *testing.T) {
 	var cells []suite.Cell
 	for _, f := range []string{"repros/a.txtar", "repros/b.txtar", "repros/c.txtar"} {
 		for _, v := range []string{"3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0"} {
-			cells = append(cells, cell(f, v, "reproduces", map[bool]string{true: "fixed", false: "reproduces"}[strings.HasPrefix(v, "3.12") || strings.HasPrefix(v, "3.13")]))
+			cells = append(cells, cell(f, v, "reproduces", map[bool]repro.Verdict{true: "fixed", false: "reproduces"}[strings.HasPrefix(v, "3.12") || strings.HasPrefix(v, "3.13")]))
 		}
 	}
 	suite.Sort(cells)

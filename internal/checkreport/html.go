@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/suite"
 )
 
@@ -49,7 +50,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		p.Columns = append(p.Columns, heading(r, c))
 	}
 	for _, f := range r.Files {
-		row := htmlRow{File: f, Name: Name(f), Title: r.Titles[f], Boundaries: r.Boundaries[f], Comment: r.Comments[f]}
+		row := htmlRow{File: f, Name: repro.NameOf(f), Title: r.Titles[f], Boundaries: r.Boundaries[f], Comment: r.Comments[f]}
 		if u, ok := r.Upstream[f]; ok {
 			row.Upstream = &u
 		}
@@ -65,14 +66,14 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 	for _, c := range r.Cells {
 		if c.Transition != "" && c.Transition != suite.New {
-			p.Transitions = append(p.Transitions, htmlTransition{Name(c.File), c.File, c.Toolchain.Name, c.Transition, c.Meaning})
+			p.Transitions = append(p.Transitions, htmlTransition{repro.NameOf(c.File), c.File, c.Toolchain.Name, c.Transition, c.Meaning})
 		}
 	}
 	return page.Execute(w, p)
 }
 
 func cellView(c suite.Cell) htmlCell {
-	classes := []string{"cell", "v-" + c.Verdict}
+	classes := []string{"cell", "v-" + string(c.Verdict)}
 	switch {
 	case c.Transition == suite.New:
 		classes = append(classes, "new")
@@ -93,7 +94,7 @@ func cellView(c suite.Cell) htmlCell {
 		detail = append(detail, "error: "+c.Error)
 	}
 	if c.Expected != "" {
-		detail = append(detail, "expected: "+c.Expected)
+		detail = append(detail, "expected: "+string(c.Expected))
 	}
 	if c.Cached {
 		detail = append(detail, "cached result")
@@ -101,11 +102,11 @@ func cellView(c suite.Cell) htmlCell {
 	return htmlCell{
 		Present:    true,
 		Label:      strings.TrimSuffix(label(c), "*"), // the page marks cached cells itself
-		Verdict:    c.Verdict,
+		Verdict:    string(c.Verdict),
 		Class:      strings.Join(classes, " "),
 		Toolchain:  c.Toolchain.Name,
 		Detail:     strings.Join(detail, "\n"),
-		Hover:      c.Toolchain.Name + ": " + c.Verdict + "\n" + strings.Join(detail, "\n"),
+		Hover:      c.Toolchain.Name + ": " + string(c.Verdict) + "\n" + strings.Join(detail, "\n"),
 		Transition: c.Transition,
 		Meaning:    c.Meaning,
 	}

@@ -70,8 +70,8 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		s := junitSuite{Name: f}
 		var ms int64
 		for _, c := range groups[f] {
-			tc := junitCase{Name: c.Toolchain.Name, Classname: Name(f), Time: seconds(c.DurationMS)}
-			detail := c.Verdict
+			tc := junitCase{Name: c.Toolchain.Name, Classname: repro.NameOf(f), Time: seconds(c.DurationMS)}
+			detail := string(c.Verdict)
 			if c.Signature != nil {
 				detail += " · " + c.Signature.String()
 			}

@@ -20,7 +20,7 @@ const (
 	purple = "\x1b[35m"
 )
 
-func colour(verdict string) string {
+func colour(verdict repro.Verdict) string {
 	switch verdict {
 	case repro.Reproduces:
 		return red
@@ -48,7 +48,7 @@ func (r *Report) WriteTable(w io.Writer, color bool) {
 	cols := r.Columns()
 	nameW := len("repro")
 	for _, f := range r.Files {
-		nameW = max(nameW, len(Name(f)))
+		nameW = max(nameW, len(repro.NameOf(f)))
 	}
 	widths := make([]int, len(cols))
 	header := []string{}
@@ -64,7 +64,7 @@ func (r *Report) WriteTable(w io.Writer, color bool) {
 	fmt.Fprintf(w, "%s  %s\n", pad("repro", nameW), strings.TrimRight(strings.Join(header, "  "), " "))
 	for _, f := range r.Files {
 		var row strings.Builder
-		row.WriteString(pad(Name(f), nameW))
+		row.WriteString(pad(repro.NameOf(f), nameW))
 		for i, col := range cols {
 			row.WriteString("  ")
 			c, ok := r.Cell(f, col)
@@ -85,7 +85,7 @@ func (r *Report) WriteTable(w io.Writer, color bool) {
 
 	fmt.Fprintln(w, "\nBoundaries")
 	for _, f := range r.Files {
-		fmt.Fprintf(w, "  %s: %s\n", Name(f), strings.Join(r.Boundaries[f], "; "))
+		fmt.Fprintf(w, "  %s: %s\n", repro.NameOf(f), strings.Join(r.Boundaries[f], "; "))
 	}
 
 	var transitions, news []suite.Cell
@@ -136,7 +136,7 @@ func (r *Report) WriteTable(w io.Writer, color bool) {
 		if !ok {
 			continue
 		}
-		line := fmt.Sprintf("  %s: %s", Name(f), u.Summary())
+		line := fmt.Sprintf("  %s: %s", repro.NameOf(f), u.Summary())
 		if u.Contradiction != "" {
 			line = paint(bold, line+" — CONTRADICTION: "+u.Contradiction)
 		}
@@ -149,24 +149,6 @@ func (r *Report) WriteTable(w io.Writer, color bool) {
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", suite.Summarize(r.Cells))
-}
-
-// Summary is the upstream state in a few words.
-func (u Upstream) Summary() string {
-	switch {
-	case u.Error != "":
-		return u.Ref + ": " + u.Error
-	case u.Ref == "":
-		return "no upstream issue linked"
-	}
-	s := u.Ref + " " + u.State
-	if u.Reason != "" && u.State == "closed" {
-		s += " (" + strings.ReplaceAll(u.Reason, "_", " ") + ")"
-	}
-	if u.Closed != "" {
-		s += " on " + u.Closed
-	}
-	return s
 }
 
 // heading is a column's title: the version, which is what people compare.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,11 +14,11 @@ import (
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/usage"
 )
 
 // BisectOptions are the parsed flags of `reprokit bisect`.
 type BisectOptions struct {
-	IO        *IOStreams
 	File      string
 	Range     probe.Range
 	Count     int           // runs per probe
@@ -29,9 +28,10 @@ type BisectOptions struct {
 	Isolation string
 }
 
-func newBisectCmd(ios *IOStreams) *cobra.Command {
-	opts := &BisectOptions{IO: ios}
-	opts.Range.Env, opts.Range.Log = os.Getenv, ios.ErrOut
+// NewCmdBisect is `reprokit bisect`; runF, if not nil, replaces its run function.
+func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) *cobra.Command {
+	opts := &BisectOptions{}
+	opts.Range.Env, opts.Range.Log = f.Env, f.IO.ErrOut
 	cmd := &cobra.Command{
 		Use:   "bisect [flags] FILE",
 		Short: "Find the release or commit where a repro's verdict changes",
@@ -47,41 +47,39 @@ untestable candidates hide which one changed, all suspects are named.
 
 Exit status: 0 when one release or commit is named, 1 when the answer is
 ambiguous, 2 for bad input, 3 when reprokit itself failed.`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("bisect: name exactly one archive (e.g. `reprokit bisect --python 3.9..3.13 repros/x.txtar`)")
-			}
-			return nil
-		},
+		Args: nArgs(one, "bisect: name exactly one archive (e.g. `reprokit bisect --python 3.9..3.13 repros/x.txtar`)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
-			return runBisect(cmd.Context(), opts)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runBisect(cmd.Context(), f, opts)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&opts.Range.Python, "python", "", "bisect over the Python interpreters here in `OLD..NEW`, e.g. 3.9..3.13")
-	f.StringVar(&opts.Range.Go, "go", "", "bisect over Go releases in `OLD..NEW`, e.g. 1.22.0..1.22.12")
-	f.StringVar(&opts.Range.Src, "src", "", "bisect over the commits of this git checkout (it is never touched: builds happen in worktrees)")
-	f.StringVar(&opts.Range.Build, "build", "", "shell command that builds a commit, run in its worktree outside the sandbox")
-	f.StringVar(&opts.Range.From, "from", "", "the older end of the commit range")
-	f.StringVar(&opts.Range.To, "to", "", "the newer end of the commit range")
-	f.StringVar(&opts.Range.Bin, "bin", "", "`SUBDIR` of the build whose programs go first on PATH (default: ./python for Python repros, bin/go for Go)")
-	f.BoolVar(&opts.Range.AllParents, "all-parents", false, "walk every commit of the range, not only first parents")
-	f.DurationVar(&opts.Range.BuildTimeout, "build-timeout", 30*time.Minute, "limit per build; the whole build is killed after it")
-	f.StringVar(&opts.Range.CacheDir, "cache", "", "build cache directory (default $XDG_CACHE_HOME/reprokit/builds)")
-	f.IntVar(&opts.Count, "count", 1, "runs per probe; with N > 1 the result states a confidence")
-	f.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "wall-clock limit per script run")
-	f.BoolVar(&opts.JSON, "json", false, "print the result as one JSON object")
-	f.BoolVar(&opts.Record, "record", true, "write the result into the archive's metadata (bisect:), where draft and check find it")
-	f.StringVar(&opts.Isolation, "isolation", "auto", "sandbox: auto, namespaces, or process-group")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Range.Python, "python", "", "bisect over the Python interpreters here in `OLD..NEW`, e.g. 3.9..3.13")
+	fl.StringVar(&opts.Range.Go, "go", "", "bisect over Go releases in `OLD..NEW`, e.g. 1.22.0..1.22.12")
+	fl.StringVar(&opts.Range.Src, "src", "", "bisect over the commits of this git checkout (it is never touched: builds happen in worktrees)")
+	fl.StringVar(&opts.Range.Build, "build", "", "shell command that builds a commit, run in its worktree outside the sandbox")
+	fl.StringVar(&opts.Range.From, "from", "", "the older end of the commit range")
+	fl.StringVar(&opts.Range.To, "to", "", "the newer end of the commit range")
+	fl.StringVar(&opts.Range.Bin, "bin", "", "`SUBDIR` of the build whose programs go first on PATH (default: ./python for Python repros, bin/go for Go)")
+	fl.BoolVar(&opts.Range.AllParents, "all-parents", false, "walk every commit of the range, not only first parents")
+	fl.DurationVar(&opts.Range.BuildTimeout, "build-timeout", 30*time.Minute, "limit per build; the whole build is killed after it")
+	fl.StringVar(&opts.Range.CacheDir, "cache", "", "build cache directory (default $XDG_CACHE_HOME/reprokit/builds)")
+	fl.IntVar(&opts.Count, "count", 1, "runs per probe; with N > 1 the result states a confidence")
+	fl.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "wall-clock limit per script run")
+	fl.BoolVar(&opts.JSON, "json", false, "print the result as one JSON object")
+	fl.BoolVar(&opts.Record, "record", true, "write the result into the archive's metadata (bisect:), where draft and check find it")
+	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
 	return cmd
 }
 
-func runBisect(ctx context.Context, opts *BisectOptions) error {
+func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 	if opts.Count < 1 {
 		return usagef("--count must be at least 1")
 	}
-	iso, err := isolationFlag(ctx, opts.IO, opts.Isolation)
+	iso, err := f.IsolationNow(ctx, opts.Isolation)
 	if err != nil {
 		return err
 	}
@@ -97,16 +95,16 @@ func runBisect(ctx context.Context, opts *BisectOptions) error {
 	rep, err := probe.Run(ctx, r, src, probe.Options{
 		Count:    opts.Count,
 		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso},
-		Progress: opts.IO.ErrOut,
+		Progress: f.IO.ErrOut,
 	})
 	if err != nil {
 		return bisectErr(err)
 	}
 	if opts.JSON {
 		data, _ := json.Marshal(rep)
-		fmt.Fprintf(opts.IO.Out, "%s\n", data)
+		fmt.Fprintf(f.IO.Out, "%s\n", data)
 	} else {
-		rep.Write(opts.IO.Out)
+		rep.Write(f.IO.Out)
 	}
 	if opts.Record {
 		if err := probe.Record(r, rep); err != nil {
@@ -124,7 +122,7 @@ func bisectErr(err error) error {
 	var ue *probe.UsageError
 	var ee *bisect.EndError
 	if errors.As(err, &ue) || errors.As(err, &ee) {
-		return usagef("%v", err)
+		return usage.Wrap(err)
 	}
 	return err
 }

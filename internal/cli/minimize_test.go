@@ -57,8 +57,8 @@ func TestMinimizeIsOneMinimal(t *testing.T) {
 		t.Fatal(err)
 	}
 	ios, out, errOut := Test()
-	opts := &MinimizeOptions{IO: ios, File: in, Jobs: 2, Confirm: 1, Isolation: "auto", Passes: passes.Names(), Env: os.Getenv}
-	if err := runMinimize(context.Background(), opts); err != nil {
+	opts := &MinimizeOptions{File: in, Jobs: 2, Confirm: 1, Isolation: "auto", Passes: passes.Names()}
+	if err := runMinimize(context.Background(), NewFactory(ios), opts); err != nil {
 		t.Fatalf("minimize: %v\n%s%s", err, out, errOut)
 	}
 	result, err := os.ReadFile(filepath.Join(dir, "bloat.min.txtar"))

@@ -1,6 +1,8 @@
-// Package cli is reprokit's command tree (cobra). Each command has an
-// options struct and a run function that tests can call directly; errors
-// are mapped to exit codes in one place, Main.
+// Package cli is reprokit's command tree (cobra), and only that: each
+// command is a constructor NewCmdX(f, runF) that parses argv into an
+// options struct and hands it to a run function (runF in tests), which
+// calls one domain package's workflow and prints its outcome. Errors are
+// mapped to exit codes in one place, Main. See README "Architecture".
 package cli
 
 import (
@@ -13,8 +15,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/forge"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/usage"
 )
 
 // Exit codes, documented in the README.
@@ -39,13 +42,7 @@ func (e *ExitError) Error() string {
 	return fmt.Sprintf("exit %d", e.Code)
 }
 
-// usageError marks errors that exit 2.
-type usageError struct{ err error }
-
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error { return &usageError{fmt.Errorf(format, args...)} }
+func usagef(format string, args ...any) error { return usage.Errorf(format, args...) }
 
 // Main runs reprokit with args (without the program name) and returns the
 // exit code.
@@ -65,11 +62,10 @@ func Main(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ios := System()
-	root := NewRoot(ios)
+	f := NewFactory(System())
+	root := NewRoot(f)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	return exitCode(err, ios)
+	return exitCode(root.ExecuteContext(ctx), f.IO)
 }
 
 func exitCode(err error, ios *IOStreams) int {
@@ -84,16 +80,20 @@ func exitCode(err error, ios *IOStreams) int {
 		return ee.Code
 	}
 	fmt.Fprintf(ios.ErrOut, "reprokit: %v\n", err)
-	var ue *usageError
-	var re *repro.Error
-	if errors.As(err, &ue) || errors.As(err, &re) {
+	var ue *usage.Error
+	var at *usage.At // an archive's or a profile's file:line
+	var dup *forge.Duplicates
+	switch {
+	case errors.As(err, &ue), errors.As(err, &at):
 		return ExitUsage
+	case errors.As(err, &dup):
+		return ExitNotAsBefore
 	}
 	return ExitHarness
 }
 
 // NewRoot builds the command tree.
-func NewRoot(ios *IOStreams) *cobra.Command {
+func NewRoot(f *Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "reprokit",
 		Short: "Run, minimize, report and regression-test upstream bug repros",
@@ -103,11 +103,25 @@ behaviour; reprokit runs it in isolation on each toolchain and gives a verdict.`
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetOut(ios.Out)
-	root.SetErr(ios.ErrOut)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%v (see `%s --help`)", err, c.CommandPath())
 	})
-	root.AddCommand(newRunCmd(ios), newMinimizeCmd(ios), newDraftCmd(ios), newFileCmd(ios), newToolchainsCmd(ios), newCheckCmd(ios), newBisectCmd(ios))
+	root.AddCommand(NewCmdRun(f, nil), NewCmdMinimize(f, nil), NewCmdDraft(f, nil), NewCmdFile(f, nil), NewCmdToolchains(f, nil), NewCmdCheck(f, nil), NewCmdBisect(f, nil))
 	return root
 }
+
+// nArgs checks the number of arguments with reprokit's usage error, whose
+// message gives an example.
+func nArgs(ok func(n int) bool, msg string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if !ok(len(args)) {
+			return usagef("%s", msg)
+		}
+		return nil
+	}
+}
+
+func one(n int) bool        { return n == 1 }
+func atLeastOne(n int) bool { return n >= 1 }

@@ -1,50 +1,62 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/reprokit/reprokit/internal/sandbox"
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
-func newToolchainsCmd(ios *IOStreams) *cobra.Command {
-	var asJSON bool
+// ToolchainsOptions are the parsed flags of `reprokit toolchains`.
+type ToolchainsOptions struct {
+	JSON bool
+}
+
+// NewCmdToolchains is `reprokit toolchains`; runF, if not nil, replaces its run function.
+func NewCmdToolchains(f *Factory, runF func(context.Context, *ToolchainsOptions) error) *cobra.Command {
+	opts := &ToolchainsOptions{}
 	cmd := &cobra.Command{
 		Use:   "toolchains",
 		Short: "List the interpreters and compilers reprokit found, and the sandbox it can use",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			all, err := toolchain.Discover(cmd.Context(), os.Getenv)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			if asJSON {
-				enc := json.NewEncoder(ios.Out)
-				for _, t := range all {
-					enc.Encode(t)
-				}
-				return nil
-			}
-			for i, t := range all {
-				def := ""
-				if i == 0 && t.Kind == "python" {
-					def = "  (default)"
-				}
-				fmt.Fprintf(ios.Out, "%-7s %-16s %-8s %s%s\n", t.Kind, t.Name, t.Source, t.Path, def)
-			}
-			iso, err := sandbox.Probe(cmd.Context())
-			if err != nil {
-				fmt.Fprintf(ios.Out, "\nsandbox: %s (namespaces unavailable: %v)\n", iso, err)
-			} else {
-				fmt.Fprintf(ios.Out, "\nsandbox: %s\n", iso)
-			}
-			return nil
+			return runToolchains(cmd.Context(), f, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per toolchain")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "one JSON object per toolchain")
 	return cmd
+}
+
+func runToolchains(ctx context.Context, f *Factory, opts *ToolchainsOptions) error {
+	all, err := toolchain.Discover(ctx, f.Env)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(f.IO.Out)
+		for _, t := range all {
+			enc.Encode(t)
+		}
+		return nil
+	}
+	for i, t := range all {
+		def := ""
+		if i == 0 && t.Kind == toolchain.Python {
+			def = "  (default)"
+		}
+		fmt.Fprintf(f.IO.Out, "%-7s %-16s %-8s %s%s\n", t.Kind, t.Name, t.Source, t.Path, def)
+	}
+	iso, err := f.Probe(ctx)
+	if err != nil {
+		fmt.Fprintf(f.IO.Out, "\nsandbox: %s (namespaces unavailable: %v)\n", iso, err)
+	} else {
+		fmt.Fprintf(f.IO.Out, "\nsandbox: %s\n", iso)
+	}
+	return nil
 }

@@ -22,8 +22,8 @@ func LandedComment(r *repro.Repro, cells, landed []Cell, upstream string, red *r
 		where = "the upstream issue (the archive links none yet: add `upstream:` to its metadata)"
 	}
 	fmt.Fprintf(&b, "<!-- reprokit comment draft for %s: read it, then post it yourself -->\n", where)
-	byTier := map[string][]string{}
-	var order []string
+	byTier := map[repro.Verdict][]string{}
+	var order []repro.Verdict
 	for _, c := range landed {
 		if _, ok := byTier[c.Verdict]; !ok {
 			order = append(order, c.Verdict)

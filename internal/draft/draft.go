@@ -18,6 +18,7 @@ import (
 
 	"github.com/reprokit/reprokit/internal/redact"
 	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/sandbox"
 	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
@@ -29,7 +30,7 @@ import (
 type Cell struct {
 	Name      string // toolchain name, e.g. cpython-3.12.1
 	Version   string
-	Verdict   string
+	Verdict   repro.Verdict
 	Rate      string // "7/10" when counted
 	Reason    string
 	Signature *signature.Signature
@@ -478,7 +479,7 @@ func commands(script string) (cmds, checks []string) {
 					bg = m[1] // `exec … &v&`: a background process named v
 					continue
 				}
-				q = append(q, shellQuote(a))
+				q = append(q, sandbox.ShellQuote(a))
 			}
 			cmd := strings.Join(q, " ")
 			if bg != "" {
@@ -502,13 +503,6 @@ func commands(script string) (cmds, checks []string) {
 		}
 	}
 	return cmds, checks
-}
-
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>()*?[]#~") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func lang(name string) string {
@@ -536,7 +530,7 @@ func matrix(cells []Cell, boundary string) string {
 	var b strings.Builder
 	b.WriteString("| version | verdict | what it shows |\n|---|---|---|\n")
 	for _, c := range cells {
-		v := c.Verdict
+		v := string(c.Verdict)
 		if c.Rate != "" && c.Verdict == repro.Flaky {
 			v += " " + c.Rate
 		}
@@ -701,8 +695,8 @@ func tested(cells []Cell, offered []string) (field, prose string) {
 		if _, ok := ran[m]; !ok {
 			order = append(order, m)
 		}
-		if !strings.Contains(ran[m], c.Verdict) {
-			ran[m] = strings.TrimPrefix(ran[m]+", "+c.Verdict, ", ")
+		if !strings.Contains(ran[m], string(c.Verdict)) {
+			ran[m] = strings.TrimPrefix(ran[m]+", "+string(c.Verdict), ", ")
 		}
 	}
 	if len(offered) == 0 {

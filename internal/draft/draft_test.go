@@ -118,7 +118,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestBoundary(t *testing.T) {
-	c := func(v, verdict string) Cell { return Cell{Version: v, Verdict: verdict} }
+	c := func(v string, verdict repro.Verdict) Cell { return Cell{Version: v, Verdict: verdict} }
 	got := Boundary([]Cell{c("3.9.0", repro.Fixed), c("3.10.0", repro.Fixed), c("3.11.0", repro.Reproduces), c("3.12.0", repro.Reproduces), c("3.13.0", repro.FailsCleanly)})
 	want := "Reproduces on 3.11.0–3.12.0; 3.9.0–3.10.0 work as the make-it-work tier asks; 3.13.0 fails cleanly instead."
 	if got != want {

@@ -32,7 +32,7 @@ func Probe(ctx context.Context, tcs []toolchain.Toolchain) Environment {
 	// Go's version and env are measured in the sandbox: GoEnv.
 	for _, tc := range tcs {
 		switch tc.Kind {
-		case "python":
+		case toolchain.Python:
 			out := run(ctx, tc.Path, "-VV")
 			if out == "" {
 				out = run(ctx, tc.Path, "-V") // Python 2

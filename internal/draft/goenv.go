@@ -28,12 +28,13 @@ func GoEnv(ctx context.Context, r *repro.Repro, tcs []toolchain.Toolchain, opts 
 	opts.Count, opts.NoTiers, opts.Keep = 1, true, false
 	var versions []string
 	for _, tc := range tcs {
-		if tc.Kind != "go" {
+		if tc.Kind != toolchain.Go {
 			continue
 		}
 		res := runner.Run(ctx, p, tc, opts)
 		v, e := "", ""
-		for _, ex := range runner.Execs(res.Log) {
+		// The go built-in's execs need no shim record.
+		for _, ex := range runner.Execs(res.Log, nil) {
 			switch ex.Command {
 			case "exec go version":
 				v = strings.TrimSpace(ex.Output)

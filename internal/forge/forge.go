@@ -14,7 +14,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -69,8 +68,7 @@ func ResolveAuth(host string, explicitAPI bool, env func(string) string) (Auth, 
 
 // Options configure a Client. Zero values are the defaults.
 type Options struct {
-	APIURL       string        // explicit REST base URL (e.g. http://127.0.0.1:PORT/api/v3/)
-	Host         string        // github.com (default) or an Enterprise host
+	Endpoint     Endpoint      // which GitHub; the zero value is github.com
 	Auth         Auth          // the token
 	NoWait       bool          // give up on a primary rate limit instead of waiting
 	SecondaryMin time.Duration // wait at least this on a secondary limit without Retry-After; default 60s
@@ -78,6 +76,8 @@ type Options struct {
 	WriteGap     time.Duration // pause between writes; default 1s
 	Timeout      time.Duration // per request; default 30s
 	Log          io.Writer     // waits and notices
+	// Transport carries the requests; nil is http.DefaultTransport.
+	Transport http.RoundTripper
 }
 
 // Client talks to one GitHub.
@@ -118,27 +118,15 @@ func New(opts Options) (*Client, error) {
 // requests client-side until an x-ratelimit-reset an hour away) goes too.
 func (c *Client) reset() error {
 	opts := c.opts
-	gh := github.NewClient(&http.Client{Timeout: opts.Timeout})
+	gh := github.NewClient(&http.Client{Timeout: opts.Timeout, Transport: opts.Transport})
 	if opts.Auth.Token != "" {
 		gh = gh.WithAuthToken(opts.Auth.Token)
 	}
-	switch {
-	case opts.APIURL != "":
-		u, err := url.Parse(opts.APIURL)
-		if err != nil || u.Scheme == "" || u.Host == "" {
-			return fmt.Errorf("API URL %q: want an absolute URL such as https://api.github.com/", opts.APIURL)
-		}
-		if !strings.HasSuffix(u.Path, "/") {
-			u.Path += "/"
-		}
-		gh.BaseURL = u
-	case opts.Host != "" && opts.Host != "github.com":
-		var err error
-		gh, err = gh.WithEnterpriseURLs("https://"+opts.Host+"/", "https://"+opts.Host+"/")
-		if err != nil {
-			return err
-		}
+	u, err := opts.Endpoint.baseURL()
+	if err != nil {
+		return err
 	}
+	gh.BaseURL = u
 	c.gh = gh
 	return nil
 }
@@ -146,6 +134,11 @@ func (c *Client) reset() error {
 // Marker is the hidden fingerprint line an issue body carries.
 func Marker(fingerprint string) string {
 	return "<!-- reprokit-fingerprint: " + fingerprint + " -->"
+}
+
+// WithMarker is body with the fingerprint's marker on its last line.
+func WithMarker(body, fingerprint string) string {
+	return strings.TrimRight(body, "\n") + "\n\n" + Marker(fingerprint) + "\n"
 }
 
 // MaxBody is GitHub's limit on an issue body.
@@ -249,42 +242,31 @@ func (c *Client) Create(ctx context.Context, repo, title, body string, labels []
 		return nil, false, err
 	}
 	if !strings.Contains(body, Marker(fingerprint)) {
-		body = strings.TrimRight(body, "\n") + "\n\n" + Marker(fingerprint) + "\n"
+		body = WithMarker(body, fingerprint)
 	}
 	req := &github.IssueRequest{Title: &title, Body: &body}
 	if len(labels) > 0 {
 		req.Labels = &labels
 	}
-	for try := 1; ; try++ {
+	// A create that failed may have happened anyway: before every try,
+	// retries included, look for the issue by its fingerprint.
+	err = c.attempt(ctx, repo, "", repeatCreate, func() (*github.Response, error) {
 		found, err := c.FindByFingerprint(ctx, repo, fingerprint)
-		if err != nil {
-			return nil, false, err
-		}
-		if found != nil {
-			return found, false, nil
+		if err != nil || found != nil {
+			iss = found
+			return nil, final{err}
 		}
 		c.gap(ctx)
-		iss, resp, err := c.gh.Issues.Create(ctx, owner, name, req)
-		c.wrote()
-		if err == nil {
-			return iss, true, nil
-		}
-		if wait, ok := c.waitFor(err, resp, try); ok && try < c.opts.MaxTries {
-			if err := c.sleep(ctx, wait, describe(err, resp)); err != nil {
-				return nil, false, err
-			}
-			continue
-		}
-		if transient(err, resp) && try < c.opts.MaxTries {
-			backoff := time.Duration(1<<(try-1)) * time.Second
-			fmt.Fprintf(c.opts.Log, "creating the issue failed (%s); checking whether it was created anyway, then retrying in %s\n", describe(err, resp), backoff)
-			if err := c.sleep(ctx, backoff, ""); err != nil {
-				return nil, false, err
-			}
-			continue
-		}
-		return nil, false, c.classify(err, resp, repo)
+		defer c.wrote()
+		var resp *github.Response
+		iss, resp, err = c.gh.Issues.Create(ctx, owner, name, req)
+		created = err == nil
+		return resp, err
+	})
+	if err != nil {
+		return nil, false, err
 	}
+	return iss, created, nil
 }
 
 // Comment adds a comment to issue number of repo.
@@ -328,14 +310,32 @@ func (c *Client) retry(ctx context.Context, what string, call func() (*github.Re
 }
 
 func (c *Client) retryIn(ctx context.Context, repo, what string, call func() (*github.Response, error)) error {
-	return c.attempt(ctx, repo, what, true, call)
+	return c.attempt(ctx, repo, what, repeatRead, call)
 }
 
-// attempt calls until success, waiting out rate limits and, when
-// retryTransient, backing off after timeouts and 5xx; bounded by MaxTries.
-func (c *Client) attempt(ctx context.Context, repo, what string, retryTransient bool, call func() (*github.Response, error)) error {
+// retryPolicy says what attempt does after a timeout or a 5xx.
+type retryPolicy int
+
+const (
+	repeatRead   retryPolicy = iota // back off and retry: a read repeats safely
+	neverRepeat                     // give up: the write may have happened
+	repeatCreate                    // back off and retry, saying so: the call looks for the issue first
+)
+
+// final is an error that attempt returns as it is, without retrying.
+type final struct{ err error }
+
+func (f final) Error() string { return fmt.Sprint(f.err) }
+
+// attempt calls until success, waiting out rate limits and, by policy,
+// backing off after timeouts and 5xx; bounded by MaxTries.
+func (c *Client) attempt(ctx context.Context, repo, what string, policy retryPolicy, call func() (*github.Response, error)) error {
 	for try := 1; ; try++ {
 		resp, err := call()
+		var f final
+		if errors.As(err, &f) {
+			return f.err
+		}
 		if err == nil {
 			return nil
 		}
@@ -345,8 +345,12 @@ func (c *Client) attempt(ctx context.Context, repo, what string, retryTransient 
 			}
 			continue
 		}
-		if retryTransient && transient(err, resp) && try < c.opts.MaxTries {
-			if err := c.sleep(ctx, time.Duration(1<<(try-1))*time.Second, ""); err != nil {
+		if policy != neverRepeat && transient(err, resp) && try < c.opts.MaxTries {
+			backoff := time.Duration(1<<(try-1)) * time.Second
+			if policy == repeatCreate {
+				fmt.Fprintf(c.opts.Log, "creating the issue failed (%s); checking whether it was created anyway, then retrying in %s\n", describe(err, resp), backoff)
+			}
+			if err := c.sleep(ctx, backoff, ""); err != nil {
 				return err
 			}
 			continue
@@ -361,7 +365,7 @@ func (c *Client) attempt(ctx context.Context, repo, what string, retryTransient 
 // retryWrite is retry for a write that is safe to repeat only when it
 // surely did not happen: rate limits (refused before acting), not 5xx.
 func (c *Client) retryWrite(ctx context.Context, repo string, call func() (*github.Response, error)) error {
-	return c.attempt(ctx, repo, "", false, func() (*github.Response, error) {
+	return c.attempt(ctx, repo, "", neverRepeat, func() (*github.Response, error) {
 		c.gap(ctx)
 		defer c.wrote()
 		return call()

@@ -29,7 +29,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 				srv.Fault(f.endpoint, f.kind, 1)
 			}
 			var log bytes.Buffer
-			c, err := New(Options{APIURL: srv.URL, Auth: Auth{Token: token, Source: "GH_TOKEN"}, SecondaryMin: 10 * time.Millisecond, WriteGap: time.Millisecond, Log: &log})
+			c, err := New(Options{Endpoint: Endpoint{APIURL: srv.URL}, Auth: Auth{Token: token, Source: "GH_TOKEN"}, SecondaryMin: 10 * time.Millisecond, WriteGap: time.Millisecond, Log: &log})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +69,7 @@ func TestCreateAfter502LeavesOneIssue(t *testing.T) {
 	srv := fakegithub.New("bot", token)
 	defer srv.Close()
 	srv.Fault("create", "502-after", 1)
-	c, _ := New(Options{APIURL: srv.URL, Auth: Auth{Token: token}, WriteGap: time.Millisecond})
+	c, _ := New(Options{Endpoint: Endpoint{APIURL: srv.URL}, Auth: Auth{Token: token}, WriteGap: time.Millisecond})
 	iss, created, err := c.Create(context.Background(), "o/r", "t", "b", nil, "fp")
 	if err != nil {
 		t.Fatal(err)

@@ -172,7 +172,44 @@ func ParseReleases(modVersions []string, platform string) []string {
 		out = append(out, rel)
 	}
 	sort.Slice(out, func(i, j int) bool { return less(out[i], out[j]) })
+	return withUnlisted(out)
+}
+
+// withUnlisted adds the patch releases a proxy's list leaves out. Go
+// numbers the releases of a minor version without gaps, and a list can
+// still miss some that are there to fetch (one proxy listed 1.22.0, 1.22.2
+// and 1.22.5 but not 1.22.1, 1.22.3 or 1.22.4, which the go command
+// fetched at once); a bisection over the list alone would skip them.
+// Patches below the first one listed are added too. sorted is oldest
+// first; so is the result.
+func withUnlisted(sorted []string) []string {
+	var out []string
+	for i, rel := range sorted {
+		minor, patch := minorPatch(rel)
+		next := 0 // the first patch of this minor not yet in out
+		if i > 0 {
+			if prevMinor, prevPatch := minorPatch(sorted[i-1]); prevMinor == minor {
+				next = prevPatch + 1
+			}
+		}
+		for p := next; p < patch; p++ {
+			out = append(out, ReleaseName(fmt.Sprintf("%s.%d", minor, p)))
+		}
+		out = append(out, rel)
+	}
 	return out
+}
+
+// minorPatch splits "go1.22.5" into "1.22" and 5 ("go1.20" is 1.20's
+// patch 0).
+func minorPatch(rel string) (string, int) {
+	v := strings.TrimPrefix(rel, "go")
+	if strings.Count(v, ".") == 1 {
+		return v, 0
+	}
+	i := strings.LastIndex(v, ".")
+	p, _ := strconv.Atoi(v[i+1:])
+	return v[:i], p
 }
 
 func less(a, b string) bool {

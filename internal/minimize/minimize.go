@@ -413,23 +413,6 @@ func (r *Reducer) confirm(ctx context.Context, cand []byte) bool {
 	}
 }
 
-// DDMin returns a 1-minimal set of units (as a keep mask) whose candidate
-// is interesting, given that keeping all units is.
-//
-// It is ddmin's complement step with two known improvements: after a
-// successful removal it goes on with the next chunk at the same
-// granularity instead of restarting from the first (each granularity costs
-// one sweep), and it doubles the granularity only after a full sweep. At
-// the finest granularity it sweeps until a sweep removes nothing: then
-// every single remaining unit has been tried, which is 1-minimality.
-func (r *Reducer) DDMin(ctx context.Context, n int, build func(keep []bool) []byte) []bool {
-	all := make([]int, n)
-	for i := range all {
-		all[i] = i
-	}
-	return r.ddmin(ctx, n, all, build, true, 2, nil)
-}
-
 // ddmin without certify stops after the first sweep at the finest
 // granularity: enough for the coarse passes, whose units the last pass
 // covers again line by line. It works on the units in free (the others are

@@ -55,7 +55,7 @@ func TestChoose(t *testing.T) {
 			var got, exp []string
 			for _, tc := range c.Toolchains {
 				got = append(got, tc.Name)
-				exp = append(exp, c.Expected[tc.Name])
+				exp = append(exp, string(c.Expected[tc.Name]))
 			}
 			if strings.Join(got, ",") != tc.want || strings.Join(exp, ",") != tc.expected {
 				t.Errorf("chose %v expecting %v, want %s expecting %s", got, exp, tc.want, tc.expected)
@@ -73,8 +73,9 @@ func TestKeeps(t *testing.T) {
 		t.Fatalf("types of the input = %s", got)
 	}
 	for _, tc := range []struct {
-		verdict, output string
-		keeps           bool
+		verdict repro.Verdict
+		output  string
+		keeps   bool
 	}{
 		{repro.Reproduces, input, true},
 		{repro.Reproduces, "ZeroDivisionError: float division by zero\n", true},

@@ -24,7 +24,7 @@ import (
 // there: every interesting candidate must do the same.
 type Target struct {
 	TC      toolchain.Toolchain
-	Verdict string               // repro.Reproduces, repro.FailsCleanly, ...
+	Verdict repro.Verdict        // repro.Reproduces, repro.FailsCleanly, ...
 	Want    *signature.Signature // the signature kept, where it reproduces
 	// Types are the exception and warning types the input's runs print:
 	// a candidate printing another one has found a new way to fail.
@@ -42,7 +42,7 @@ func (e *Refusal) Error() string { return e.Msg }
 
 // Options configure a session. Zero values are the defaults.
 type Options struct {
-	Isolation string
+	Isolation sandbox.Isolation
 	Confirm   int           // runs of the input (and of the result) that must all agree; default 3
 	Timeout   time.Duration // per test; 0: PerTest decides
 	// PerTest derives the per-test limit from the input's runs when
@@ -72,7 +72,7 @@ func Start(ctx context.Context, r *repro.Repro, c Choice, opts Options) (*Sessio
 		exp := c.Expected[tc.Name]
 		ropts := runner.Options{Count: 1, Isolation: opts.Isolation, Limits: sandbox.Limits{Timeout: max(opts.Timeout, 60*time.Second)}}
 		t := Target{TC: tc, Types: map[string]bool{}}
-		var verdicts []string
+		var verdicts []repro.Verdict
 		var first runner.Result
 		for i := 0; i < opts.Confirm && ctx.Err() == nil; i++ {
 			res := runner.Run(ctx, r, tc, ropts)
@@ -99,7 +99,7 @@ func Start(ctx context.Context, r *repro.Repro, c Choice, opts Options) (*Sessio
 		case n != len(verdicts) && (exp == "" || exp == repro.Reproduces || t.Verdict == repro.Reproduces):
 			return nil, &Refusal{fmt.Sprintf("%s: flaky on %s (reproduced %d/%d runs): minimizing a flaky repro chases noise; see the rate with `reprokit run --count 20 %s`, then make it deterministic", r.Path, tc.Name, count(verdicts, repro.Reproduces), len(verdicts), r.Path)}
 		case n != len(verdicts):
-			return nil, &Refusal{fmt.Sprintf("%s: on %s the verdict varies over %d runs (%s): a tier that cannot be kept stable cannot be kept; name the versions to keep with --python", r.Path, tc.Name, len(verdicts), strings.Join(verdicts, ", "))}
+			return nil, &Refusal{fmt.Sprintf("%s: on %s the verdict varies over %d runs (%s): a tier that cannot be kept stable cannot be kept; name the versions to keep with --python", r.Path, tc.Name, len(verdicts), joinVerdicts(verdicts))}
 		case exp != "" && t.Verdict != exp:
 			return nil, &Refusal{fmt.Sprintf("%s: expects %s on %s but it gives %s now (%s): run `reprokit check --update %s` first, or name the versions to keep with --python", r.Path, exp, tc.Name, t.Verdict, detail(first), r.Path)}
 		case t.Verdict == repro.ErrorVerdict || t.Verdict == repro.Skipped && len(c.Toolchains) > 1:
@@ -149,7 +149,15 @@ func DefaultPerTest(targets []Target) time.Duration {
 	return max(3*d, 2*time.Second)
 }
 
-func count(vs []string, v string) int {
+func joinVerdicts(vs []repro.Verdict) string {
+	var s []string
+	for _, v := range vs {
+		s = append(s, string(v))
+	}
+	return strings.Join(s, ", ")
+}
+
+func count(vs []repro.Verdict, v repro.Verdict) int {
 	n := 0
 	for _, x := range vs {
 		if x == v {
@@ -292,7 +300,7 @@ func (s *Session) Describe() string {
 	}
 	var parts []string
 	for _, t := range s.Targets {
-		parts = append(parts, t.TC.Name+" ("+t.Verdict+")")
+		parts = append(parts, t.TC.Name+" ("+string(t.Verdict)+")")
 	}
 	return strings.Join(parts, ", ")
 }
@@ -359,7 +367,7 @@ func AnalystPython(targets []Target, all []toolchain.Toolchain) string {
 		best := ""
 		bestV := ""
 		for _, tc := range set {
-			if tc.Kind == "python" && toolchain.AtLeast(tc.Version, "3.9") && (best == "" || toolchain.CompareVersions(tc.Version, bestV) > 0) {
+			if tc.Kind == "python" && toolchain.CompareVersions(tc.Version, "3.9") >= 0 && (best == "" || toolchain.CompareVersions(tc.Version, bestV) > 0) {
 				best, bestV = tc.Path, tc.Version
 			}
 		}

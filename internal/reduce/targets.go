@@ -19,7 +19,7 @@ type Choice struct {
 	Toolchains []toolchain.Toolchain
 	// Expected holds, per toolchain name, the verdict the archive's
 	// `expect:` entries give it (empty when chosen by --python).
-	Expected map[string]string
+	Expected map[string]repro.Verdict
 	Note     string // what was chosen, for the user; empty when obvious
 }
 
@@ -45,7 +45,7 @@ func Choose(r *repro.Repro, all []toolchain.Toolchain, spec string) (Choice, err
 		if err != nil {
 			return Choice{}, err
 		}
-		c := Choice{Toolchains: tcs, Expected: map[string]string{}}
+		c := Choice{Toolchains: tcs, Expected: map[string]repro.Verdict{}}
 		if len(tcs) > 1 {
 			c.Note = fmt.Sprintf("reprokit: keeping the input's verdict on each of %s", names(tcs))
 		}
@@ -55,7 +55,7 @@ func Choose(r *repro.Repro, all []toolchain.Toolchain, spec string) (Choice, err
 	if err != nil {
 		return Choice{}, err
 	}
-	byVerdict := map[string]toolchain.Toolchain{}
+	byVerdict := map[repro.Verdict]toolchain.Toolchain{}
 	var missing []string
 	for _, tc := range avail { // oldest first
 		v, ok := r.Meta.Expected(tc.Version)
@@ -77,7 +77,7 @@ func Choose(r *repro.Repro, all []toolchain.Toolchain, spec string) (Choice, err
 		missing = want
 		return Choice{}, fmt.Errorf("%s: expects the bug to reproduce on %s, and no such toolchain is here (have %s): install one, or name the versions to keep with --python", r.Path, orNone(missing), names(avail))
 	}
-	c := Choice{Expected: map[string]string{}}
+	c := Choice{Expected: map[string]repro.Verdict{}}
 	var parts []string
 	for _, v := range repro.Verdicts {
 		tc, ok := byVerdict[v]

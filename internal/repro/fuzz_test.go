@@ -34,7 +34,7 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = r.Title()
 		_ = r.Kind()
-		if _, err := r.WithExpect(map[string]string{"3.12": Reproduces}); err != nil {
+		if _, err := r.WithExpect(map[string]Verdict{"3.12": Reproduces}); err != nil {
 			t.Logf("WithExpect: %v", err) // refusing is fine; breaking the archive is not
 		}
 	})

@@ -5,10 +5,15 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/rogpeppe/go-internal/imports"
 )
 
 // Commands are the script commands a repro may use: testscript's own, and
 // go (as in cmd/go's scripts and go-internal's gotooltest: like exec go).
+// go-internal does not export its table (scriptCmds); TestLintTablesMatchEngine
+// reads it from the go-internal source this module builds with, so a new
+// release that adds or drops a command fails the test, not a user.
 var Commands = []string{
 	"cd", "chmod", "cmp", "cmpenv", "cp", "env", "exec", "exists", "go", "grep",
 	"kill", "mkdir", "mv", "rm", "skip", "stderr", "stdin", "stdout", "stop",
@@ -19,8 +24,25 @@ var Commands = []string{
 // minimizer never drops them.
 var Assertions = map[string]bool{"stdout": true, "stderr": true, "cmp": true, "cmpenv": true, "exists": true, "grep": true}
 
-// staticConditions are testscript's fixed condition names plus reprokit's.
-var staticConditions = []string{"short", "net", "link", "symlink", "unix", "gc", "gccgo", "linux", "amd64", "arm64", "darwin", "windows", "freebsd", "openbsd", "netbsd", "plan9", "386", "arm", "riscv64", "ppc64le", "s390x"}
+// fixedConditions are testscript's condition names that are not an OS or
+// an architecture (checked against the engine's source by the same test).
+var fixedConditions = []string{"short", "net", "link", "symlink", "unix", "gc", "gccgo"}
+
+// staticConditions are the condition names testscript knows: the fixed
+// ones, and every OS and architecture of go-internal's own tables, which
+// are exported and so taken as they are.
+var staticConditions = func() []string {
+	out := append([]string{}, fixedConditions...)
+	for _, known := range []map[string]bool{imports.KnownOS, imports.KnownArch} {
+		for name := range known {
+			if !contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}()
 
 var condPrefixRE = regexp.MustCompile(`^(exec:.+|go1\.\d+|python:\d+(\.\d+){0,2}|go:\d+(\.\d+){0,2})$`)
 

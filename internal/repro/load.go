@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // MaxArchiveSize bounds what reprokit reads as one repro (and so its
@@ -64,9 +66,9 @@ func Load(paths []string) ([]*Repro, error) {
 
 // Kind is the kind of toolchain the repro runs on: the metadata's, else
 // go when the script execs go and never python, else python.
-func (r *Repro) Kind() string {
+func (r *Repro) Kind() toolchain.Kind {
 	if r.Meta.Toolchain != "" {
-		return r.Meta.Toolchain
+		return toolchain.Kind(r.Meta.Toolchain)
 	}
 	lines, _ := Lines(r.Script())
 	usesGo, usesPython := false, false
@@ -84,9 +86,9 @@ func (r *Repro) Kind() string {
 		}
 	}
 	if usesGo && !usesPython {
-		return "go"
+		return toolchain.Go
 	}
-	return "python"
+	return toolchain.Python
 }
 
 func (r *Repro) String() string { return fmt.Sprintf("%s (%s)", r.Path, r.Title()) }

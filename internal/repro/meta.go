@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/reprokit/reprokit/internal/signature"
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // Meta is reprokit's metadata for a repro, stored as YAML in the archive
@@ -38,7 +39,7 @@ type Meta struct {
 	Hang string `yaml:"hang,omitempty"`
 	// Expect maps a toolchain version prefix ("3.12", "3.11.2") to the
 	// verdict expected there; the most specific prefix wins.
-	Expect map[string]string `yaml:"expect,omitempty"`
+	Expect map[string]Verdict `yaml:"expect,omitempty"`
 	// Bisect holds the results of `reprokit bisect`, at most one per kind
 	// of range (releases, commits); a new result replaces its kind's.
 	Bisect []Bisection `yaml:"bisect,omitempty"`
@@ -124,8 +125,8 @@ func parseMeta(data []byte) (Meta, error) {
 		}
 	}
 	for key, v := range m.Expect {
-		if !IsVerdict(v) {
-			return m, &metaErr{line: findKeyLine(&root, key), msg: fmt.Sprintf("malformed metadata: expect[%q] = %q is not a verdict (one of %s)", key, v, strings.Join(Verdicts, ", "))}
+		if !v.Valid() {
+			return m, &metaErr{line: findKeyLine(&root, key), msg: fmt.Sprintf("malformed metadata: expect[%q] = %q is not a verdict (one of %s)", key, v, verdictList())}
 		}
 	}
 	for _, t := range []struct {
@@ -205,23 +206,35 @@ func metaError(file string, markerLine int, err error) error {
 	return &Error{File: file, Line: markerLine, Msg: err.Error()}
 }
 
+// Verdict is the closed set of outcomes of a run: exactly one per
+// (repro, toolchain), as the README's table defines them.
+type Verdict string
+
 // The verdicts a run can end in.
 const (
-	Reproduces   = "reproduces"
-	Fixed        = "fixed"
-	FailsCleanly = "fails-cleanly"
-	Changed      = "changed"
-	Slipped      = "slipped"
-	Flaky        = "flaky"
-	Skipped      = "skipped"
-	ErrorVerdict = "error"
+	Reproduces   Verdict = "reproduces"
+	Fixed                = "fixed"
+	FailsCleanly         = "fails-cleanly"
+	Changed              = "changed"
+	Slipped              = "slipped"
+	Flaky                = "flaky"
+	Skipped              = "skipped"
+	ErrorVerdict         = "error"
 )
 
 // Verdicts lists every verdict, in the order of the design.
-var Verdicts = []string{Reproduces, Fixed, FailsCleanly, Changed, Slipped, Flaky, Skipped, ErrorVerdict}
+var Verdicts = []Verdict{Reproduces, Fixed, FailsCleanly, Changed, Slipped, Flaky, Skipped, ErrorVerdict}
 
-// IsVerdict reports whether v names a verdict.
-func IsVerdict(v string) bool {
+func verdictList() string {
+	var names []string
+	for _, v := range Verdicts {
+		names = append(names, string(v))
+	}
+	return strings.Join(names, ", ")
+}
+
+// Valid reports whether v is one of Verdicts.
+func (v Verdict) Valid() bool {
 	for _, k := range Verdicts {
 		if v == k {
 			return true
@@ -232,18 +245,14 @@ func IsVerdict(v string) bool {
 
 // Expected returns the verdict expected for a toolchain version, using the
 // most specific matching prefix of Expect ("3.11.2" beats "3.11").
-func (m Meta) Expected(version string) (string, bool) {
-	best, verdict := -1, ""
+func (m Meta) Expected(version string) (Verdict, bool) {
+	best, verdict := -1, Verdict("")
 	for prefix, v := range m.Expect {
-		if versionHasPrefix(version, prefix) && len(prefix) > best {
+		if toolchain.HasVersionPrefix(version, prefix) && len(prefix) > best {
 			best, verdict = len(prefix), v
 		}
 	}
 	return verdict, best >= 0
-}
-
-func versionHasPrefix(version, prefix string) bool {
-	return version == prefix || strings.HasPrefix(version, prefix+".")
 }
 
 // HangAfter is the hang deadline, or 0 when hanging is not the bug.

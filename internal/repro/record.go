@@ -21,7 +21,7 @@ func (r *Repro) WithSignature(sig signature.Signature) ([]byte, error) {
 
 // WithExpect returns the archive with its `expect:` block replaced by
 // expect, keys in version order; nothing else changes.
-func (r *Repro) WithExpect(expect map[string]string) ([]byte, error) {
+func (r *Repro) WithExpect(expect map[string]Verdict) ([]byte, error) {
 	keys := make([]string, 0, len(expect))
 	for k := range expect {
 		keys = append(keys, k)
@@ -32,7 +32,7 @@ func (r *Repro) WithExpect(expect map[string]string) ([]byte, error) {
 		// Quoted, so that 3.10 stays a string and does not become 3.1.
 		m.Content = append(m.Content,
 			&yaml.Node{Kind: yaml.ScalarNode, Value: k, Style: yaml.DoubleQuotedStyle},
-			&yaml.Node{Kind: yaml.ScalarNode, Value: expect[k]})
+			&yaml.Node{Kind: yaml.ScalarNode, Value: string(expect[k])})
 	}
 	return r.withKey("expect", m)
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/reprokit/reprokit/internal/usage"
 )
 
 // MetaFile is the archive member that holds reprokit's metadata.
@@ -30,18 +32,7 @@ type Repro struct {
 }
 
 // Error is a bad-input error that points at a line of an archive.
-type Error struct {
-	File string
-	Line int // 1-based; 0 when the error is about the whole file
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
+type Error = usage.At
 
 // Parse parses and validates an archive. name is used in error messages.
 func Parse(name string, data []byte) (*Repro, error) {
@@ -187,12 +178,15 @@ func (r *Repro) Title() string {
 			break
 		}
 	}
-	return strings.TrimSuffix(filepath.Base(r.Path), filepath.Ext(r.Path))
+	return r.Name()
 }
 
 // Name is the archive's base name without extension (e.g. "subint_fork").
-func (r *Repro) Name() string {
-	return strings.TrimSuffix(filepath.Base(r.Path), filepath.Ext(r.Path))
+func (r *Repro) Name() string { return NameOf(r.Path) }
+
+// NameOf is the base name without extension of the archive at path.
+func NameOf(path string) string {
+	return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 }
 
 // Script is the main testscript, i.e. the archive's comment section.

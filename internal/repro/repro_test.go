@@ -80,8 +80,8 @@ func TestLines(t *testing.T) {
 }
 
 func TestExpected(t *testing.T) {
-	m := Meta{Expect: map[string]string{"3": Fixed, "3.12": Reproduces, "3.12.1": Slipped}}
-	for ver, want := range map[string]string{"3.11.7": Fixed, "3.12.4": Reproduces, "3.12.1": Slipped, "3.1": Fixed} {
+	m := Meta{Expect: map[string]Verdict{"3": Fixed, "3.12": Reproduces, "3.12.1": Slipped}}
+	for ver, want := range map[string]Verdict{"3.11.7": Fixed, "3.12.4": Reproduces, "3.12.1": Slipped, "3.1": Fixed} {
 		if got, _ := m.Expected(ver); got != want {
 			t.Errorf("Expected(%s) = %q, want %q", ver, got, want)
 		}
@@ -89,7 +89,7 @@ func TestExpected(t *testing.T) {
 	if _, ok := m.Expected("2.7.18"); ok {
 		t.Error("2.7.18 matched an expectation")
 	}
-	if _, ok := (Meta{Expect: map[string]string{"3.1": Fixed}}).Expected("3.12.0"); ok {
+	if _, ok := (Meta{Expect: map[string]Verdict{"3.1": Fixed}}).Expected("3.12.0"); ok {
 		t.Error(`"3.1" must not match 3.12.0`)
 	}
 }
@@ -119,7 +119,7 @@ func TestWithExpect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := r.WithExpect(map[string]string{"3.10": Reproduces, "3.9": Fixed})
+	out, err := r.WithExpect(map[string]Verdict{"3.10": Reproduces, "3.9": Fixed})
 	if err != nil {
 		t.Fatal(err)
 	}

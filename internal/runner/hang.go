@@ -29,7 +29,7 @@ func hangVsTimeout(r *repro.Repro, opts Options) string {
 // bug, unless a recorded hang signature blocks elsewhere.
 func judgeHang(r *repro.Repro, main sandbox.Result, res Result) Result {
 	sig := signature.Hang(hangProcesses(main.Stacks))
-	res.Output = LastExec(main.Log).Output
+	res.Output = pick(Execs(main.Log, main.Execs)).Output
 	if len(sig.Frames) == 0 && hasGo(main.Stacks) {
 		sig = signature.GoHang(res.Output)
 	}

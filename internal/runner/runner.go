@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/reprokit/reprokit/internal/repro"
@@ -24,11 +23,11 @@ import (
 
 // Options for running repros. Zero values are the defaults.
 type Options struct {
-	Count     int            // runs per (repro, toolchain); default 1
-	Limits    sandbox.Limits // timeout, memory, procs, file size, output cap
-	Keep      bool           // keep work directories and report where
-	Isolation string         // sandbox.Namespaces (also when empty) or sandbox.ProcessGroup
-	NoTiers   bool           // skip the tier checks (the minimizer only asks "reproduces?")
+	Count     int               // runs per (repro, toolchain); default 1
+	Limits    sandbox.Limits    // timeout, memory, procs, file size, output cap
+	Keep      bool              // keep work directories and report where
+	Isolation sandbox.Isolation // sandbox.Namespaces (also when empty) or sandbox.ProcessGroup
+	NoTiers   bool              // skip the tier checks (the minimizer only asks "reproduces?")
 	// Deps builds the environments of scripts with inline metadata
 	// (PEP 723); nil: the default builder (uv or venv+pip, XDG cache).
 	Deps *scriptdeps.Builder
@@ -53,19 +52,21 @@ type Result struct {
 	File       string               `json:"file"`
 	Title      string               `json:"title"`
 	Toolchain  ToolchainRef         `json:"toolchain"`
-	Verdict    string               `json:"verdict"`
+	Verdict    repro.Verdict        `json:"verdict"`
 	Signature  *signature.Signature `json:"signature,omitempty"`
 	Rate       string               `json:"rate,omitempty"`   // "7/10": reproducing runs of all runs, when counted
 	Reason     string               `json:"reason,omitempty"` // why: skip reason, slip, failing line
-	Expected   string               `json:"expected,omitempty"`
+	Expected   repro.Verdict        `json:"expected,omitempty"`
 	DurationMS int64                `json:"duration_ms"`
 	Error      string               `json:"error,omitempty"`
-	Isolation  string               `json:"isolation"`
+	Isolation  sandbox.Isolation    `json:"isolation"`
 	Kept       []string             `json:"kept,omitempty"` // work directories kept by --keep
 	// Log is the testscript log of the deciding run, work dir shown as $WORK.
 	Log string `json:"-"`
 	// Output is the deciding command's stdout and stderr (for drafts).
 	Output string `json:"-"`
+	// Reproducing counts the runs that reproduced (Rate's numerator).
+	Reproducing int `json:"-"`
 	// Stacks are every process's stacks at the hang deadline or the time
 	// limit, as text (for drafts; -v shows them at the end of Log).
 	Stacks string `json:"-"`
@@ -82,7 +83,7 @@ type Result struct {
 
 // Outcome is one distinct result among repeated runs.
 type Outcome struct {
-	Verdict   string
+	Verdict   repro.Verdict
 	Signature string
 	Runs      int    // how many runs ended so
 	Log       string // the first such run's log
@@ -150,7 +151,7 @@ func aggregate(base Result, runs []Result) Result {
 	}
 	res := runs[len(runs)-1]
 	reproducing := 0
-	verdicts := map[string]int{}
+	verdicts := map[repro.Verdict]int{}
 	var kept []string
 	for _, r := range runs {
 		verdicts[r.Verdict]++
@@ -160,7 +161,7 @@ func aggregate(base Result, runs []Result) Result {
 		}
 		kept = append(kept, r.Kept...)
 	}
-	res.Kept = kept
+	res.Kept, res.Reproducing = kept, reproducing
 	res.Outcomes = outcomes(runs)
 	if len(runs) > 1 {
 		res.Rate = fmt.Sprintf("%d/%d", reproducing, len(runs))
@@ -186,7 +187,7 @@ func outcomes(runs []Result) []Outcome {
 		if r.Signature != nil {
 			sig = r.Signature.String()
 		}
-		key := r.Verdict + "\x00" + sig + "\x00" + r.Error
+		key := string(r.Verdict) + "\x00" + sig + "\x00" + r.Error
 		if i, ok := index[key]; ok {
 			out[i].Runs++
 			continue
@@ -236,7 +237,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	case main.Hung:
 		return judgeHang(r, main, res)
 	case main.Outcome == "pass" && r.Meta.HangAfter() == 0:
-		sig, out := Capture(main.Log, r.Script())
+		sig, out := Capture(main.Log, r.Script(), main.Execs)
 		res.Signature, res.Output = &sig, out
 		if want := r.Meta.Signature; want != nil && !signature.Match(want.Unasserted(Asserted(r.Script())), sig) {
 			res.Verdict = repro.Slipped
@@ -252,7 +253,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	if main.Outcome == "pass" {
 		res.Reason = "finished before hang: " + r.Meta.Hang
 	}
-	sig, out := Capture(main.Log, r.Script())
+	sig, out := Capture(main.Log, r.Script(), main.Execs)
 	res.Signature, res.Output = &sig, out
 	if opts.NoTiers {
 		res.Verdict = repro.Changed
@@ -260,12 +261,12 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	}
 	for _, t := range []struct {
 		tier    *repro.Tier
-		verdict string
+		verdict repro.Verdict
 	}{{r.Meta.Tiers.MakeItWork, repro.Fixed}, {r.Meta.Tiers.FailCleanly, repro.FailsCleanly}} {
 		if t.tier == nil || strings.TrimSpace(t.tier.Check) == "" {
 			continue
 		}
-		chk, err := runScript(ctx, r, t.tier.Check, r.Path+" ("+t.verdict+" check)", tc, opts)
+		chk, err := runScript(ctx, r, t.tier.Check, r.Path+" ("+string(t.verdict)+" check)", tc, opts)
 		keepLog(chk)
 		res.Kept = append(res.Kept, keptDir(chk)...)
 		if err != nil || chk.Err != "" {
@@ -307,7 +308,7 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 		Tools:     tools(tc, opts.python),
 		Keep:      append(append([]string{}, tc.Roots...), opts.keep...),
 		Env:       append(toolEnv(tc), opts.env...),
-		Versions:  map[string]string{tc.Kind: tc.Version},
+		Versions:  map[string]string{string(tc.Kind): tc.Version},
 		KeepDir:   opts.Keep,
 		Hang:      r.Meta.HangAfter(),
 		Isolation: opts.Isolation,
@@ -353,23 +354,26 @@ func toolEnv(tc toolchain.Toolchain) []string {
 	return []string{"PYTHONDONTWRITEBYTECODE=1"}
 }
 
-// Exec is one exec command found in a testscript log.
+// Exec is one exec line of a run that ran.
 type Exec struct {
 	Command string // the script line, e.g. "exec python3 repro.py"
 	Output  string // its stdout then stderr
-	Status  string // "exit N" or a signal name; "" for a background exec whose end the log does not show
+	Status  string // "exit N" or a signal name, as its shim recorded; "" when it was still running at the end
 	// Background is set for `exec … &` and `exec … &name&`: its output and
 	// status come later, under `wait` ("[background] cmd: signal: aborted").
 	Background bool
 	name       string
+	index      int  // among the log's exec lines: the shim's record's Index
+	waited     bool // a bare `wait` reported it
+	goBuiltin  bool // the go built-in, whose status is the one it logs
 }
 
 // Capture is the signature of a run and the output it came from: the
 // deciding exec's, with a background exec that died of a signal taking
 // its place (its deciding foreground exec's status kept as Exec), and
 // warnings kept only when the script asserts them.
-func Capture(log, script string) (signature.Signature, string) {
-	execs := Execs(log)
+func Capture(log, script string, ran []sandbox.Exec) (signature.Signature, string) {
+	execs := Execs(log, ran)
 	ex := pick(execs)
 	sig := signature.ExtractCommand(ex.Command, ex.Output, ex.Status)
 	if ex.Background {
@@ -410,57 +414,79 @@ func Asserted(script string) func(string) bool {
 	}
 }
 
+// The log lines that end an exec's output: its own status line, or, for a
+// background exec, the line `wait` logs before its output. They only route
+// the output; the status itself is the shim's record (sandbox.Exec).
 var (
-	statusRE = regexp.MustCompile(`^\[(exit status (\d+)|signal: (.+?)(?: \(core dumped\))?)\]$`)
-	signals  = map[string]string{
-		"segmentation fault": "SIGSEGV", "aborted": "SIGABRT", "killed": "SIGKILL",
-		"bus error": "SIGBUS", "floating point exception": "SIGFPE", "illegal instruction": "SIGILL",
-		"terminated": "SIGTERM", "interrupt": "SIGINT", "quit": "SIGQUIT", "hangup": "SIGHUP",
-		"trace/breakpoint trap": "SIGTRAP", "broken pipe": "SIGPIPE", "user defined signal 1": "SIGUSR1",
-		"user defined signal 2": "SIGUSR2", "alarm clock": "SIGALRM", "CPU time limit exceeded": "SIGXCPU",
-		"file size limit exceeded": "SIGXFSZ", "bad system call": "SIGSYS",
-	}
+	statusLineRE = regexp.MustCompile(`^\[(exit status \d+|signal: .*)\]$`)
+	backgroundRE = regexp.MustCompile(`^\[background\] .*: (exit status \d+|signal: .*)$`)
 )
 
-var backgroundRE = regexp.MustCompile(`^\[background\] .*: (exit status (\d+)|signal: (.+?)(?: \(core dumped\))?)$`)
-
-// statusOf turns "exit status N" / "signal: NAME" parts into a status.
-func statusOf(code, signal string) string {
-	if code != "" {
+// builtinStatus reads the status the go built-in logs ("[exit status 2]",
+// "[signal: killed]"): the one status that is not a shim's record.
+func builtinStatus(line string) string {
+	s := strings.Trim(line, "[]")
+	if code, ok := strings.CutPrefix(s, "exit status "); ok {
 		return "exit " + code
 	}
-	if s, ok := signals[signal]; ok {
-		return s
-	}
-	return "signal " + signal
+	return s
 }
 
-// Execs parses a testscript log into its exec commands. A background
-// exec's output and status are logged under the `wait` that collects it:
+// Execs are the exec lines of a run that ran: their commands and outputs
+// from the testscript log, how each ended from the shims' records (ran).
+// A background exec's output is logged under the `wait` that collects it:
 // `wait` logs "[background] cmd: status" then its output, in start order;
-// `wait name` logs only its output.
-func Execs(log string) []Exec {
+// `wait name` logs only its output. An exec line echoed but not run (its
+// condition unmet) has no record and is left out.
+func Execs(log string, ran []sandbox.Exec) []Exec {
+	status := map[int]string{}
+	for _, e := range ran {
+		status[e.Index] = e.Status
+	}
+	var out []Exec
+	for _, e := range echoedExecs(log) {
+		if st, ok := status[e.index]; ok {
+			e.Status = st
+			out = append(out, e)
+		} else if e.goBuiltin {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// echoedExecs reads every exec line the log echoes, with its output.
+func echoedExecs(log string) []Exec {
 	var out []Exec
 	var outputs []*strings.Builder
 	cur := -1
 	section := ""
 	var waiting []int // background execs a bare `wait` has yet to report
+	execLines := 0    // the sandbox numbers exec lines; its records say how each ended
 	for _, l := range strings.Split(log, "\n") {
 		if strings.HasPrefix(l, "> ") {
 			cur, section, waiting = -1, "", nil
-			cmd := strings.TrimSpace(strings.TrimPrefix(l, "> "))
-			words := strings.Fields(cmd)
-			for len(words) > 0 && (strings.HasPrefix(words[0], "[") || words[0] == "!") {
+			words := strings.Fields(strings.TrimPrefix(l, "> "))
+			// The same prefixes the sandbox skips to number exec lines.
+			for len(words) > 0 && (strings.HasPrefix(words[0], "[") && strings.HasSuffix(words[0], "]") || words[0] == "!" || words[0] == "?") {
 				words = words[1:]
 			}
-			if isGoCommand(words) && words[0] == "go" {
+			builtin := isGoCommand(words) && words[0] == "go"
+			if builtin {
 				words = append([]string{"exec"}, words...) // the go built-in runs like exec go
 			}
 			switch {
 			case len(words) > 0 && words[0] == "exec":
-				e := Exec{Command: strings.Join(words, " "), Status: "exit 0"}
+				e := Exec{Command: strings.Join(words, " "), index: execLines, goBuiltin: builtin}
+				if builtin {
+					// No shim of an exec line runs it, so nothing records
+					// it: its status is the one the built-in logs.
+					e.index, e.Status = -1, "exit 0"
+				} else {
+					execLines++
+				}
 				if last := words[len(words)-1]; strings.HasPrefix(last, "&") && strings.HasSuffix(last, "&") {
-					e.Background, e.Status, e.name = true, "", strings.Trim(last, "&")
+					e.Background, e.name = true, strings.Trim(last, "&")
 					e.Command = strings.Join(words[:len(words)-1], " ")
 				}
 				out = append(out, e)
@@ -470,7 +496,7 @@ func Execs(log string) []Exec {
 				}
 			case len(words) == 1 && words[0] == "wait":
 				for i := range out {
-					if out[i].Background && out[i].Status == "" {
+					if out[i].Background && !out[i].waited {
 						waiting = append(waiting, i)
 					}
 				}
@@ -483,9 +509,9 @@ func Execs(log string) []Exec {
 			}
 			continue
 		}
-		if m := backgroundRE.FindStringSubmatch(l); m != nil && len(waiting) > 0 {
+		if backgroundRE.MatchString(l) && len(waiting) > 0 {
 			cur, waiting = waiting[0], waiting[1:]
-			out[cur].Status = statusOf(m[2], m[3])
+			out[cur].waited = true
 			section = ""
 			continue
 		}
@@ -496,9 +522,10 @@ func Execs(log string) []Exec {
 		case l == "[stdout]" || l == "[stderr]":
 			section = l
 			continue
-		case statusRE.MatchString(l):
-			m := statusRE.FindStringSubmatch(l)
-			out[cur].Status = statusOf(m[2], m[3])
+		case statusLineRE.MatchString(l):
+			if out[cur].goBuiltin {
+				out[cur].Status = builtinStatus(l)
+			}
 			section = ""
 			continue
 		case strings.HasPrefix(l, "FAIL: "):
@@ -517,12 +544,8 @@ func Execs(log string) []Exec {
 	return out
 }
 
-// LastExec picks the exec that decides the signature: the last one killed
-// by a signal, else the last one that failed, else the last one.
-func LastExec(log string) Exec {
-	return pick(Execs(log))
-}
-
+// pick is the exec that decides the signature: the last one killed by a
+// signal, else the last one that failed, else the last foreground one.
 func pick(execs []Exec) Exec {
 	if len(execs) == 0 {
 		return Exec{}
@@ -543,32 +566,4 @@ func pick(execs []Exec) Exec {
 		}
 	}
 	return execs[len(execs)-1]
-}
-
-// Oracle returns the minimizer's test: a candidate archive is interesting
-// when it reproduces on tc with a signature matching want (a candidate that
-// passes with another signature has slipped to a different bug).
-//
-// A candidate must reproduce confirm times in a row (at least once): a
-// reduction can turn a deterministic bug into a race (a thread that now
-// exits before the fork), and one lucky run must not let that in. runs,
-// if not nil, counts every sandboxed run.
-func Oracle(tc toolchain.Toolchain, opts Options, want signature.Signature, confirm int, runs *atomic.Int64) func(context.Context, []byte) bool {
-	opts.Count, opts.NoTiers, opts.Keep = 1, true, false
-	return func(ctx context.Context, cand []byte) bool {
-		r, err := repro.Parse("candidate.txtar", cand)
-		if err != nil {
-			return false
-		}
-		r.Meta.Signature = &want
-		for i := 0; i < max(confirm, 1); i++ {
-			if runs != nil {
-				runs.Add(1)
-			}
-			if Run(ctx, r, tc, opts).Verdict != repro.Reproduces {
-				return false
-			}
-		}
-		return true
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/sandbox"
 )
 
 const sampleLog = `# t (0.1s)
@@ -19,18 +20,23 @@ Fatal Python error: Segmentation fault
 > exec python3 after.py
 [stdout]
 fine
+> [python:2.7] exec python3 old.py
 > [!python:3.8] ! exec python3 -c 'raise SystemExit(3)'
 [exit status 3]
 PASS
 `
 
+// The shims' records of sampleLog's run: the last exec line's condition
+// was not met, so it has none.
+var sampleRan = []sandbox.Exec{{Index: 0, Status: "exit 0"}, {Index: 1, Status: "SIGSEGV"}, {Index: 2, Status: "exit 0"}, {Index: 4, Status: "exit 3"}}
+
 func TestExecs(t *testing.T) {
-	execs := Execs(sampleLog)
+	execs := Execs(sampleLog, sampleRan)
 	want := []Exec{
-		{Command: "exec python3 setup.py", Output: "ready\n", Status: "exit 0"},
-		{Command: "exec python3 crash.py", Output: "Fatal Python error: Segmentation fault\n", Status: "SIGSEGV"},
-		{Command: "exec python3 after.py", Output: "fine\n", Status: "exit 0"},
-		{Command: "exec python3 -c 'raise SystemExit(3)'", Status: "exit 3"},
+		{Command: "exec python3 setup.py", Output: "ready\n", Status: "exit 0", index: 0},
+		{Command: "exec python3 crash.py", Output: "Fatal Python error: Segmentation fault\n", Status: "SIGSEGV", index: 1},
+		{Command: "exec python3 after.py", Output: "fine\n", Status: "exit 0", index: 2},
+		{Command: "exec python3 -c 'raise SystemExit(3)'", Status: "exit 3", index: 4},
 	}
 	if len(execs) != len(want) {
 		t.Fatalf("got %d execs: %+v", len(execs), execs)
@@ -40,16 +46,16 @@ func TestExecs(t *testing.T) {
 			t.Errorf("exec %d: got %+v, want %+v", i, execs[i], want[i])
 		}
 	}
-	if got := LastExec(sampleLog); got.Status != "SIGSEGV" {
-		t.Errorf("LastExec picked %+v, want the signalled one", got)
+	if got := pick(execs); got.Status != "SIGSEGV" {
+		t.Errorf("pick chose %+v, want the signalled one", got)
 	}
 }
 
 func TestAggregate(t *testing.T) {
-	r := func(v string) Result { return Result{Verdict: v} }
+	r := func(v repro.Verdict) Result { return Result{Verdict: v} }
 	tests := []struct {
 		runs    []Result
-		verdict string
+		verdict repro.Verdict
 		rate    string
 	}{
 		{[]Result{r(repro.Reproduces)}, repro.Reproduces, ""},
@@ -68,11 +74,12 @@ func TestAggregate(t *testing.T) {
 
 func TestExecsBackground(t *testing.T) {
 	log := "> exec python3 -c 'print(1)'\n[stdout]\n1\n> ! exec python3 -c 'import os; os.abort()' &bg&\n> wait\n[background] python3 -c import os; os.abort(): signal: aborted (core dumped)\n[stderr]\nFatal Python error: Aborted\n"
-	execs := Execs(log)
+	ran := []sandbox.Exec{{Index: 0, Status: "exit 0"}, {Index: 1, Status: "SIGABRT"}}
+	execs := Execs(log, ran)
 	if len(execs) != 2 || !execs[1].Background || execs[1].Status != "SIGABRT" || !strings.Contains(execs[1].Output, "Aborted") {
 		t.Fatalf("background exec: %+v", execs)
 	}
-	sig, _ := Capture(log, "exec python3 -c 'print(1)'\n! exec python3 -c 'import os; os.abort()' &bg&\nwait\n")
+	sig, _ := Capture(log, "exec python3 -c 'print(1)'\n! exec python3 -c 'import os; os.abort()' &bg&\nwait\n", ran)
 	if sig.Status != "SIGABRT" || sig.Process != "background" || sig.Exec != "exit 0" {
 		t.Errorf("signature %+v: want the background SIGABRT, the foreground exit 0 beside it", sig)
 	}

@@ -214,7 +214,7 @@ const (
 // It runs in the script engine, whose parent is the sandbox's init: every
 // process below the init but the engine itself is the repro's (orphans
 // and daemons are adopted by the init).
-func captureAndKill(dump, iso string) []Stack {
+func captureAndKill(dump string, iso Isolation) []Stack {
 	root, self := os.Getppid(), os.Getpid()
 	procs := processes(root, self)
 	goParent := map[int]bool{}
@@ -414,7 +414,7 @@ func waitGone(pids []int, d time.Duration) {
 // process group (the host's PID namespace, where kill(-1) would reach the
 // user's own processes) it kills the init's descendants one by one, and
 // the init and reprokit sweep after it.
-func killRest(iso string) {
+func killRest(iso Isolation) {
 	if iso == Namespaces {
 		unix.Kill(-1, unix.SIGKILL)
 		return

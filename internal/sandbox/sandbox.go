@@ -4,8 +4,9 @@
 // as an unprivileged user with rlimits, and dies with everything it started
 // when the deadline passes or reprokit itself dies.
 //
-// Where namespaces are unavailable it falls back to a process group plus a
-// child subreaper, and says so (Result.Isolation).
+// Where the kernel refuses namespaces, Run fails; a process group plus a
+// child subreaper (ProcessGroup) is used only when asked for, and a result
+// says which isolation it ran in (Result.Isolation).
 package sandbox
 
 import (
@@ -25,12 +26,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-)
-
-// Isolation levels.
-const (
-	Namespaces   = "namespaces"    // PID+mount+net+IPC+UTS namespaces, read-only host
-	ProcessGroup = "process-group" // degraded: process group and subreaper only
 )
 
 // sandboxUID picks the unprivileged uid (and gid) a root-run sandbox drops
@@ -98,7 +93,7 @@ type Spec struct {
 	Mask      []string          `json:"mask"`      // host dirs to hide behind an empty tmpfs (HOME)
 	Env       []string          `json:"env"`       // extra script environment
 	Versions  map[string]string `json:"versions"`  // toolchain kind → version, for [python:3.12] conditions
-	Isolation string            `json:"isolation"` // Namespaces or ProcessGroup
+	Isolation Isolation         `json:"isolation"` // Namespaces or ProcessGroup
 	Exe       string            `json:"exe"`       // reprokit binary as seen inside the sandbox
 	UID       int               `json:"uid"`       // the uid and gid a root-run sandbox drops to
 	KeepWork  bool              `json:"keep_work"` // the work directory outlives the run (--keep): on disk, not a tmpfs
@@ -113,9 +108,12 @@ type Result struct {
 	Log       string        `json:"log"`     // testscript log, work dir shown as $WORK
 	TimedOut  bool          `json:"timed_out"`
 	Duration  time.Duration `json:"duration"`
-	Isolation string        `json:"isolation"`
+	Isolation Isolation     `json:"isolation"`
 	Err       string        `json:"err,omitempty"` // harness error
 	WorkDir   string        `json:"work_dir,omitempty"`
+	// Execs are the exec lines that ran, in the order they started, with
+	// how each ended as its shim recorded it.
+	Execs []Exec `json:"execs"`
 	// Hung says the script was still running at Options.Hang: its tree
 	// was killed after Stacks were taken (the same happens at the time
 	// limit, with TimedOut).
@@ -141,7 +139,7 @@ type Options struct {
 	// Isolation is Namespaces (also when empty) or ProcessGroup. Where
 	// the kernel refuses namespaces, Run fails: the weaker process group
 	// is only ever used when asked for.
-	Isolation string
+	Isolation Isolation
 }
 
 // Run runs the txtar archive script in a fresh sandbox and waits for it.
@@ -161,11 +159,7 @@ func Run(ctx context.Context, archive []byte, opts Options) (res Result, err err
 		}
 		rd.remove()
 	}()
-	iso := opts.Isolation
-	if iso == "" {
-		iso = Namespaces
-	}
-	return runIn(ctx, rd.path, archive, opts, lim, iso)
+	return runIn(ctx, rd.path, archive, opts, lim, opts.Isolation.Resolved())
 }
 
 var memLimitOnce sync.Once
@@ -190,7 +184,7 @@ func removeAll(dir string) {
 	os.RemoveAll(dir)
 }
 
-func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim Limits, iso string) (Result, error) {
+func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim Limits, iso Isolation) (Result, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return Result{}, fmt.Errorf("finding the reprokit binary: %w", err)
@@ -308,7 +302,7 @@ func prepare(spec Spec, archive []byte, self string) error {
 	for _, t := range spec.Tools {
 		// No cap of its own (-1): every exec of the script is capped
 		// already, and a second cap would swallow the first one's note.
-		shim := fmt.Sprintf("#!/bin/sh\nexec %s __shim -1 %s \"$@\"\n", shellQuote(spec.Exe), shellQuote(t.Target))
+		shim := fmt.Sprintf("#!/bin/sh\nexec %s __shim -1 %s \"$@\"\n", ShellQuote(spec.Exe), ShellQuote(t.Target))
 		if err := os.WriteFile(filepath.Join(bin, t.Name), []byte(shim), 0o755); err != nil {
 			return err
 		}
@@ -316,13 +310,19 @@ func prepare(spec Spec, archive []byte, self string) error {
 	return nil
 }
 
+// ShellQuote quotes s as one word for sh, and only when it needs it.
+func ShellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>()*?[]#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 // shimWords is the command prefix that runs a program with its output
 // capped: the same words in bin/'s shims and in every exec of the script.
 func shimWords(spec Spec) string {
-	return fmt.Sprintf("%s __shim %d", shellQuote(spec.Exe), spec.Limits.OutputCap)
+	return fmt.Sprintf("%s __shim %d", ShellQuote(spec.Exe), spec.Limits.OutputCap)
 }
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func chownTree(dir string, uid int) error {
 	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
@@ -516,7 +516,7 @@ func (c *cappedBuffer) String() string {
 // this machine gives, and why namespaces failed when they did: a
 // *NoNamespacesError when the kernel refused them, another error when
 // something else is wrong (a TMPDIR that does not exist, say).
-func Probe(ctx context.Context) (string, error) {
+func Probe(ctx context.Context) (Isolation, error) {
 	res, err := Run(ctx, []byte("# probe\nexists repro.txtar\n"), Options{Isolation: Namespaces, Limits: Limits{Timeout: 10 * time.Second}})
 	if err != nil {
 		return ProcessGroup, err

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // scriptT implements testscript.T for a run outside `go test`: FailNow and
@@ -53,6 +55,9 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 	bin := filepath.Join(spec.RunDir, "bin")
 	os.Setenv("PATH", bin+":/usr/local/bin:/usr/bin:/bin")
 	workRoot := filepath.Join(spec.RunDir, "work")
+	// Outside $WORK (the script's to list), inside what the script's user
+	// may write.
+	records := filepath.Join(workRoot, ".execs")
 	var workDir string
 	params := testscript.Params{
 		Files:       []string{spec.Script},
@@ -60,6 +65,7 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 		Setup: func(env *testscript.Env) error {
 			workDir = env.WorkDir
 			dl.setWork(env.WorkDir)
+			env.Vars = append(env.Vars, execRecordEnv+"="+records)
 			for _, kv := range append(spec.Env, stackEnv(spec.RunDir)...) {
 				env.Vars = append(env.Vars, strings.ReplaceAll(kv, "$WORK", env.WorkDir))
 			}
@@ -71,7 +77,7 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 			if !ok || !known {
 				return false, fmt.Errorf("unknown condition %q", cond)
 			}
-			return atLeast(have, ver), nil
+			return toolchain.CompareVersions(have, ver) >= 0, nil
 		},
 	}
 	goParams(spec, &params)
@@ -86,6 +92,9 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 	dl.finish(&res)
 	log := t.log.String()
 	t.log.Reset()
+	// The record file is the harness's: its line in the environment dump
+	// names the run directory, which a repro's log never shows.
+	log = strings.ReplaceAll(log, execRecordEnv+"="+records+"\n", "")
 	if workDir != "" {
 		log = strings.ReplaceAll(log, workDir, "$WORK")
 		for i := range res.Stacks {
@@ -93,7 +102,8 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 			res.Stacks[i].Command = strings.ReplaceAll(res.Stacks[i].Command, workDir, "$WORK")
 		}
 	}
-	log = strings.ReplaceAll(log, "exec "+shimWords(spec)+" ", "exec ")
+	log = regexp.MustCompile(`\bexec `+regexp.QuoteMeta(shimWords(spec))+`:\d+`).ReplaceAllString(log, "exec")
+	res.Execs = readExecs(records)
 	log = strings.ReplaceAll(log, bin, "$REPROKIT_BIN")
 	log = strings.ReplaceAll(log, spec.Script, spec.Name)
 	log = strings.ReplaceAll(log, spec.RunDir, "$REPROKIT_RUN") // REPROKIT_SITE in the environment
@@ -112,21 +122,6 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 		res.Outcome = "pass"
 	}
 	return res
-}
-
-func atLeast(version, min string) bool {
-	a, b := strings.Split(version, "."), strings.Split(min, ".")
-	for i := range b {
-		var x, y int
-		if i < len(a) {
-			fmt.Sscan(a[i], &x)
-		}
-		fmt.Sscan(b[i], &y)
-		if x != y {
-			return x > y
-		}
-	}
-	return true
 }
 
 // capLog keeps a log under max bytes: its head and, mostly, its tail,
@@ -159,6 +154,7 @@ func writeArchive(path string, archive []byte, prefix string) error {
 		return err
 	}
 	w := bufio.NewWriter(f)
+	execs := 0 // the index of the next exec line: its shim records under it
 	for len(script) > 0 {
 		line := script
 		if i := bytes.IndexByte(script, '\n'); i >= 0 {
@@ -167,8 +163,9 @@ func writeArchive(path string, archive []byte, prefix string) error {
 		script = script[len(line):]
 		if at := capExecAt(line); at >= 0 {
 			w.Write(line[:at])
-			w.WriteString(" " + prefix)
+			fmt.Fprintf(w, " %s:%d", prefix, execs)
 			line = line[at:]
+			execs++
 		}
 		w.Write(line)
 	}

@@ -22,10 +22,10 @@ func TestWriteArchiveCapsEveryExec(t *testing.T) {
 		"-- a.py --\n" +
 		"exec not a script line\n"
 	want := "# title\n" +
-		"exec CAP python3 a.py\n" +
-		"! exec CAP sh -c 'yes'\n" +
-		"[linux] [!short] ? exec CAP\tcat big &\n" +
-		"  exec CAP echo indented\n" +
+		"exec CAP:0 python3 a.py\n" +
+		"! exec CAP:1 sh -c 'yes'\n" +
+		"[linux] [!short] ? exec CAP:2\tcat big &\n" +
+		"  exec CAP:3 echo indented\n" +
 		"stdout exec\n" +
 		"execs are words\n" +
 		"[exec:python3] grep x f\n" +

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -26,7 +25,7 @@ func ShimMain(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: reprokit __shim CAP TARGET [ARG…]")
 		return 2
 	}
-	limit, err := strconv.ParseInt(args[0], 10, 64)
+	limit, index, err := parseShimArg(args[0])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "reprokit __shim: bad cap:", err)
 		return 2
@@ -51,8 +50,11 @@ func ShimMain(args []string) int {
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP)
+	rec := takeExecRecorder(index)
+	rec.started()
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "reprokit: %v\n", err)
+		rec.ended("exit 127")
 		return 127
 	}
 	go func() {
@@ -66,9 +68,11 @@ func ShimMain(args []string) int {
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) && !errors.Is(err, exec.ErrWaitDelay) {
 		fmt.Fprintf(os.Stderr, "reprokit: %v\n", err)
+		rec.ended("exit 127")
 		return 127
 	}
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	rec.ended(statusOf(ws))
 	if ws.Signaled() {
 		signal.Reset()
 		dieFromSignal(ws.Signal())

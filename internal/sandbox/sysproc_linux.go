@@ -8,7 +8,7 @@ import (
 // sysProcAttr starts the init in a session of its own in both modes: no
 // controlling terminal, so no repro can open /dev/tty and push input into
 // the caller's shell (TIOCSTI), and a process group of its own to kill.
-func sysProcAttr(iso string) *syscall.SysProcAttr {
+func sysProcAttr(iso Isolation) *syscall.SysProcAttr {
 	attr := &syscall.SysProcAttr{Setsid: true}
 	if iso == ProcessGroup {
 		// No Pdeathsig: when reprokit dies the init must live long enough

@@ -2,7 +2,6 @@ package suite
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/toolchain"
@@ -27,7 +26,7 @@ func RunsPerCell(count int, explicit, update bool) int {
 // full version where two toolchains of one minor version disagree. Entries
 // that matched a toolchain that ran are replaced; the others (toolchains not
 // on this machine) are kept. Errors are never recorded.
-func UpdatedExpectations(old map[string]string, cells []Cell) map[string]string {
+func UpdatedExpectations(old map[string]repro.Verdict, cells []Cell) map[string]repro.Verdict {
 	// Only cells with a verdict replace entries: an error says nothing
 	// about the bug, so the entries it matched stay as they were.
 	ran := map[string]bool{}
@@ -36,7 +35,7 @@ func UpdatedExpectations(old map[string]string, cells []Cell) map[string]string 
 			ran[c.Toolchain.Version] = true
 		}
 	}
-	out := map[string]string{}
+	out := map[string]repro.Verdict{}
 	for key, v := range old {
 		if !matchesAny(key, ran) {
 			out[key] = v
@@ -79,7 +78,7 @@ func UpdatedExpectations(old map[string]string, cells []Cell) map[string]string 
 
 func matchesAny(key string, versions map[string]bool) bool {
 	for v := range versions {
-		if v == key || strings.HasPrefix(v, key+".") {
+		if toolchain.HasVersionPrefix(v, key) {
 			return true
 		}
 	}
@@ -88,7 +87,7 @@ func matchesAny(key string, versions map[string]bool) bool {
 
 // Stale lists the expectation keys that match none of the toolchain
 // versions that ran: reported, since the CI machine may have them.
-func Stale(expect map[string]string, versions map[string]bool) []string {
+func Stale(expect map[string]repro.Verdict, versions map[string]bool) []string {
 	var out []string
 	for key := range expect {
 		if !matchesAny(key, versions) {

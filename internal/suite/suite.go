@@ -50,7 +50,7 @@ func Classify(c *Cell) {
 	case exp == got, singleRunOfFlaky(exp, got, c.Rate):
 		return
 	}
-	c.Transition = exp + " → " + got
+	c.Transition = string(exp) + " → " + string(got)
 	c.Attention = true
 	c.Meaning = meaning(exp, got)
 }
@@ -58,11 +58,11 @@ func Classify(c *Cell) {
 // singleRunOfFlaky reports whether one run (no rate) of a repro expected to
 // be flaky ended in a verdict about the bug: one run cannot show a mix, so
 // any of them is what a flaky repro does. An error or a skip is not.
-func singleRunOfFlaky(exp, got, rate string) bool {
+func singleRunOfFlaky(exp, got repro.Verdict, rate string) bool {
 	return exp == repro.Flaky && rate == "" && got != repro.ErrorVerdict && got != repro.Skipped
 }
 
-func meaning(exp, got string) string {
+func meaning(exp, got repro.Verdict) string {
 	switch {
 	case got == repro.ErrorVerdict:
 		return "the harness failed or the time limit hit: not a verdict on the bug"
@@ -104,21 +104,26 @@ func (c Cell) Landed() bool {
 // Sort orders cells by archive, then toolchain version: the order of every
 // output, so that a merged report equals an unsharded one.
 func Sort(cells []Cell) {
-	sort.SliceStable(cells, func(i, j int) bool {
-		return Less(cells[i].File, cells[i].Toolchain.Version, cells[i].Toolchain.Name, cells[j].File, cells[j].Toolchain.Version, cells[j].Toolchain.Name)
-	})
+	sort.SliceStable(cells, func(i, j int) bool { return cellPlace(cells[i]).less(cellPlace(cells[j])) })
 }
 
-// Less is the order of the cells (archive, then toolchain version, then
-// name); a check's plan is sorted the same way before it is sharded.
-func Less(fileA, versionA, nameA, fileB, versionB, nameB string) bool {
-	if fileA != fileB {
-		return fileA < fileB
+// place is where a cell goes in every output: by archive, then toolchain
+// version, then toolchain name. A check's plan is sorted the same way
+// before it is sharded.
+type place struct{ file, version, name string }
+
+func cellPlace(c Cell) place { return place{c.File, c.Toolchain.Version, c.Toolchain.Name} }
+
+func jobPlace(j runner.Job) place { return place{j.Repro.Path, j.Toolchain.Version, j.Toolchain.Name} }
+
+func (a place) less(b place) bool {
+	if a.file != b.file {
+		return a.file < b.file
 	}
-	if c := toolchain.CompareVersions(versionA, versionB); c != 0 {
+	if c := toolchain.CompareVersions(a.version, b.version); c != 0 {
 		return c < 0
 	}
-	return nameA < nameB
+	return a.name < b.name
 }
 
 // ByFile groups sorted cells by archive, keeping the order.

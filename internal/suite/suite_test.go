@@ -5,11 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/signature"
 )
 
-func c(version, expected, verdict string) Cell {
+func c(version string, expected, verdict repro.Verdict) Cell {
 	return Cell{Result: runner.Result{File: "repros/x.txtar", Verdict: verdict, Expected: expected,
 		Toolchain: runner.ToolchainRef{Name: "cpython-" + version, Version: version}}}
 }
@@ -33,7 +34,7 @@ func TestRunsPerCell(t *testing.T) {
 }
 
 func TestUpdatedExpectationsFlaky(t *testing.T) {
-	got := UpdatedExpectations(map[string]string{"3.12": "reproduces"}, []Cell{c("3.12.1", "reproduces", "flaky")})
+	got := UpdatedExpectations(map[string]repro.Verdict{"3.12": "reproduces"}, []Cell{c("3.12.1", "reproduces", "flaky")})
 	if got["3.12"] != "flaky" {
 		t.Errorf("a flaky cell is recorded as %q, want flaky", got["3.12"])
 	}
@@ -51,7 +52,7 @@ func TestClassifyCountedFlaky(t *testing.T) {
 
 func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
-		expected, verdict string
+		expected, verdict repro.Verdict
 		transition, means string
 		attention, landed bool
 	}{
@@ -139,7 +140,7 @@ func TestParseShard(t *testing.T) {
 }
 
 func TestUpdatedExpectations(t *testing.T) {
-	old := map[string]string{"2": "skipped", "3.11": "reproduces", "3.14": "fixed"}
+	old := map[string]repro.Verdict{"2": "skipped", "3.11": "reproduces", "3.14": "fixed"}
 	cells := []Cell{
 		c("2.7.18", "skipped", "skipped"),
 		c("3.11.2", "reproduces", "reproduces"),
@@ -148,7 +149,7 @@ func TestUpdatedExpectations(t *testing.T) {
 		c("3.13.0", "reproduces", "error"), // an error keeps the expectation
 	}
 	got := UpdatedExpectations(old, cells)
-	want := map[string]string{
+	want := map[string]repro.Verdict{
 		"2.7": "skipped", "3.11.2": "reproduces", "3.11.7": "fails-cleanly",
 		"3.12": "reproduces", "3.13.0": "reproduces", "3.14": "fixed",
 	}

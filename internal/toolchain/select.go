@@ -10,7 +10,7 @@ import (
 // "3.12" (every 3.12.x), "3.9,3.13", "3.11.2", "1.22.*" (every 1.22.x),
 // "3.13t" (a free-threaded build; a plain "3.13" means the default build).
 // Unknown versions are an error that lists what exists.
-func Select(all []Toolchain, kind, spec string) ([]Toolchain, error) {
+func Select(all []Toolchain, kind Kind, spec string) ([]Toolchain, error) {
 	ofKind := OfKind(all, kind)
 	if len(ofKind) == 0 {
 		return nil, fmt.Errorf("no %s toolchain found (looked %s)", kind, where[kind])
@@ -41,13 +41,13 @@ func Select(all []Toolchain, kind, spec string) ([]Toolchain, error) {
 	return SortByVersion(out), nil
 }
 
-var where = map[string]string{
+var where = map[Kind]string{
 	"python": "on PATH, in pyenv, uv and /usr/bin",
 	"go":     "on PATH (go and go1.X.Y), in the module cache and ~/sdk",
 }
 
 // OfKind keeps the toolchains of one kind, in discovery order.
-func OfKind(all []Toolchain, kind string) []Toolchain {
+func OfKind(all []Toolchain, kind Kind) []Toolchain {
 	var out []Toolchain
 	for _, t := range all {
 		if t.Kind == kind {

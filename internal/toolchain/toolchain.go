@@ -21,7 +21,7 @@ import (
 
 // Toolchain is one interpreter or compiler.
 type Toolchain struct {
-	Kind    string `json:"kind"`          // "python" or "go"
+	Kind    Kind   `json:"kind"`          // Python or Go
 	Name    string `json:"name"`          // e.g. "cpython-3.12.1", "go1.26.8"
 	Version string `json:"version"`       // e.g. "3.12.1", "1.26.8"
 	ABI     string `json:"abi,omitempty"` // Python's ABI flags beyond the default: "t" free-threaded, "d" debug
@@ -53,7 +53,8 @@ func (t Toolchain) Short() string {
 
 // Candidate is an executable that may be a toolchain.
 type Candidate struct {
-	Kind, Path, Source string
+	Kind         Kind
+	Path, Source string
 }
 
 // Candidates lists where toolchains may be, in order of preference: the
@@ -183,7 +184,7 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 		if t == nil {
 			continue
 		}
-		key := t.Kind + " " + t.Version
+		key := string(t.Kind) + " " + t.Version
 		if seen[key] {
 			continue
 		}
@@ -322,9 +323,6 @@ func leadingInt(s string) (int, string) {
 	return n, s[i:]
 }
 
-// AtLeast reports whether version is at least min (e.g. "3.12").
-func AtLeast(version, min string) bool { return CompareVersions(version, min) >= 0 }
-
 type cacheFile struct {
 	path    string
 	mu      sync.Mutex
@@ -382,4 +380,10 @@ func (c *cacheFile) save() {
 		return
 	}
 	_ = atomicfile.WriteFile(c.path, data, 0o644) // a cache that cannot be saved is only slower
+}
+
+// HasVersionPrefix reports whether version is prefix or starts with it as
+// whole components: "3.12.1" has the prefix "3.12", not "3.1".
+func HasVersionPrefix(version, prefix string) bool {
+	return version == prefix || strings.HasPrefix(version, prefix+".")
 }

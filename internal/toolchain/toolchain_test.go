@@ -63,7 +63,10 @@ func TestSelectABIAndPatterns(t *testing.T) {
 		{Kind: "go", Name: "go1.22.12", Version: "1.22.12"},
 		{Kind: "go", Name: "go1.21.13", Version: "1.21.13"},
 	}
-	for _, tt := range []struct{ kind, spec, want string }{
+	for _, tt := range []struct {
+		kind       Kind
+		spec, want string
+	}{
 		{"python", "3.13", "3.13.0"},
 		{"python", "3.13t", "3.13.0t"},
 		{"python", "3.13.0d", "3.13.0d"},

@@ -20,6 +20,8 @@ import (
 	"text/template"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/reprokit/reprokit/internal/usage"
 )
 
 //go:embed profiles/*.yaml
@@ -53,18 +55,7 @@ type Profile struct {
 }
 
 // Error is a profile error with its file and line.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
+type Error = usage.At
 
 // Names lists the known trackers: embedded and in dir.
 func Names(dir string) []string {
