@@ -11,12 +11,21 @@ import (
 // another process holds it, waiting is called once before blocking. The
 // returned function releases the lock.
 func Lock(path string, waiting func()) (func(), error) {
-	f, err := os.Open(path)
+	// Opened without blocking, so a FIFO placed there is refused at once
+	// instead of waiting for a writer.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		f, err = os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+		f, err = os.OpenFile(path, os.O_CREATE|os.O_RDWR|syscall.O_NONBLOCK, 0o644)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !(fi.Mode().IsRegular() || fi.IsDir()) {
+		f.Close()
+		if err == nil {
+			err = fmt.Errorf("not a regular file (%s); remove or move it", fi.Mode().Type())
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
 	fd := int(f.Fd())
 	if err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB); err != nil {

@@ -29,8 +29,9 @@ type DraftOptions struct {
 	Reports string // where drafts go
 	// Isolation is --isolation, read into Request.Isolation.
 	Isolation string
-	Offline   bool   // no related-issue search
-	APIURL    string // the GitHub the search asks
+	Offline   bool      // no related-issue search
+	APIURL    string    // the GitHub the search asks
+	Deps      DepsFlags // --with, --index-url, --find-links
 }
 
 // NewCmdDraft is `reprokit draft`; runF, if not nil, replaces its run function.
@@ -67,6 +68,7 @@ Drafts go to reports/NAME.TRACKER.md; -o - prints to stdout.`,
 	fl.StringVar(&opts.Reports, "reports", "reports", "directory the drafts are written to")
 	fl.StringVar(&opts.TrackersDir, "trackers", filepath.Join("reports", "trackers"), "directory of tracker profile files that add to or override the built-in ones")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
+	opts.Deps.register(fl)
 	fl.BoolVar(&opts.Offline, "offline", false, "do not search the upstream tracker for related issues")
 	fl.StringVar(&opts.APIURL, "api-url", "", fmt.Sprintf(apiURLHelp, " for the related-issue search"))
 	return cmd
@@ -95,6 +97,7 @@ func runDraft(ctx context.Context, f *Factory, opts *DraftOptions) error {
 	}
 	req := opts.Request
 	req.Isolation, req.Log = iso, f.IO.ErrOut
+	req.With, req.Deps = opts.Deps.With, opts.Deps.builder(f.IO.ErrOut)
 	if !opts.Offline {
 		req.Related = forge.RelatedSearch(f.forge(opts.APIURL), f.Env)
 	}

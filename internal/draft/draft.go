@@ -36,6 +36,29 @@ type Cell struct {
 	Signature *signature.Signature
 	Output    string // the deciding command's stdout and stderr
 	Stacks    string // every process's stacks at a hang deadline, if any
+	// Axis and AxisVersion name the dependency a cell of a dependency axis
+	// (--with) ran with, e.g. "packaging" and "22.0"; Version stays the
+	// interpreter's.
+	Axis, AxisVersion string
+}
+
+// On makes a run's cell on tc a cell of its dependency axis, if it has
+// one: runner.Ref counts such a cell by the dependency's version, the
+// draft by the interpreter's with the dependency's beside it.
+func (c Cell) On(tc toolchain.Toolchain) Cell {
+	if c.Axis != "" {
+		c.AxisVersion, c.Version = c.Version, tc.Version
+	}
+	return c
+}
+
+// label is how the matrix and its sentences name a cell: its version,
+// with the dependency's along a dependency axis ("3.11.2, packaging 22.0").
+func (c Cell) label() string {
+	if c.Axis == "" {
+		return c.Version
+	}
+	return c.Version + ", " + c.Axis + " " + c.AxisVersion
 }
 
 // Environment is what the probes found; empty fields are left out.
@@ -511,7 +534,7 @@ func matrix(cells []Cell, boundary string) string {
 		if c.Rate != "" && c.Verdict == repro.Flaky {
 			v += " " + c.Rate
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", c.Version, v, strings.ReplaceAll(stable(shows(c)), "|", `\|`))
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", c.label(), v, strings.ReplaceAll(stable(shows(c)), "|", `\|`))
 	}
 	b.WriteString("\n" + boundary)
 	return b.String()
@@ -564,10 +587,10 @@ func Boundary(cells []Cell) string {
 		runs = append(runs, run{c, c})
 	}
 	span := func(r run) string {
-		if r.from.Version == r.to.Version {
-			return r.from.Version
+		if r.from.label() == r.to.label() {
+			return r.from.label()
 		}
-		return r.from.Version + "–" + r.to.Version
+		return r.from.label() + "–" + r.to.label()
 	}
 	// Reproducing ranges first: they are the news.
 	sort.SliceStable(runs, func(i, j int) bool {
@@ -578,7 +601,7 @@ func Boundary(cells []Cell) string {
 		s := span(r)
 		// The verb agrees with the span: "3.8.18 fails", "3.9–3.11 fail".
 		verb := func(plural, singular string) string {
-			if r.from.Version == r.to.Version {
+			if r.from.label() == r.to.label() {
 				return singular
 			}
 			return plural
@@ -611,7 +634,7 @@ func Boundary(cells []Cell) string {
 		}
 	}
 	out := strings.Join(parts, "; ")
-	return strings.ToUpper(out[:1]) + out[1:] + "."
+	return strings.ToUpper(out[:1]) + out[1:] + "." + axisChanges(cells)
 }
 
 func flaky(cells []Cell) string {
@@ -623,7 +646,7 @@ func flaky(cells []Cell) string {
 		var n, total int
 		fmt.Sscanf(c.Rate, "%d/%d", &n, &total)
 		if n != total && n > 0 {
-			parts = append(parts, fmt.Sprintf("%d of %d runs on %s", n, total, c.Version))
+			parts = append(parts, fmt.Sprintf("%d of %d runs on %s", n, total, c.label()))
 		}
 	}
 	if len(parts) == 0 {

@@ -29,6 +29,7 @@ func Probe(ctx context.Context, tcs []toolchain.Toolchain) Environment {
 			env.Libc = "glibc " + f[len(f)-1]
 		}
 	}
+	// Go's version and env are measured in the sandbox: GoEnv.
 	for _, tc := range tcs {
 		switch tc.Kind {
 		case toolchain.Python:
@@ -38,9 +39,6 @@ func Probe(ctx context.Context, tcs []toolchain.Toolchain) Environment {
 			}
 			// Older versions break the line before the compiler.
 			env.VV[tc.Version] = strings.Join(strings.Fields(out), " ")
-		case toolchain.Go:
-			env.GoVersion = strings.TrimSpace(run(ctx, tc.Path, "version"))
-			env.GoEnv = strings.TrimSpace(run(ctx, tc.Path, "env"))
 		}
 	}
 	return env

@@ -11,6 +11,7 @@ import (
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/tracker"
 	"github.com/reprokit/reprokit/internal/usage"
@@ -29,6 +30,12 @@ type Request struct {
 	Force       bool              // draft even when it reproduces nowhere
 	Isolation   sandbox.Isolation // the sandbox mode
 	Log         io.Writer         // warnings
+	// With is a dependency axis ("packaging==21.3,22.0"): each version is
+	// its own cell, as in run and check.
+	With string
+	// Deps builds the environments of scripts with inline metadata
+	// (PEP 723); nil: the default builder.
+	Deps *scriptdeps.Builder
 	// Related, if set, finds likely related upstream issues for a
 	// rendered draft (forge.RelatedSearch); they are then listed in it.
 	Related func(context.Context, *Draft) []Related
@@ -79,14 +86,14 @@ func Make(ctx context.Context, req Request, r *repro.Repro, all []toolchain.Tool
 	if prof.Repo == "" && r.Meta.Repo == "" {
 		fmt.Fprintf(req.Log, "reprokit: warning: %s: tracker %s needs `repo: OWNER/NAME` in the metadata to be filed\n", r.Path, name)
 	}
-	sel := &toolchain.Selection{Python: req.Python, Go: req.Go, Log: req.Log}
+	sel := &toolchain.Selection{Python: req.Python, Go: req.Go, With: req.With, Log: req.Log}
 	jobs, err := runner.PlanOn(ctx, all, []*repro.Repro{r}, sel)
 	if err != nil {
 		return nil, err
 	}
-	ropts := runner.Options{Count: max(req.Count, 1), Isolation: req.Isolation, Limits: sandbox.Limits{Timeout: req.Timeout}}
+	ropts := runner.Options{Count: max(req.Count, 1), Isolation: req.Isolation, Limits: sandbox.Limits{Timeout: req.Timeout}, Deps: req.Deps}
 	var cells []Cell
-	var tcs []toolchain.Toolchain
+	var tcs, reproTCs []toolchain.Toolchain
 	reproducing := 0
 	for i, res := range runner.RunAll(ctx, jobs, req.Jobs, ropts, nil) {
 		if res.Verdict == repro.ErrorVerdict {
@@ -94,13 +101,15 @@ func Make(ctx context.Context, req Request, r *repro.Repro, all []toolchain.Tool
 		}
 		if res.Verdict == repro.Reproduces || res.Verdict == repro.Flaky {
 			reproducing++
+			reproTCs = append(reproTCs, jobs[i].Toolchain)
 		}
-		cells, tcs = append(cells, CellOf(res)), append(tcs, jobs[i].Toolchain)
+		cells, tcs = append(cells, CellOf(res).On(jobs[i].Toolchain)), append(tcs, jobs[i].Toolchain)
 	}
 	if reproducing == 0 && !req.Force {
 		return nil, usage.Errorf("%s: reproduces on none of %d interpreters: nothing to report (see `reprokit run --python all %s`; --force drafts it anyway)", r.Path, len(cells), r.Path)
 	}
 	in := Input{Repro: r, Cells: cells, Env: Probe(ctx, tcs)}
+	in.Env.GoVersion, in.Env.GoEnv = GoEnv(ctx, r, reproTCs, ropts)
 	d, err := Render(in, prof, red)
 	if err != nil {
 		return nil, err

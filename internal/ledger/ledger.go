@@ -40,9 +40,12 @@ func (l Ledger) Lock() (func(), error) {
 	return atomicfile.Lock(l.Path+".lock", nil)
 }
 
+// maxLedger bounds the ledger: a few hundred bytes per filed issue.
+const maxLedger = 64 << 20
+
 // Load reads the entries; a missing file is an empty ledger.
 func (l Ledger) Load() ([]Entry, error) {
-	data, err := os.ReadFile(l.Path)
+	data, err := atomicfile.ReadRegular(l.Path, maxLedger)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

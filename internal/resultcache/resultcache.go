@@ -9,12 +9,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
 	"github.com/reprokit/reprokit/internal/repro"
@@ -74,7 +72,8 @@ func (c Cache) path(key string) string {
 
 // Get returns the cached result for key, if any.
 func (c Cache) Get(key string) (runner.Result, bool) {
-	data, err := readEntry(c.path(key))
+	// A FIFO or device where an entry should be is a miss, not a hang.
+	data, err := atomicfile.ReadRegular(c.path(key), maxEntry)
 	if err != nil {
 		return runner.Result{}, false
 	}
@@ -88,25 +87,6 @@ func (c Cache) Get(key string) (runner.Result, bool) {
 
 // maxEntry bounds what one entry may be: a result with its capped log.
 const maxEntry = 64 << 20
-
-// readEntry reads a cache entry only if it is a regular file: opened
-// without blocking, so a FIFO (or a device) placed where an entry should
-// be is a miss, not a hang.
-func readEntry(p string) ([]byte, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() || fi.Size() > maxEntry {
-		return nil, fmt.Errorf("%s: not a regular file of at most %d MiB", p, maxEntry>>20)
-	}
-	return io.ReadAll(io.LimitReader(f, maxEntry))
-}
 
 // entry keeps the fields Result leaves out of its JSON.
 type entry struct {

@@ -501,10 +501,15 @@ func echoedExecs(log string) []Exec {
 					}
 				}
 			case len(words) == 2 && words[0] == "wait":
+				// testscript forgets a process `wait NAME` collected: a
+				// later bare `wait` does not report it again.
 				for i := range out {
-					if out[i].Background && out[i].name == words[1] {
+					if out[i].Background && !out[i].waited && out[i].name == words[1] {
 						cur = i
 					}
+				}
+				if cur >= 0 {
+					out[cur].waited = true
 				}
 			}
 			continue

@@ -84,3 +84,21 @@ func TestExecsBackground(t *testing.T) {
 		t.Errorf("signature %+v: want the background SIGABRT, the foreground exit 0 beside it", sig)
 	}
 }
+
+// `wait NAME` logs the named exec's output without a status line (its
+// status is the shim's record); a bare `wait` after it reports only the
+// execs still running, so their outputs must not shift onto the named one.
+func TestExecsWaitNamed(t *testing.T) {
+	log := "> ! exec python3 -c 'import os; os.abort()' &a&\n> exec python3 -c 'print(2)' &b&\n> wait a\n[stderr]\nFatal Python error: Aborted\n> wait\n[background] python3 -c print(2): exit status 0\n[stdout]\n2\n"
+	ran := []sandbox.Exec{{Index: 0, Status: "SIGABRT"}, {Index: 1, Status: "exit 0"}}
+	execs := Execs(log, ran)
+	if len(execs) != 2 {
+		t.Fatalf("execs: %+v", execs)
+	}
+	if execs[0].Status != "SIGABRT" || strings.TrimSpace(execs[0].Output) != "Fatal Python error: Aborted" {
+		t.Errorf("named exec: %+v, want SIGABRT with only its own output", execs[0])
+	}
+	if execs[1].Status != "exit 0" || strings.TrimSpace(execs[1].Output) != "2" {
+		t.Errorf("exec collected by the bare wait: %+v, want exit 0 with output 2", execs[1])
+	}
+}

@@ -330,6 +330,9 @@ type cacheFile struct {
 	dirty   bool
 }
 
+// maxCache bounds the probe cache: a few hundred bytes per toolchain.
+const maxCache = 16 << 20
+
 func loadCache(env func(string) string) *cacheFile {
 	c := &cacheFile{Entries: map[string]Toolchain{}}
 	dir := env("XDG_CACHE_HOME")
@@ -340,7 +343,9 @@ func loadCache(env func(string) string) *cacheFile {
 		return c
 	}
 	c.path = filepath.Join(dir, "reprokit", "toolchains.json")
-	if data, err := os.ReadFile(c.path); err == nil {
+	// Only a regular file, opened without blocking: a FIFO there is a cold
+	// cache, not a hang.
+	if data, err := atomicfile.ReadRegular(c.path, maxCache); err == nil {
 		_ = json.Unmarshal(data, c) // a bad cache is just a cold cache
 		if c.Entries == nil {
 			c.Entries = map[string]Toolchain{}
