@@ -42,26 +42,39 @@ type Stack struct {
 // and opened for appending: processes are asked one at a time, so dumps do
 // not interleave, and a forked child, which inherits the registration,
 // writes to the same file. It then defers to any other sitecustomize.
+//
+// Only a repro that declares a hang gets faulthandler.register, which dumps
+// even when no thread can take the GIL: registering it changes what some
+// bugs do (subint_fork's forked child exits 1 on 3.12.1 and 3.13.0
+// without it, and dies of SIGSEGV with it, measured outside reprokit), so
+// the others get a Python-level handler instead, which leaves them as they
+// are and dumps at a --timeout whenever the main thread can still run.
 // (Kept under 1000 bytes: faults_disk_full runs check under a 1000-byte
 // RLIMIT_FSIZE, and the sandbox writes this file.)
-const sitecustomize = `# reprokit: dump all threads on signal REPROKIT_STACK_SIGNAL
+const sitecustomize = `# reprokit: stacks on REPROKIT_STACK_SIGNAL
 import os as _os, sys as _sys
 
-def _reprokit_register():
-    path = _os.environ.get("REPROKIT_STACKS")
-    if not path or _os.environ.get("REPROKIT_STACKS_PID") == str(_os.getpid()):
+def _reg():
+    e = _os.environ
+    path = e.get("REPROKIT_STACKS")
+    if not path or e.get("REPROKIT_STACKS_PID") == str(_os.getpid()):
         return
     try:
-        import faulthandler
+        import faulthandler as fh
     except ImportError:  # Python 2
         return
     f = open(path, "a")
-    faulthandler.register(int(_os.environ["REPROKIT_STACK_SIGNAL"]), file=f, all_threads=True, chain=False)
+    n = int(e["REPROKIT_STACK_SIGNAL"])
+    if e.get("REPROKIT_HANG"):
+        fh.register(n, file=f, all_threads=True, chain=False)
+    else:
+        import signal
+        signal.signal(n, lambda *a: fh.dump_traceback(f, True))
     _sys.modules["_reprokit_stacks_file"] = f
-    _os.environ["REPROKIT_STACKS_PID"] = str(_os.getpid())
+    e["REPROKIT_STACKS_PID"] = str(_os.getpid())
 
 try:
-    _reprokit_register()
+    _reg()
 except Exception:
     pass
 _here = _os.path.dirname(_os.path.abspath(__file__))
@@ -75,8 +88,8 @@ except ImportError:
 
 // stackEnv is the script environment for the stack capture ($WORK is
 // replaced by the work directory).
-func stackEnv(runDir string) []string {
-	return []string{
+func stackEnv(runDir string, hang time.Duration) []string {
+	env := []string{
 		"REPROKIT_SITE=" + filepath.Join(runDir, "site"),
 		"REPROKIT_STACKS=" + stackFile("$WORK"),
 		"REPROKIT_STACK_SIGNAL=" + strconv.Itoa(int(StackSignal)),
@@ -84,6 +97,10 @@ func stackEnv(runDir string) []string {
 		// everything it printed.
 		"PYTHONUNBUFFERED=1",
 	}
+	if hang > 0 {
+		env = append(env, "REPROKIT_HANG=1")
+	}
+	return env
 }
 
 // stackFile is where every Python process appends its dump: in the

@@ -66,7 +66,7 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 			workDir = env.WorkDir
 			dl.setWork(env.WorkDir)
 			env.Vars = append(env.Vars, execRecordEnv+"="+records)
-			for _, kv := range append(spec.Env, stackEnv(spec.RunDir)...) {
+			for _, kv := range append(spec.Env, stackEnv(spec.RunDir, spec.Hang)...) {
 				env.Vars = append(env.Vars, strings.ReplaceAll(kv, "$WORK", env.WorkDir))
 			}
 			return nil
