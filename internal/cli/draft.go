@@ -132,6 +132,6 @@ func writeDraft(ios *IOStreams, out string, m *draft.Made) error {
 	if err := atomicfile.WriteFile(out, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
-	fmt.Fprintf(ios.Out, "%s: %s (%d of %d interpreters reproduce)\n", out, m.Title, m.Reproducing, m.Total)
+	fmt.Fprintf(ios.Out, "%s: %s (%d of %d toolchains reproduce)\n", out, m.Title, m.Reproducing, m.Total)
 	return nil
 }
