@@ -1,13 +1,10 @@
 package passes
 
 import (
-	"bufio"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os/exec"
 	"sort"
 	"strings"
 	"sync"
@@ -26,10 +23,8 @@ var analystSource string
 // edits (computed on the tree) that could shrink it. A candidate costs it
 // a millisecond, against a sandboxed run's hundreds.
 type Analyst struct {
-	mu    sync.Mutex
-	cmd   *exec.Cmd
-	in    io.WriteCloser
-	out   *bufio.Reader
+	mu sync.Mutex
+	pyHelper
 	undef map[[32]byte][]string
 	edits map[[32]byte][]unit
 	dead  bool
@@ -65,19 +60,11 @@ func (s *splice) UnmarshalJSON(b []byte) error {
 // NewAnalyst starts the analyst on python (which must be 3.9 or newer:
 // the analysis needs end positions and symtable's modern API).
 func NewAnalyst(python string) (*Analyst, error) {
-	cmd := exec.Command(python, "-c", analystSource)
-	in, err := cmd.StdinPipe()
+	h, err := startHelper(python, analystSource, "source analysis")
 	if err != nil {
 		return nil, err
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s for source analysis: %w", python, err)
-	}
-	return &Analyst{cmd: cmd, in: in, out: bufio.NewReader(out), undef: map[[32]byte][]string{}, edits: map[[32]byte][]unit{}}, nil
+	return &Analyst{pyHelper: h, undef: map[[32]byte][]string{}, edits: map[[32]byte][]unit{}}, nil
 }
 
 // ask sends one request; false when the server is gone (then every

@@ -17,10 +17,8 @@ import (
 // sources, so a candidate with a syntax error costs a millisecond instead
 // of a sandboxed run.
 type PythonSyntax struct {
-	mu    sync.Mutex
-	cmd   *exec.Cmd
-	in    io.WriteCloser
-	out   *bufio.Reader
+	mu sync.Mutex
+	pyHelper
 	cache map[[32]byte]bool
 	dead  bool
 }
@@ -44,19 +42,37 @@ while True:
 
 // NewPythonSyntax starts the compile server with python.
 func NewPythonSyntax(python string) (*PythonSyntax, error) {
-	cmd := exec.Command(python, "-c", compileServer)
-	in, err := cmd.StdinPipe()
+	h, err := startHelper(python, compileServer, "syntax checks")
 	if err != nil {
 		return nil, err
+	}
+	return &PythonSyntax{pyHelper: h, cache: map[[32]byte]bool{}}, nil
+}
+
+// pyHelper is a long-lived Python process that answers one request per
+// line: starting an interpreter per candidate would cost more than the
+// check.
+type pyHelper struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+// startHelper starts python running source; purpose names it in errors.
+func startHelper(python, source, purpose string) (pyHelper, error) {
+	cmd := exec.Command(python, "-c", source)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return pyHelper{}, err
 	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return pyHelper{}, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s for syntax checks: %w", python, err)
+		return pyHelper{}, fmt.Errorf("starting %s for %s: %w", python, purpose, err)
 	}
-	return &PythonSyntax{cmd: cmd, in: in, out: bufio.NewReader(out), cache: map[[32]byte]bool{}}, nil
+	return pyHelper{cmd: cmd, in: in, out: bufio.NewReader(out)}, nil
 }
 
 // Valid reports whether every .py member of the archive compiles. If the
