@@ -28,14 +28,15 @@ func parse(t *testing.T, meta string) *repro.Repro {
 }
 
 // Without --python, one toolchain per distinct expected verdict present
-// here, the oldest of each; skipped versions are not kept.
+// here, the oldest of each, and the newest that reproduces; skipped
+// versions are not kept.
 func TestChoose(t *testing.T) {
 	all := pythons("2.7.18", "3.8.18", "3.11.7", "3.12.1", "3.13.0")
 	expect := "expect:\n  \"2.7\": skipped\n  \"3.8\": fails-cleanly\n  \"3.11\": fails-cleanly\n  \"3.12\": reproduces\n  \"3.13\": reproduces\n"
 	for _, tc := range []struct {
 		name, meta, spec, want, expected, err string
 	}{
-		{"one per expected verdict", expect, "", "cpython-3.8.18,cpython-3.12.1", "fails-cleanly,reproduces", ""},
+		{"one per expected verdict and the newest reproducing", expect, "", "cpython-3.8.18,cpython-3.12.1,cpython-3.13.0", "fails-cleanly,reproduces,reproduces", ""},
 		{"--python names them", expect, "3.11,3.13", "cpython-3.11.7,cpython-3.13.0", ",", ""},
 		{"no expect: the default toolchain", "", "", "cpython-2.7.18", "", ""},
 		{"no reproducing version here", "expect:\n  \"3.14\": reproduces\n  \"3.8\": fails-cleanly\n", "", "", "", "expects the bug to reproduce on 3.14, and no such toolchain is here"},

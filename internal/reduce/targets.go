@@ -31,7 +31,9 @@ type Choice struct {
 //     distinct expected verdict present here (the oldest of each, so the
 //     compatibility code older versions need survives), skipped ones
 //     aside (a skip line is never removed), so the tiers keep working and
-//     the version boundary survives;
+//     the version boundary survives; and the newest that reproduces, the
+//     one a maintainer runs first (kept on the oldest alone, subint_fork's
+//     result lost its 3.13 import and failed there with a NameError);
 //   - otherwise the default toolchain (python3 on PATH), as `run` does.
 func Choose(r *repro.Repro, all []toolchain.Toolchain, spec string) (Choice, error) {
 	if spec == "all" {
@@ -56,6 +58,7 @@ func Choose(r *repro.Repro, all []toolchain.Toolchain, spec string) (Choice, err
 		return Choice{}, err
 	}
 	byVerdict := map[repro.Verdict]toolchain.Toolchain{}
+	var newest *toolchain.Toolchain // the newest that reproduces
 	var missing []string
 	for _, tc := range avail { // oldest first
 		v, ok := r.Meta.Expected(tc.Version)
@@ -64,6 +67,9 @@ func Choose(r *repro.Repro, all []toolchain.Toolchain, spec string) (Choice, err
 		}
 		if _, seen := byVerdict[v]; !seen {
 			byVerdict[v] = tc
+		}
+		if v == repro.Reproduces {
+			newest = &tc
 		}
 	}
 	if _, ok := byVerdict[repro.Reproduces]; !ok {
@@ -87,6 +93,11 @@ func Choose(r *repro.Repro, all []toolchain.Toolchain, spec string) (Choice, err
 		c.Toolchains = append(c.Toolchains, tc)
 		c.Expected[tc.Name] = v
 		parts = append(parts, fmt.Sprintf("%s on %s", v, tc.Name))
+	}
+	if _, kept := c.Expected[newest.Name]; !kept {
+		c.Toolchains = append(c.Toolchains, *newest)
+		c.Expected[newest.Name] = repro.Reproduces
+		parts = append(parts, fmt.Sprintf("the newest that reproduces, %s", newest.Name))
 	}
 	c.Toolchains = toolchain.SortByVersion(c.Toolchains)
 	if len(c.Toolchains) > 1 {
