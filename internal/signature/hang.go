@@ -70,20 +70,6 @@ var (
 
 type frame struct{ file, line, fn string }
 
-// Threads splits a faulthandler dump into its threads' frames, innermost
-// first, oldest thread (the main one) first.
-func Threads(dump string) [][]string {
-	var threads [][]string
-	for _, t := range splitThreads(dump) {
-		var fs []string
-		for _, f := range t {
-			fs = append(fs, fmt.Sprintf("%s:%s in %s", f.file, f.line, f.fn))
-		}
-		threads = append(threads, fs)
-	}
-	return threads
-}
-
 func splitThreads(dump string) [][]frame {
 	var threads [][]frame
 	for _, l := range strings.Split(dump, "\n") {
