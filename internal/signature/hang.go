@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"regexp"
@@ -207,19 +208,12 @@ func diffHang(want, got Signature) string {
 	}
 	var out []string
 	if want.Process != got.Process {
-		out = append(out, fmt.Sprintf("hangs in process %q, recorded %q", firstNonEmpty(got.Process, "script"), firstNonEmpty(want.Process, "script")))
+		out = append(out, fmt.Sprintf("hangs in process %q, recorded %q", cmp.Or(got.Process, "script"), cmp.Or(want.Process, "script")))
 	}
 	if m := missingHangFrames(want, got); len(m) > 0 {
 		out = append(out, fmt.Sprintf("no longer blocked in %s; now in %s", strings.Join(m, ", "), strings.Join(got.Frames, ", ")))
 	}
 	return strings.Join(out, "; ")
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 var (
