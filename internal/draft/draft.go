@@ -738,25 +738,15 @@ func tested(cells []Cell, offered []string) (field, prose string) {
 	}
 	var parts []string
 	if len(in) > 0 {
-		parts = append(parts, "**Tested here:** "+and(in)+" (every version the form lists that ran here, whatever its verdict).")
+		parts = append(parts, "**Tested here:** "+versiongate.And(in)+" (every version the form lists that ran here, whatever its verdict).")
 	}
 	if len(older) > 0 {
-		parts = append(parts, "Older than the versions the form lists, also run here: "+and(older)+".")
+		parts = append(parts, "Older than the versions the form lists, also run here: "+versiongate.And(older)+".")
 	}
 	if len(notRun) > 0 {
-		parts = append(parts, "**Not tested here** (no such interpreter on this machine): "+and(notRun)+".")
+		parts = append(parts, "**Not tested here** (no such interpreter on this machine): "+versiongate.And(notRun)+".")
 	}
 	return field, strings.Join(parts, " ")
-}
-
-func and(s []string) string {
-	switch len(s) {
-	case 0:
-		return ""
-	case 1:
-		return s[0]
-	}
-	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
 // pythonVV shows `python -VV` for the versions that reproduce and their

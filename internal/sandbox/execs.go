@@ -27,11 +27,9 @@ type Exec struct {
 // for the script, and each shim takes it out of its program's environment.
 const execRecordEnv = "REPROKIT_EXECS"
 
-// shimArg is the shim's first argument: the cap, and for the shim of an
-// exec line its index ("1048576:3"). bin/'s tool shims give "-1".
-func shimArg(limit int64, index int) string { return fmt.Sprintf("%d:%d", limit, index) }
-
-// parseShimArg reads shimArg; index is -1 when there is none.
+// parseShimArg reads the shim's first argument: the cap, and for the shim
+// of an exec line its index ("1048576:3", written by writeArchive after
+// shimWords). bin/'s tool shims give "-1"; index is -1 when there is none.
 func parseShimArg(s string) (limit int64, index int, err error) {
 	capStr, idx, found := strings.Cut(s, ":")
 	index = -1

@@ -1,6 +1,7 @@
 package signature
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"regexp"
@@ -69,20 +70,6 @@ var (
 )
 
 type frame struct{ file, line, fn string }
-
-// Threads splits a faulthandler dump into its threads' frames, innermost
-// first, oldest thread (the main one) first.
-func Threads(dump string) [][]string {
-	var threads [][]string
-	for _, t := range splitThreads(dump) {
-		var fs []string
-		for _, f := range t {
-			fs = append(fs, fmt.Sprintf("%s:%s in %s", f.file, f.line, f.fn))
-		}
-		threads = append(threads, fs)
-	}
-	return threads
-}
 
 func splitThreads(dump string) [][]frame {
 	var threads [][]frame
@@ -221,19 +208,12 @@ func diffHang(want, got Signature) string {
 	}
 	var out []string
 	if want.Process != got.Process {
-		out = append(out, fmt.Sprintf("hangs in process %q, recorded %q", firstNonEmpty(got.Process, "script"), firstNonEmpty(want.Process, "script")))
+		out = append(out, fmt.Sprintf("hangs in process %q, recorded %q", cmp.Or(got.Process, "script"), cmp.Or(want.Process, "script")))
 	}
 	if m := missingHangFrames(want, got); len(m) > 0 {
 		out = append(out, fmt.Sprintf("no longer blocked in %s; now in %s", strings.Join(m, ", "), strings.Join(got.Frames, ", ")))
 	}
 	return strings.Join(out, "; ")
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 var (

@@ -102,13 +102,15 @@ func Lines(gates []Gate) string {
 		if len(nums) > 1 {
 			word = "lines"
 		}
-		parts = append(parts, fmt.Sprintf("`%s` %s %s (%s)", gates[i].File, word, and(nums), strings.Join(kindList, ", ")))
+		parts = append(parts, fmt.Sprintf("`%s` %s %s (%s)", gates[i].File, word, And(nums), strings.Join(kindList, ", ")))
 		i = j
 	}
-	return and(parts)
+	return And(parts)
 }
 
-func and(s []string) string {
+// And joins s as an English list: "a", "a and b", "a, b and c".
+// Exported so report prose elsewhere (internal/draft) lists the same way.
+func And(s []string) string {
 	switch len(s) {
 	case 0:
 		return ""
