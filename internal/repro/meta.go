@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -111,7 +112,7 @@ func parseMeta(data []byte) (Meta, error) {
 			msg = strings.TrimSpace(strings.Replace(msg, sm[0], "", 1))
 		}
 		if strings.Contains(msg, "not found in type") {
-			msg += " (known keys: title, tracker, repo, upstream, toolchain, tiers, signature, hang, expect)"
+			msg += " (known keys: " + strings.Join(metaKeys(), ", ") + ")"
 		}
 		return m, &metaErr{line: line, msg: "malformed metadata: " + msg}
 	}
@@ -259,4 +260,17 @@ func (m Meta) Expected(version string) (Verdict, bool) {
 func (m Meta) HangAfter() time.Duration {
 	d, _ := time.ParseDuration(m.Hang) // validated by parseMeta
 	return d
+}
+
+// metaKeys lists the metadata's top-level keys from Meta's yaml tags, so
+// the error that names them cannot fall behind a new key.
+func metaKeys() []string {
+	t := reflect.TypeOf(Meta{})
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
 }
