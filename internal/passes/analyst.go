@@ -67,13 +67,18 @@ func NewAnalyst(python string) (*Analyst, error) {
 	return &Analyst{pyHelper: h, undef: map[[32]byte][]string{}, edits: map[[32]byte][]unit{}}, nil
 }
 
-// ask sends one request; false when the server is gone (then every
-// answer is "nothing known", and the oracle decides alone).
-func (a *Analyst) ask(op string, src []byte, answer any) bool {
+// ask sends one request (op may carry arguments after the length: "U"
+// with versions); false when the server is gone (then every answer is
+// "nothing known", and the oracle decides alone).
+func (a *Analyst) ask(op string, src []byte, answer any, args ...string) bool {
 	if a == nil || a.dead {
 		return false
 	}
-	if _, err := fmt.Fprintf(a.in, "%s %d\n%s", op, len(src), src); err != nil {
+	header := fmt.Sprintf("%s %d", op, len(src))
+	if len(args) > 0 {
+		header += " " + strings.Join(args, " ")
+	}
+	if _, err := fmt.Fprintf(a.in, "%s\n%s", header, src); err != nil {
 		a.dead = true
 		return false
 	}
@@ -87,18 +92,26 @@ func (a *Analyst) ask(op string, src []byte, answer any) bool {
 
 // Undefined returns the names src loads that nothing binds (sorted), and
 // false when it cannot tell (a syntax error, a star import, no server).
-func (a *Analyst) Undefined(src []byte) ([]string, bool) {
+// With Python versions ("3.12.1"), each `if sys.version_info ...` takes
+// that version's branch, and a name bound only in another version's
+// branch counts as undefined.
+func (a *Analyst) Undefined(src []byte, versions ...string) ([]string, bool) {
 	if a == nil {
 		return nil, false
 	}
-	key := sha256.Sum256(src)
+	vs := strings.Join(versions, ",")
+	key := sha256.Sum256(append([]byte(vs+"\x00"), src...))
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if v, ok := a.undef[key]; ok {
 		return v, v != nil
 	}
+	var args []string
+	if vs != "" {
+		args = []string{vs}
+	}
 	var names *[]string
-	if !a.ask("U", src, &names) || names == nil {
+	if !a.ask("U", src, &names, args...) || names == nil {
 		a.undef[key] = nil
 		return nil, false
 	}
@@ -109,12 +122,13 @@ func (a *Analyst) Undefined(src []byte) ([]string, bool) {
 	return *names, true
 }
 
-// UndefinedIn returns, per .py member of an archive, the undefined names.
-func (a *Analyst) UndefinedIn(archive []byte) map[string][]string {
+// UndefinedIn returns, per .py member of an archive, the undefined names
+// (on any of versions, when given).
+func (a *Analyst) UndefinedIn(archive []byte, versions ...string) map[string][]string {
 	out := map[string][]string{}
 	for _, f := range txtar.Parse(archive).Files {
 		if strings.HasSuffix(f.Name, ".py") {
-			if names, ok := a.Undefined(f.Data); ok && len(names) > 0 {
+			if names, ok := a.Undefined(f.Data, versions...); ok && len(names) > 0 {
 				out[f.Name] = names
 			}
 		}
@@ -124,11 +138,12 @@ func (a *Analyst) UndefinedIn(archive []byte) map[string][]string {
 
 // NoNewUndefined returns a validity check: a candidate is valid only if no
 // .py member loads a name that nothing binds and that the input did not
-// already leave unbound (a repro that relies on a NameError keeps it).
-func (a *Analyst) NoNewUndefined(input []byte) func([]byte) bool {
-	base := a.UndefinedIn(input)
+// already leave unbound (a repro that relies on a NameError keeps it),
+// on each of the Python versions kept (see Undefined).
+func (a *Analyst) NoNewUndefined(input []byte, versions ...string) func([]byte) bool {
+	base := a.UndefinedIn(input, versions...)
 	return func(cand []byte) bool {
-		for name, names := range a.UndefinedIn(cand) {
+		for name, names := range a.UndefinedIn(cand, versions...) {
 			allowed := map[string]bool{}
 			for _, n := range base[name] {
 				allowed[n] = true

@@ -8,8 +8,9 @@
 #      spans of the source and their replacement, computed on the tree
 #      (inline a function called once, hoist a block, drop argparse ...).
 #
-# Protocol: a line "OP LEN\n", then LEN bytes of source; the answer is one
-# line of JSON. Nothing here runs the candidate.
+# Protocol: a line "OP LEN\n" (for U, "U LEN 3.12.1,3.13.0\n" checks each
+# version's branches of `if sys.version_info ...`), then LEN bytes of
+# source; the answer is one line of JSON. Nothing here runs the candidate.
 import ast
 import builtins
 import json
@@ -23,6 +24,71 @@ BUILTINS = set(dir(builtins)) | MODULE_NAMES
 
 
 # ---------------------------------------------------------------- names
+
+def version_test(test, version):
+    """The value of an `if` test on sys.version_info for version (a tuple
+    of ints), or None when the test is about something else."""
+    if isinstance(test, ast.BoolOp):
+        vals = [version_test(v, version) for v in test.values]
+        if None in vals:
+            return None
+        return all(vals) if isinstance(test.op, ast.And) else any(vals)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        v = version_test(test.operand, version)
+        return None if v is None else not v
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    left, right = test.left, test.comparators[0]
+    if isinstance(left, ast.Subscript):
+        left = left.value  # sys.version_info[:2] compares the same way
+    is_vi = isinstance(left, ast.Attribute) and left.attr == "version_info" and isinstance(left.value, ast.Name) and left.value.id == "sys" \
+        or isinstance(left, ast.Name) and left.id == "version_info"
+    if not is_vi or not isinstance(right, ast.Tuple) or not all(isinstance(e, ast.Constant) and isinstance(e.value, int) for e in right.elts):
+        return None
+    want = tuple(e.value for e in right.elts)
+    have = version[:len(want)]
+    op = type(test.ops[0])
+    ops = {ast.Lt: have < want, ast.LtE: have <= want, ast.Gt: have > want, ast.GtE: have >= want,
+           ast.Eq: have == want, ast.NotEq: have != want}
+    return ops.get(op)
+
+
+class VersionPruner(ast.NodeTransformer):
+    """The tree as one Python version runs it: each `if` on
+    sys.version_info replaced by the branch that version takes."""
+
+    def __init__(self, version):
+        self.version = version
+
+    def visit_If(self, node):
+        self.generic_visit(node)
+        taken = version_test(node.test, self.version)
+        if taken is None:
+            return node
+        body = node.body if taken else node.orelse
+        return body or ast.Pass()
+
+
+def undefined_for(src, versions):
+    """Names undefined on any of versions ("3.12.1"), each `if` on
+    sys.version_info taking that version's branch: a name bound only in
+    the branch of another version is undefined where it is loaded."""
+    if not versions:
+        return undefined(src)
+    try:
+        tree = ast.parse(src)
+    except (SyntaxError, ValueError):
+        return None
+    out = set()
+    for v in versions:
+        version = tuple(int(x) for x in v.split(".")[:3] if x.isdigit())
+        pruned = ast.fix_missing_locations(VersionPruner(version).visit(ast.parse(src)))
+        names = undefined(ast.unparse(pruned))
+        if names is None:
+            return None
+        out.update(names)
+    return sorted(out)
+
 
 def undefined(src):
     """Names loaded but bound nowhere a lookup would find them."""
@@ -785,10 +851,10 @@ def main():
         line = inp.readline()
         if not line:
             break
-        op, n = line.split()
+        op, n, *versions = line.split()
         data = inp.read(int(n))
         if op == b"U":
-            ans = undefined(data)
+            ans = undefined_for(data, versions[0].decode().split(",") if versions else [])
         else:
             ans = edits(data)
         sys.stdout.write(json.dumps(ans) + "\n")

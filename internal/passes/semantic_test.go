@@ -210,6 +210,18 @@ func TestUndefined(t *testing.T) {
 			t.Errorf("undefined in\n%s= %q, want %q", tc.src, got, tc.want)
 		}
 	}
+	// A name bound only in another version's branch is undefined on the
+	// versions that take the other branch.
+	gated := []byte("import sys\nif sys.version_info >= (3, 13):\n    import _interpreters as I\nelse:\n    pass\nI.create()\n")
+	for _, tc := range []struct {
+		versions []string
+		want     string
+	}{{nil, ""}, {[]string{"3.13.0"}, ""}, {[]string{"3.12.1"}, "I"}, {[]string{"3.12.1", "3.13.0"}, "I"}} {
+		names, ok := a.Undefined(gated, tc.versions...)
+		if got := strings.Join(names, ","); !ok || got != tc.want {
+			t.Errorf("undefined on %v = %q (%v), want %q", tc.versions, got, ok, tc.want)
+		}
+	}
 	if _, ok := a.Undefined([]byte("from os import *\nprint(x)\n")); ok {
 		t.Error("a star import must make the check say it cannot tell")
 	}

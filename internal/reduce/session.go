@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -339,7 +340,7 @@ func (s *Session) Checks(analystPython string) (valid func([]byte) bool, an *pas
 		if a, err := passes.NewAnalyst(analystPython); err == nil {
 			an = a
 			closers = append(closers, a.Close)
-			checks = append(checks, a.NoNewUndefined(s.Repro.Raw))
+			checks = append(checks, a.NoNewUndefined(s.Repro.Raw, s.pythonVersions()...))
 		}
 	}
 	if len(checks) == 0 {
@@ -353,6 +354,18 @@ func (s *Session) Checks(analystPython string) (valid func([]byte) bool, an *pas
 		}
 		return true
 	}, an, stop, nil
+}
+
+// pythonVersions are the versions of the Python targets kept: the
+// undefined-name check follows each one's `if sys.version_info` branches.
+func (s *Session) pythonVersions() []string {
+	var out []string
+	for _, t := range s.Targets {
+		if t.TC.Kind == "python" && !slices.Contains(out, t.TC.Version) {
+			out = append(out, t.TC.Version)
+		}
+	}
+	return out
 }
 
 // AnalystPython picks the interpreter that analyses sources: the newest
