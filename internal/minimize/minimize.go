@@ -321,11 +321,6 @@ func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify, late
 	if n == 0 {
 		return cur
 	}
-	if af, ok := p.(AllFirst); ok && af.TryAllFirst() {
-		if none := build(make([]bool, n)); r.Test(ctx, none) {
-			return none
-		}
-	}
 	gran := 2
 	if g, ok := p.(Granular); ok {
 		gran = max(2, g.StartGranularity(n))
@@ -337,10 +332,28 @@ func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify, late
 			keys = append(keys, p.Name()+"\x00"+k)
 		}
 	}
+	// A sweeper runs after every pass that shrinks: its memory holds from
+	// the first round on.
+	if sw, ok := p.(Sweeper); ok && sw.Sweeps() {
+		later = true
+	}
 	var free []int
 	for u := 0; u < n; u++ {
 		if !later || keys == nil || !r.isNeeded(keys[u]) {
 			free = append(free, u)
+		}
+	}
+	if af, ok := p.(AllFirst); ok && af.TryAllFirst() && len(free) > 0 {
+		// Every unit not known to be needed, in one test.
+		keep := make([]bool, n)
+		for u := range keep {
+			keep[u] = true
+		}
+		for _, u := range free {
+			keep[u] = false
+		}
+		if none := build(keep); r.Test(ctx, none) {
+			return none
 		}
 	}
 	needed := func(u int) {

@@ -206,16 +206,17 @@ func semanticPasses() []minimize.Pass {
 		Semantic{Label: "plumbing", Kinds: []string{"plumbing"}},
 		Semantic{Label: "namespace-class", Kinds: []string{"namespace-class"}},
 		Semantic{Label: "inline-func", Kinds: []string{"inline-func"}},
-		Semantic{Label: "hoist", Kinds: []string{"hoist-main", "hoist"}},
+		Semantic{Label: "hoist", Kinds: []string{"hoist-main", "hoist", "hoist-def"}},
 		Semantic{Label: "hollow-defs", Kinds: []string{"hollow"}},
 	}
 }
 
-// lateSemantic are the tree edits run again after the in-line passes.
+// lateSemantic are the tree edits run again after the in-line passes
+// (plumbing too: inlining a wrapper can expose `p.parse_args().x`).
 func lateSemantic() []minimize.Pass {
 	var out []minimize.Pass
 	for _, p := range semanticPasses() {
-		if s := p.(Semantic); s.Label != "sys-exit" && s.Label != "plumbing" {
+		if s := p.(Semantic); s.Label != "sys-exit" {
 			s.Late, s.Label = true, s.Label+"-late"
 			out = append(out, s)
 		}
@@ -228,7 +229,7 @@ func lateSemantic() []minimize.Pass {
 // InlineVar and Expressions run after the block passes, on what is left.
 var (
 	InlineVar   = Semantic{Label: "inline-var", Kinds: []string{"inline-var"}}
-	Expressions = Semantic{Label: "expressions", Kinds: []string{"expressions"}, Small: true, Start: true}
+	Expressions = Semantic{Label: "expressions", Kinds: []string{"expressions", "unused-param"}, Small: true, Start: true}
 )
 
 func (s Semantic) Name() string { return s.Label }

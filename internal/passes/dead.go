@@ -28,6 +28,27 @@ func (Dead) Repeat() bool      { return true }
 func (Dead) Sweeps() bool { return true }
 
 func (Dead) Split(cur []byte) (int, func([]bool) []byte) {
+	d, outer, spans := deadUnits(cur)
+	return len(outer), func(keep []bool) []byte {
+		return dropRefs(d, outer, keep, func(r lineRef) int { return spans[r] })
+	}
+}
+
+// UnitKeys names a dead definition by its file and its text: one that was
+// needed (a Thread's run, a handler found by name) is not retried at every
+// sweep while it is unchanged; the final passes still try it.
+func (Dead) UnitKeys(cur []byte) []string {
+	d, outer, spans := deadUnits(cur)
+	keys := make([]string, len(outer))
+	for i, r := range outer {
+		f := d.files[r.file]
+		keys[i] = f.name + "\x00" + strings.Join(f.lines[r.line:r.line+spans[r]], "")
+	}
+	return keys
+}
+
+// deadUnits finds the outermost dead definitions of cur and their spans.
+func deadUnits(cur []byte) (*doc, []lineRef, map[lineRef]int) {
 	d := parse(cur)
 	// Count every word of the whole archive (script and files), so that a
 	// name used only by the script or another file still counts.
@@ -109,9 +130,7 @@ func (Dead) Split(cur []byte) (int, func([]bool) []byte) {
 			outer = append(outer, r)
 		}
 	}
-	return len(outer), func(keep []bool) []byte {
-		return dropRefs(d, outer, keep, func(r lineRef) int { return spans[r] })
-	}
+	return d, outer, spans
 }
 
 func isDunder(s string) bool { return strings.HasPrefix(s, "__") && strings.HasSuffix(s, "__") }

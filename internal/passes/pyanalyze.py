@@ -322,6 +322,43 @@ def inline_functions(tree, src, wc):
     return out
 
 
+def list_cut(src, items, i):
+    """The byte span that removes items[i] from a comma-separated list,
+    with one of its commas."""
+    a, b = src.span(items[i])
+    if i > 0:
+        return src.span(items[i - 1])[1], b
+    if len(items) > 1:
+        return a, src.span(items[1])[0]
+    return a, b
+
+
+def unused_parameters(tree, src):
+    """A parameter its function never reads goes, with the argument the one
+    call passes for it: `j(d, c)` called as `j(x, 0)` becomes `j(d)`."""
+    out = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.decorator_list or not simple_args(fn) \
+                or isinstance(fn._parent, ast.ClassDef):
+            continue
+        owner = fn._parent if isinstance(fn._parent, SCOPES + (ast.Module,)) else scope_of(fn._parent)
+        ms, other = mentions(owner, fn.name)
+        if other != 1 or len(ms) != 1 or not isinstance(ms[0]._parent, ast.Call) or ms[0]._parent.func is not ms[0]:
+            continue
+        call = ms[0]._parent
+        if call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
+            continue
+        params = fn.args.args
+        required = len(params) - len(fn.args.defaults)
+        loaded = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+        for i, p in enumerate(params[:min(required, len(call.args))]):
+            if p.arg in loaded:
+                continue
+            out.append({"kind": "unused-param", "edits": [list(list_cut(src, params, i)) + [""],
+                                                          list(list_cut(src, call.args, i)) + [""]]})
+    return out
+
+
 def inline_variables(tree, src, wc):
     """NAME = EXPR with NAME loaded exactly once (in its scope, or a nested
     one that does not rebind it): the load becomes EXPR."""
@@ -401,6 +438,33 @@ def hoists(tree, src):
         a, b = src.stmt_lines(st)
         kind = "hoist-main" if isinstance(st, ast.If) and is_main_guard(st) else "hoist"
         out.append({"kind": kind, "edits": [[a, b, pre + block_text(src, body, indent) + pre_after]]})
+    return out + hoist_definitions(tree, src)
+
+
+def hoist_definitions(tree, src):
+    """A def or class whose body can run where the definition stands: the
+    body replaces the definition (pysource-minimize's "a node by its
+    children"). A bug raised in a method then happens at definition time,
+    and what only led there goes. Offered only when the body would mean
+    the same out there: no return, yield, await or global of its own, and
+    no parameter of a def loaded by it (that would read another binding)."""
+    out = []
+    for st in ast.walk(tree):
+        if not isinstance(st, (ast.FunctionDef, ast.ClassDef)) or st.body[0].lineno == st.lineno:
+            continue
+        own = list(walk_own(st))
+        if any(isinstance(n, (ast.Return, ast.Yield, ast.YieldFrom, ast.Await, ast.Global, ast.Nonlocal)) for n in own):
+            continue
+        if isinstance(st, ast.FunctionDef):
+            a = st.args
+            params = {x.arg for x in a.args + a.kwonlyargs + getattr(a, "posonlyargs", []) + [v for v in (a.vararg, a.kwarg) if v]}
+            if any(isinstance(n, ast.Name) and n.id in params for n in own):
+                continue
+        body = st.body
+        if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str) and len(body) > 1:
+            body = body[1:]  # a docstring stays behind
+        a, b = src.stmt_lines(st)
+        out.append({"kind": "hoist-def", "edits": [[a, b, block_text(src, body, src.indent_of(st))]]})
     return out
 
 
@@ -533,12 +597,20 @@ def plumbing(tree, src):
                     and st.value.func.value.id == pname and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
                 nsnames.add(st.targets[0].id)
                 stmts.append(st)
-        if not nsnames:
+        def is_parse(node):
+            return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("parse_args", "parse_known_args") \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == pname
+        # p.parse_args(argv).x, once a wrapper returning the namespace was inlined.
+        direct = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and is_parse(n.value)]
+        if not nsnames and not direct:
             continue
         edits = [list(src.stmt_lines(s)) + [""] for s in stmts]
         ok = True
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in nsnames:
+            if is_parse(node) and not any(node is n.value for n in direct) and not any(node is s.value for s in stmts if isinstance(s, ast.Assign)):
+                ok = False  # the namespace escapes: its uses are not all seen
+                break
+            if isinstance(node, ast.Attribute) and (isinstance(node.value, ast.Name) and node.value.id in nsnames or is_parse(node.value)):
                 if node.attr not in defaults or not isinstance(node.ctx, ast.Load):
                     ok = False
                     break
@@ -588,6 +660,44 @@ WRAPPERS = {"dedent", "str", "list", "tuple", "dict", "set", "frozenset", "int",
             "sorted", "repr", "format", "strip", "iter", "next"}
 
 
+PURE_STR_METHODS = {"format", "strip", "lstrip", "rstrip", "lower", "upper", "replace", "expandtabs"}
+
+
+def folded(node):
+    """The value of a pure string call on constants (textwrap.dedent of a
+    literal, "...".format(c=0), " x ".strip()), or None."""
+    if not isinstance(node, ast.Call) or not all(isinstance(a, ast.Constant) for a in node.args) \
+            or not all(k.arg and isinstance(k.value, ast.Constant) for k in node.keywords):
+        return None
+    args = [a.value for a in node.args]
+    kwargs = {k.arg: k.value.value for k in node.keywords}
+    f = node.func
+    try:
+        if isinstance(f, ast.Attribute) and f.attr in ("dedent", "indent") and len(args) >= 1 and isinstance(args[0], str) \
+                and (isinstance(f.value, ast.Name) and f.value.id == "textwrap"):
+            import textwrap
+            value = getattr(textwrap, f.attr)(*args, **kwargs)
+        elif isinstance(f, ast.Name) and f.id == "dedent" and len(args) == 1 and isinstance(args[0], str) and not kwargs:
+            import textwrap
+            value = textwrap.dedent(args[0])
+        elif isinstance(f, ast.Attribute) and f.attr in PURE_STR_METHODS and isinstance(f.value, ast.Constant) \
+                and isinstance(f.value.value, str) and all(isinstance(a, (str, int)) for a in args + list(kwargs.values())):
+            value = getattr(f.value.value, f.attr)(*args, **kwargs)
+        else:
+            return None
+    except Exception:
+        return None
+    return value if isinstance(value, str) and len(value) < 10000 else None
+
+
+def literal(value):
+    """A string literal for value: triple-quoted when it spans lines, so
+    the line passes can still cut the code inside it."""
+    if "\n" in value and '"""' not in value and "\\" not in value and not value.endswith('"'):
+        return '"""' + value + '"""'
+    return repr(value)
+
+
 def simpler_expressions(tree, src):
     """An expression replaced by a constant or a simpler expression of the
     same kind: a long string by '', a display by an empty one, a
@@ -621,12 +731,24 @@ def simpler_expressions(tree, src):
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and isinstance(parent, (ast.Call, ast.keyword)) \
                 and len(node.id) > 0 and node.id not in ("None", "True", "False"):
             cands.append("0")  # an argument that only has to be there
+        elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Load) \
+                and isinstance(node.value, ast.Name) and (isinstance(parent, (ast.Call, ast.keyword)) and node is not parent.func
+                                                          or isinstance(parent, ast.BinOp)):
+            cands.append("0")  # a value read from an object, where any number would do
         elif isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
             f = node.func
             name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
             if name in WRAPPERS:
                 cands.append(src.text(node.args[0]))
         a, b = src.span(node)
+        value = folded(node)
+        if value is not None and len(literal(value)) < len(old):
+            # Computed here: a pure string call on constants.
+            out.append({"kind": "expressions", "edits": [[a, b, literal(value)]]})
+        if isinstance(parent, ast.Expr) and src.text(parent) != old:
+            # (expr) as a statement: the parentheses go.
+            pa, pb = src.span(parent)
+            out.append({"kind": "expressions", "edits": [[pa, pb, old]]})
         for c in cands:
             if len(c) < len(old) or isinstance(node, ast.Name) and len(c) <= len(old):
                 if "\n" in c:
@@ -648,7 +770,7 @@ def edits(data):
     for fn in (lambda: sys_exits(tree, src), lambda: plumbing(tree, src),
                lambda: namespace_classes(tree, src, wc), lambda: inline_functions(tree, src, wc),
                lambda: hoists(tree, src), lambda: hollow_bodies(tree, src),
-               lambda: inline_variables(tree, src, wc),
+               lambda: inline_variables(tree, src, wc), lambda: unused_parameters(tree, src),
                lambda: simpler_expressions(tree, src)):
         try:
             out += fn()
