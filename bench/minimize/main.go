@@ -4,7 +4,10 @@
 // the same Python, the repro's own command line, the same exit status, the
 // same signature line and every `stderr` assertion of the script (numbers
 // normalized), 2 parallel jobs where a tool allows, and one wall budget per
-// run (a run stopped there keeps its best so far, and says so). It prints
+// tool and input (a run stopped there keeps its best so far, and says so). The
+// single-file tools (delta, shrinkray, pysource-minimize) reduce each .py
+// file of the repro in turn within that budget, so their tests count the
+// same work as those of the tools that take every file. It prints
 // one table: tool x input -> tests, wall seconds, bytes of the Python
 // files, names pyflakes finds undefined, and how many of 20 runs
 // reproduce with the other core busy; hand/ holds the hand-minimal
@@ -61,7 +64,7 @@ func main() {
 	python := flag.String("python", "3.12", "Python version for every tool")
 	tools := flag.String("tools", "hand,reprokit,delta,cvise,creduce,shrinkray,pysource-minimize", "tools to compare (hand: the hand-minimal reproducer in hand/)")
 	jobs := flag.Int("j", 2, "parallel jobs where a tool allows")
-	budget := flag.Duration("budget", 8*time.Minute, "wall budget per tool run; a run stopped there keeps its best so far")
+	budget := flag.Duration("budget", 8*time.Minute, "wall budget per tool and input (the single-file tools share it across the files); a run stopped there keeps its best so far")
 	ownBudget := flag.Duration("reprokit-budget", 0, "wall budget for reprokit's runs (default: -budget)")
 	results := flag.String("results", "", "copy reprokit's minimized archives to this directory (as NAME.min.txtar)")
 	flag.Parse()
@@ -100,7 +103,7 @@ func main() {
 			rows = append(rows, r)
 		}
 	}
-	fmt.Printf("\nPython %s (%s), %d jobs, wall budget %s per run; bytes are those of the .py files; undefined = pyflakes' undefined names; under load = reproducing runs of %d with the other cores busy\n\n", *python, pyBin, *jobs, *budget, *loadRuns)
+	fmt.Printf("\nPython %s (%s), %d jobs, wall budget %s per tool and input; bytes are those of the .py files; undefined = pyflakes' undefined names; under load = reproducing runs of %d with the other cores busy\n\n", *python, pyBin, *jobs, *budget, *loadRuns)
 	fmt.Printf("| input | tool | tests | wall s | bytes | undefined | under load |\n|---|---|---:|---:|---:|---:|---|\n")
 	for _, r := range rows {
 		wall := fmt.Sprintf("%.1f", r.wall.Seconds())
@@ -119,7 +122,8 @@ func main() {
 	}
 }
 
-// mainFile is the Python file the script runs (the one every tool reduces).
+// mainFile is the Python file the script runs (the single-file tools
+// reduce it first).
 func mainFile(ar *txtar.Archive) (name string, argv []string) {
 	for _, l := range strings.Split(string(ar.Comment), "\n") {
 		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(l), "! "))
@@ -172,16 +176,30 @@ func benchReprokit(reprokit, in, dir, python string, jobs int, budget time.Durat
 	return row{tests: rep.Runs, wall: wall, stopped: !rep.Minimal}, outFile
 }
 
+// testScript is the interestingness test shared by the peers: the same
+// Python, command line, exit status, signature and stderr assertions as
+// reprokit's oracle. The candidate is its argument (delta, shrinkray,
+// pysource-minimize) or, without one, the target file in the tool's cwd
+// (cvise and creduce run it in a temp copy holding every file). The target
+// is $BENCH_TARGET (default: the script's main file), so the single-file
+// tools can reduce each .py file in turn; the other .py files come from the
+// cwd when the tool keeps them there, else from the driver's work dir,
+// which holds their current versions. One line per run goes to the counter.
 const testScript = `#!/bin/sh
-# Interestingness test shared by the peers: the same Python, command line,
-# exit status, signature and stderr assertions as reprokit's oracle.
-src="${1:-%[1]s}"
+target="${BENCH_TARGET:-%[1]s}"
+src="${1:-$target}"
 case "$src" in /*) ;; *) src="$PWD/$src" ;; esac
 echo x >> %[2]q
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
-cp -r %[3]q/. "$work/" && cp "$src" "$work/%[1]s" || exit 1
-for f in %[9]s; do [ -f "$f" ] && cp "$f" "$work/$f"; done
+cp -r %[3]q/. "$work/" || exit 1
+for f in %[9]s; do
+  [ "$f" = "$target" ] && continue
+  from=%[10]q/"$f"
+  [ -f "$f" ] && from="$f"
+  mkdir -p "$work/$(dirname "$f")" && cp "$from" "$work/$f" || exit 1
+done
+mkdir -p "$work/$(dirname "$target")" && cp "$src" "$work/$target" || exit 1
 cd "$work" || exit 1
 timeout %[7]d %[4]q %[5]s >stdout 2>stderr
 status=$?
@@ -217,94 +235,120 @@ def check(s):
 minimize(src, check)
 `
 
+// benchPeer minimizes in with a peer tool. cvise and creduce take every
+// .py file at once; delta, shrinkray and pysource-minimize take one file,
+// so they reduce each .py file in turn (the main file first, then the
+// others in archive order), as a user with a multi-file repro would: each
+// run starts from the current state of the other files and gets what the
+// runs before it left of the wall budget; the tests of all runs are summed.
 func benchPeer(tool, reprokit, pyBin, in, dir, python string, jobs int, budget time.Duration) (row, string) {
 	ar := txtar.Parse(mustRead(in))
 	name, argv := mainFile(ar)
-	data := filepath.Join(dir, "data")
-	must(os.MkdirAll(data, 0o755))
-	var src []byte
-	var others []string // other .py files: cvise and creduce reduce them too
-	multi := tool == "cvise" || tool == "creduce"
-	work := filepath.Join(dir, "work")
-	must(os.MkdirAll(work, 0o755))
+	data := filepath.Join(dir, "data") // the archive's other files
+	work := filepath.Join(dir, "work") // current version of every .py file
+	pyFiles := []string{name}
 	for _, f := range ar.Files {
+		into := data
 		switch {
-		case f.Name == name:
-			src = f.Data
 		case strings.HasPrefix(f.Name, ".reprokit"):
-		case multi && strings.HasSuffix(f.Name, ".py"):
-			others = append(others, f.Name)
-			must(os.WriteFile(filepath.Join(work, f.Name), f.Data, 0o644))
-		default:
-			must(os.WriteFile(filepath.Join(data, f.Name), f.Data, 0o644))
+			continue
+		case strings.HasSuffix(f.Name, ".py"):
+			into = work
+			if f.Name != name {
+				pyFiles = append(pyFiles, f.Name)
+			}
 		}
+		must(os.MkdirAll(filepath.Dir(filepath.Join(into, f.Name)), 0o755))
+		must(os.WriteFile(filepath.Join(into, f.Name), f.Data, 0o644))
 	}
+	must(os.MkdirAll(data, 0o755))
 	// The signature the oracle keeps, from reprokit itself.
 	status, sig := signatureOf(reprokit, in, python)
 	asserts, _ := json.Marshal(stderrAsserts(ar))
 	must(os.WriteFile(filepath.Join(dir, "check.py"), []byte(fmt.Sprintf(checkSignature, sig, asserts)), 0o644))
 	counter := filepath.Join(dir, "tests.count")
 	test := filepath.Join(dir, "test.sh")
-	must(os.WriteFile(test, []byte(fmt.Sprintf(testScript, name, counter, data, pyBin, shellArgs(argv), status, 20, filepath.Join(dir, "check.py"), shellArgs(others))), 0o755))
-	target := filepath.Join(work, name)
-	must(os.WriteFile(target, src, 0o644))
-	check := exec.Command(test)
-	check.Dir = work
-	if err := check.Run(); err != nil {
-		return row{note: "the interestingness test fails on the input: " + err.Error()}, ""
+	must(os.WriteFile(test, []byte(fmt.Sprintf(testScript, name, counter, data, pyBin, shellArgs(argv), status, 20, filepath.Join(dir, "check.py"), shellArgs(pyFiles), work)), 0o755))
+	for _, target := range pyFiles {
+		check := exec.Command(test)
+		check.Dir, check.Env = work, append(os.Environ(), "BENCH_TARGET="+target)
+		if err := check.Run(); err != nil {
+			return row{note: "the interestingness test fails on the input (target " + target + "): " + err.Error()}, ""
+		}
 	}
 	os.Remove(counter)
 
-	var cmd *exec.Cmd
-	files := append([]string{name}, others...)
-	switch tool {
-	case "cvise":
-		cmd = exec.Command("cvise", append([]string{"--n", fmt.Sprint(jobs), "--not-c", "--tidy", "--timeout", "20", test}, files...)...)
-	case "creduce":
-		cmd = exec.Command("creduce", append([]string{"--n", fmt.Sprint(jobs), "--not-c", "--tidy", "--timeout", "20", test}, files...)...)
-	case "delta":
-		cmd = exec.Command("singledelta", "-test="+test, "-suffix=.py", "-cp_minimal="+name+".min", "-quiet")
-		cmd.Stdin = bytes.NewReader(src)
-	case "shrinkray":
-		cmd = exec.Command(filepath.Join(*venv, "bin", "shrinkray"), "--ui", "basic", "--parallelism", fmt.Sprint(jobs), "--timeout", "20", "--input-type", "arg", "--no-history", test, name)
-	case "pysource-minimize":
-		must(os.WriteFile(filepath.Join(dir, "psm.py"), []byte(psmDriver), 0o644))
-		cmd = exec.Command(filepath.Join(*venv, "bin", "python"), filepath.Join(dir, "psm.py"), name, test)
-	default:
-		panic("unknown tool " + tool)
+	targets := pyFiles[:1] // one run: cvise and creduce take every file
+	if tool != "cvise" && tool != "creduce" {
+		targets = pyFiles
 	}
-	cmd.Dir = work
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	logf, _ := os.Create(filepath.Join(dir, tool+".log"))
-	cmd.Stdout, cmd.Stderr = logf, logf
 	began := time.Now()
-	stopped := runWithBudget(cmd, budget)
-	wall := time.Since(began)
-	logf.Close()
-	result := target
-	if tool == "delta" {
-		result = target + ".min"
-		if _, err := os.Stat(result); err != nil && stopped {
-			result = target // stopped before its first reduction
+	stopped := false
+	for _, target := range targets {
+		left := budget - time.Since(began)
+		if left <= 0 {
+			stopped = true
+			break
+		}
+		fmt.Fprintf(logf, "== %s: %s, %s of the budget left\n", tool, target, left.Round(time.Second))
+		cmd := peerCommand(tool, test, target, pyFiles, dir, jobs)
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "BENCH_TARGET="+target)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if tool == "delta" {
+			cmd.Stdin = bytes.NewReader(mustRead(filepath.Join(work, target)))
+		}
+		stopped = runWithBudget(cmd, left)
+		if tool == "delta" {
+			// singledelta leaves its best in TARGET.min (absent when
+			// stopped before its first reduction).
+			if best, err := os.ReadFile(filepath.Join(work, target+".min")); err == nil {
+				must(os.WriteFile(filepath.Join(work, target), best, 0o644))
+			} else if !stopped {
+				return row{wall: time.Since(began), note: err.Error()}, ""
+			}
+		}
+		if stopped {
+			break
 		}
 	}
-	out, rerr := os.ReadFile(result)
-	if rerr != nil {
-		return row{wall: wall, note: rerr.Error()}, ""
-	}
+	wall := time.Since(began)
+	logf.Close()
 	counted, _ := os.ReadFile(counter)
 	r := row{tests: bytes.Count(counted, []byte("\n")), wall: wall, stopped: stopped}
 	// Reassemble the archive around the reduced files and let reprokit judge.
-	for i := range ar.Files {
-		if ar.Files[i].Name == name {
-			ar.Files[i].Data = out
-		} else if data, err := os.ReadFile(filepath.Join(work, ar.Files[i].Name)); err == nil && multi {
-			ar.Files[i].Data = data
+	for i, f := range ar.Files {
+		if strings.HasSuffix(f.Name, ".py") && !strings.HasPrefix(f.Name, ".reprokit") {
+			ar.Files[i].Data = mustRead(filepath.Join(work, f.Name))
 		}
 	}
 	archive := filepath.Join(dir, "result.txtar")
 	must(os.WriteFile(archive, txtar.Format(ar), 0o644))
 	return r, archive
+}
+
+// peerCommand is the command line that makes tool reduce target (every
+// file of files at once for cvise and creduce), run in the work dir.
+func peerCommand(tool, test, target string, files []string, dir string, jobs int) *exec.Cmd {
+	switch tool {
+	case "cvise", "creduce":
+		return exec.Command(tool, append([]string{"--n", fmt.Sprint(jobs), "--not-c", "--tidy", "--timeout", "20", test}, files...)...)
+	case "delta":
+		// The candidate goes to the test as an argument, run in an arena
+		// dir of singledelta's own.
+		return exec.Command("singledelta", "-test="+test, "-suffix=.py", "-cp_minimal="+target+".min", "-quiet")
+	case "shrinkray":
+		// --input-type arg: the candidate's path is the test's argument
+		// (a temp dir that holds only it is the cwd).
+		return exec.Command(filepath.Join(*venv, "bin", "shrinkray"), "--ui", "basic", "--parallelism", fmt.Sprint(jobs), "--timeout", "20", "--input-type", "arg", "--no-history", test, target)
+	case "pysource-minimize":
+		psm := filepath.Join(dir, "psm.py")
+		must(os.WriteFile(psm, []byte(psmDriver), 0o644))
+		return exec.Command(filepath.Join(*venv, "bin", "python"), psm, target, test)
+	}
+	panic("unknown tool " + tool)
 }
 
 // runWithBudget runs cmd; at the budget it interrupts the tool's process
