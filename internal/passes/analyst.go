@@ -220,7 +220,7 @@ func semanticPasses() []minimize.Pass {
 		Semantic{Label: "sys-exit", Kinds: []string{"sys-exit"}},
 		Semantic{Label: "plumbing", Kinds: []string{"plumbing"}},
 		Semantic{Label: "namespace-class", Kinds: []string{"namespace-class"}},
-		Semantic{Label: "inline-func", Kinds: []string{"inline-func"}},
+		Semantic{Label: "inline-func", Kinds: []string{"inline-func", "holder"}},
 		Semantic{Label: "hoist", Kinds: []string{"hoist-main", "hoist", "hoist-def"}},
 		Semantic{Label: "hollow-defs", Kinds: []string{"hollow"}},
 	}

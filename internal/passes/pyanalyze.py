@@ -425,6 +425,39 @@ def unused_parameters(tree, src):
     return out
 
 
+def holder_reads(tree, src):
+    """A class whose __init__ stores a parameter as an attribute, read
+    right where it is built: `Box(q).q` becomes `q`'s argument. Holder
+    classes that only carry a value to its one use are a common wrapper
+    around a bug; once nothing builds the class, dead removes it."""
+    out = []
+    classes = {c.name: c for c in ast.walk(tree) if isinstance(c, ast.ClassDef)}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Call)):
+            continue
+        call = node.value
+        cls = classes.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        if cls is None or call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
+            continue
+        init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+        if init is None or not simple_args(init) or len(init.args.args) < 1:
+            continue
+        params = [a.arg for a in init.args.args[1:]]
+        selfname = init.args.args[0].arg
+        stored = {}
+        for st in init.body:
+            if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Attribute) \
+                    and isinstance(st.targets[0].value, ast.Name) and st.targets[0].value.id == selfname \
+                    and isinstance(st.value, ast.Name) and st.value.id in params:
+                stored[st.targets[0].attr] = params.index(st.value.id)
+        i = stored.get(node.attr)
+        if i is None or i >= len(call.args):
+            continue
+        a, b = src.span(node)
+        out.append({"kind": "holder", "edits": [[a, b, wrap(src.text(call.args[i]))]]})
+    return out
+
+
 def inline_variables(tree, src, wc):
     """NAME = EXPR with NAME loaded exactly once (in its scope, or a nested
     one that does not rebind it): the load becomes EXPR."""
@@ -806,6 +839,11 @@ def simpler_expressions(tree, src):
             name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
             if name in WRAPPERS:
                 cands.append(src.text(node.args[0]))
+            elif isinstance(node.args[0], ast.Call):
+                cands.append(src.text(node.args[0]))  # a call wrapped in another: f(g(x))
+        elif isinstance(node, ast.Call) and len(node.args) > 1 and isinstance(node.args[0], ast.Call):
+            # asyncio.wait_for(load(u), 1), call_later-style wrappers: the inner call.
+            cands.append(src.text(node.args[0]))
         a, b = src.span(node)
         value = folded(node)
         if value is not None and len(literal(value)) < len(old):
@@ -837,6 +875,7 @@ def edits(data):
                lambda: namespace_classes(tree, src, wc), lambda: inline_functions(tree, src, wc),
                lambda: hoists(tree, src), lambda: hollow_bodies(tree, src),
                lambda: inline_variables(tree, src, wc), lambda: unused_parameters(tree, src),
+               lambda: holder_reads(tree, src),
                lambda: simpler_expressions(tree, src)):
         try:
             out += fn()
