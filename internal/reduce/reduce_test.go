@@ -70,7 +70,7 @@ func TestChoose(t *testing.T) {
 func TestKeeps(t *testing.T) {
 	input := "Traceback (most recent call last):\n  File \"a.py\", line 3, in <module>\nZeroDivisionError: float division by zero\n/x/a.py:2: DeprecationWarning: old\n"
 	tg := Target{Verdict: repro.Reproduces, Types: Types(input)}
-	if got := strings.Join(sortedKeys(tg.Types), ","); got != "DeprecationWarning,ZeroDivisionError" {
+	if got := strings.Join(sortedKeys(tg.Types), ","); got != "DeprecationWarning,Traceback (most recent call last),ZeroDivisionError" {
 		t.Fatalf("types of the input = %s", got)
 	}
 	for _, tc := range []struct {
@@ -84,6 +84,8 @@ func TestKeeps(t *testing.T) {
 		{repro.Reproduces, "ZeroDivisionError: x\nException ignored in: <x>\nNameError: name 'k' is not defined\n", false},
 		{repro.Reproduces, "/x/a.py:1: RuntimeWarning: coroutine 'f' was never awaited\nZeroDivisionError: x\n", false},
 		{repro.Changed, input, false},
+		// A thread's report cut off by the process's exit: the header alone.
+		{repro.Reproduces, "Exception in thread /x/a.py:2: DeprecationWarning: old\nZeroDivisionError: x\n", false},
 	} {
 		if got := tg.Keeps(runner.Result{Verdict: tc.verdict, Output: tc.output}); got != tc.keeps {
 			t.Errorf("Keeps(%s, %q) = %v, want %v", tc.verdict, tc.output, got, tc.keeps)
