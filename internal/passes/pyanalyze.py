@@ -8,6 +8,9 @@
 #      spans of the source and their replacement, computed on the tree
 #      (inline a function called once, hoist a block, drop argparse ...).
 #
+#   S  E, strict: {"error": ...} when a kind of edit fails (the tests ask
+#      this of real sources: no shape may make a kind silently give up)
+#
 # Protocol: a line "OP LEN\n" (for U, "U LEN 3.12.1,3.13.0\n" checks each
 # version's branches of `if sys.version_info ...`), then LEN bytes of
 # source; the answer is one line of JSON. Nothing here runs the candidate.
@@ -831,8 +834,7 @@ def simpler_expressions(tree, src):
                 and len(node.id) > 0 and node.id not in ("None", "True", "False"):
             cands.append("0")  # an argument that only has to be there
         elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Load) \
-                and isinstance(node.value, ast.Name) and (isinstance(parent, (ast.Call, ast.keyword)) and node is not parent.func
-                                                          or isinstance(parent, ast.BinOp)):
+                and isinstance(node.value, ast.Name) and isinstance(parent, (ast.Call, ast.keyword, ast.BinOp)):
             cands.append("0")  # a value read from an object, where any number would do
         elif isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
             f = node.func
@@ -862,7 +864,9 @@ def simpler_expressions(tree, src):
     return out
 
 
-def edits(data):
+def edits(data, strict=False):
+    """Every edit of every kind; with strict, a kind that fails raises (the
+    tests' check that no shape of real code makes a kind give up)."""
     try:
         tree = ast.parse(data)
     except (SyntaxError, ValueError):
@@ -880,7 +884,9 @@ def edits(data):
         try:
             out += fn()
         except Exception:
-            pass  # a shape this analyst does not know yields no edit
+            if strict:
+                raise
+            # A shape this analyst does not know yields no edit of that kind.
     return out
 
 
@@ -894,6 +900,11 @@ def main():
         data = inp.read(int(n))
         if op == b"U":
             ans = undefined_for(data, versions[0].decode().split(",") if versions else [])
+        elif op == b"S":
+            try:
+                ans = edits(data, strict=True)
+            except Exception as e:
+                ans = {"error": "%s: %s" % (type(e).__name__, e)}
         else:
             ans = edits(data)
         sys.stdout.write(json.dumps(ans) + "\n")
