@@ -302,12 +302,11 @@ func benchPeer(tool, reprokit, pyBin, in, dir, python string, jobs int, budget t
 		}
 		stopped = runWithBudget(cmd, left)
 		if tool == "delta" {
-			// singledelta leaves its best in TARGET.min (absent when
-			// stopped before its first reduction).
+			// singledelta leaves its best in TARGET.min, absent when it
+			// found nothing to remove (or was stopped before): the file
+			// then stays as it was.
 			if best, err := os.ReadFile(filepath.Join(work, target+".min")); err == nil {
 				must(os.WriteFile(filepath.Join(work, target), best, 0o644))
-			} else if !stopped {
-				return row{wall: time.Since(began), note: err.Error()}, ""
 			}
 		}
 		if stopped {
