@@ -125,7 +125,7 @@ func runMinimize(ctx context.Context, f *Factory, opts *MinimizeOptions) error {
 		return err
 	}
 	if rep.Flaky {
-		fmt.Fprintf(f.IO.ErrOut, "reprokit: warning: the result kept its verdicts in only %s re-runs under load: it may have become flaky\n", rep.Recheck)
+		fmt.Fprintf(f.IO.ErrOut, "reprokit: warning: the result kept its verdicts in only %s re-runs (alone and under load, in turn): it may have become flaky\n", rep.Recheck)
 	}
 	backup, err := output.Write(out, rep.Result)
 	if backup != "" && !opts.JSON {
