@@ -46,8 +46,9 @@ func Default() []minimize.Pass {
 	// passes, and the tree edits get their second look right after them:
 	// an expression made constant can let a whole body move out of its
 	// function (hoist-def) and everything that only led there go. Measured
-	// on the bench inputs, this order cost 20-40% fewer tests than the
-	// in-line passes first, for the same bytes.
+	// on four bench inputs against the in-line passes first, for the same
+	// bytes: 397 -> 247 tests (deep_exception), 251 -> 195 (helper_module),
+	// 215 -> 201 (subint_fork), 184 -> 190 (never_awaited).
 	out = append(out, Expressions)
 	out = append(out, lateSemantic()...)
 	// In-line simplification is the costliest per byte saved: it runs on
