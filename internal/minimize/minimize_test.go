@@ -400,3 +400,62 @@ func TestFinalConfirmsCatchALateRace(t *testing.T) {
 		t.Errorf("got %q, want the stable 5 and 9", got)
 	}
 }
+
+// keyedSweep is sweepPass with a memory: its units are named by their text.
+type keyedSweep struct{ sweepPass }
+
+func (keyedSweep) UnitKeys(cur []byte) []string {
+	n, _ := sweepPass{}.Split(cur)
+	var keys []string
+	for _, l := range strings.SplitAfter(string(cur), "\n") {
+		if strings.HasPrefix(l, "d") && !strings.Contains(string(cur), "u"+l[1:]) {
+			keys = append(keys, l)
+		}
+	}
+	return keys[:n]
+}
+
+// prefixPass removes the lines that start with its prefix.
+type prefixPass string
+
+func (p prefixPass) Name() string { return "drop-" + string(p) }
+func (p prefixPass) Split(cur []byte) (int, func([]bool) []byte) {
+	return dropLines(cur, func(l string) bool { return strings.HasPrefix(l, string(p)) })
+}
+
+// A keyed sweeper remembers, from the first round on, the "dead" units it
+// found needed (a Thread's run: nothing names it, the bug needs it): the
+// sweeps after later passes neither put it in their all-at-once test nor
+// retry it alone. Same result, fewer tests.
+func TestKeyedSweeperSkipsWhatItFoundNeeded(t *testing.T) {
+	in := []byte("d9\nd1\nd2\nd3\nu1\nu2\nu3\nbug\n")
+	f := func(c []byte) bool {
+		for _, k := range []string{"1", "2", "3"} {
+			if strings.Contains(string(c), "u"+k) && !strings.Contains(string(c), "d"+k) {
+				return false
+			}
+		}
+		return strings.Contains(string(c), "bug") && strings.Contains(string(c), "d9")
+	}
+	var tests [2]int
+	for k, sweep := range []Pass{sweepPass{}, keyedSweep{}} {
+		o := &countingOracle{f: f}
+		got, stats, err := New(o.oracle, Options{}).Run(context.Background(), in,
+			[]Pass{sweep, prefixPass("u1"), prefixPass("u2"), prefixPass("u3"), linesPass{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != "d9\nbug\n" {
+			t.Fatalf("%s: got %q", sweep.Name(), got)
+		}
+		for _, p := range stats.Passes {
+			if p.Name == "sweep" {
+				tests[k] = p.Tests
+			}
+		}
+	}
+	if tests[1] >= tests[0] {
+		t.Errorf("sweep tests: keyed %d, unkeyed %d: the memory saved nothing", tests[1], tests[0])
+	}
+	t.Logf("sweep tests: unkeyed %d, keyed %d", tests[0], tests[1])
+}
