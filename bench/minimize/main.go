@@ -319,7 +319,7 @@ func benchPeer(tool, reprokit, pyBin, in, dir, python string, jobs int, budget t
 	r := row{tests: bytes.Count(counted, []byte("\n")), wall: wall, stopped: stopped}
 	// Reassemble the archive around the reduced files and let reprokit judge.
 	for i, f := range ar.Files {
-		if strings.HasSuffix(f.Name, ".py") && !strings.HasPrefix(f.Name, ".reprokit") {
+		if strings.HasSuffix(f.Name, ".py") {
 			ar.Files[i].Data = mustRead(filepath.Join(work, f.Name))
 		}
 	}

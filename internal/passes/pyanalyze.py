@@ -19,6 +19,7 @@ import builtins
 import json
 import symtable
 import sys
+import textwrap
 
 MODULE_NAMES = {"__name__", "__file__", "__doc__", "__builtins__", "__spec__",
                 "__loader__", "__package__", "__path__", "__annotations__",
@@ -76,21 +77,26 @@ def undefined_for(src, versions):
     """Names undefined on any of versions ("3.12.1"), each `if` on
     sys.version_info taking that version's branch: a name bound only in
     the branch of another version is undefined where it is loaded."""
-    if not versions:
-        return undefined(src)
     try:
         tree = ast.parse(src)
     except (SyntaxError, ValueError):
         return None
+    # Any version tells whether a test is about the version at all.
+    if not any(isinstance(n, ast.If) and version_test(n.test, (3, 12)) is not None for n in ast.walk(tree)):
+        return undefined(src)  # no version test: one source for every version
     out = set()
-    for v in versions:
-        version = tuple(int(x) for x in v.split(".")[:3] if x.isdigit())
-        pruned = ast.fix_missing_locations(VersionPruner(version).visit(ast.parse(src)))
-        names = undefined(ast.unparse(pruned))
+    for source in {prune(src, v) for v in versions}:
+        names = undefined(source)
         if names is None:
             return None
         out.update(names)
     return sorted(out)
+
+
+def prune(src, version):
+    """The source as Python version ("3.12.1") runs it (see VersionPruner)."""
+    v = tuple(int(x) for x in version.split(".")[:3] if x.isdigit())
+    return ast.unparse(ast.fix_missing_locations(VersionPruner(v).visit(ast.parse(src))))
 
 
 def undefined(src):
@@ -560,8 +566,8 @@ def hoist_definitions(tree, src):
         if isinstance(st, ast.FunctionDef):
             a = st.args
             params = {x.arg for x in a.args + a.kwonlyargs + getattr(a, "posonlyargs", []) + [v for v in (a.vararg, a.kwarg) if v]}
-            if any(isinstance(n, ast.Name) and n.id in params for n in own):
-                continue
+            if any(isinstance(n, ast.Name) and n.id in params for n in ast.walk(st)):
+                continue  # nested scopes too: a closure over a parameter
         body = st.body
         if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str) and len(body) > 1:
             body = body[1:]  # a docstring stays behind
@@ -774,14 +780,11 @@ def folded(node):
     args = [a.value for a in node.args]
     kwargs = {k.arg: k.value.value for k in node.keywords}
     f = node.func
+    textwrap_fn = f.attr if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "textwrap" \
+        and f.attr in ("dedent", "indent") else "dedent" if isinstance(f, ast.Name) and f.id == "dedent" else None
     try:
-        if isinstance(f, ast.Attribute) and f.attr in ("dedent", "indent") and len(args) >= 1 and isinstance(args[0], str) \
-                and (isinstance(f.value, ast.Name) and f.value.id == "textwrap"):
-            import textwrap
-            value = getattr(textwrap, f.attr)(*args, **kwargs)
-        elif isinstance(f, ast.Name) and f.id == "dedent" and len(args) == 1 and isinstance(args[0], str) and not kwargs:
-            import textwrap
-            value = textwrap.dedent(args[0])
+        if textwrap_fn and args and isinstance(args[0], str):
+            value = getattr(textwrap, textwrap_fn)(*args, **kwargs)
         elif isinstance(f, ast.Attribute) and f.attr in PURE_STR_METHODS and isinstance(f.value, ast.Constant) \
                 and isinstance(f.value.value, str) and all(isinstance(a, (str, int)) for a in args + list(kwargs.values())):
             value = getattr(f.value.value, f.attr)(*args, **kwargs)
@@ -836,16 +839,13 @@ def simpler_expressions(tree, src):
         elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Load) \
                 and isinstance(node.value, ast.Name) and isinstance(parent, (ast.Call, ast.keyword, ast.BinOp)):
             cands.append("0")  # a value read from an object, where any number would do
-        elif isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
+        elif isinstance(node, ast.Call) and node.args and (len(node.args) > 1 or not node.keywords):
             f = node.func
             name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-            if name in WRAPPERS:
+            # A wrapper of one argument (dedent(s), list(x)) by that argument;
+            # a call around a call (asyncio.wait_for(load(u), 1)) by the inner one.
+            if len(node.args) == 1 and name in WRAPPERS or isinstance(node.args[0], ast.Call):
                 cands.append(src.text(node.args[0]))
-            elif isinstance(node.args[0], ast.Call):
-                cands.append(src.text(node.args[0]))  # a call wrapped in another: f(g(x))
-        elif isinstance(node, ast.Call) and len(node.args) > 1 and isinstance(node.args[0], ast.Call):
-            # asyncio.wait_for(load(u), 1), call_later-style wrappers: the inner call.
-            cands.append(src.text(node.args[0]))
         a, b = src.span(node)
         value = folded(node)
         if value is not None and len(literal(value)) < len(old):
@@ -898,15 +898,20 @@ def main():
             break
         op, n, *versions = line.split()
         data = inp.read(int(n))
-        if op == b"U":
-            ans = undefined_for(data, versions[0].decode().split(",") if versions else [])
-        elif op == b"S":
-            try:
-                ans = edits(data, strict=True)
-            except Exception as e:
-                ans = {"error": "%s: %s" % (type(e).__name__, e)}
-        else:
-            ans = edits(data)
+        try:
+            if op == b"U":
+                ans = undefined_for(data, versions[0].decode().split(",") if versions else [])
+            elif op == b"S":
+                try:
+                    ans = edits(data, strict=True)
+                except Exception as e:
+                    ans = {"error": "%s: %s" % (type(e).__name__, e)}
+            else:
+                ans = edits(data)
+        except (RecursionError, MemoryError):
+            # A candidate nested past the tree walkers' depth: "cannot tell"
+            # for this one, and the server stays up for the rest of the run.
+            ans = None if op == b"U" else []
         sys.stdout.write(json.dumps(ans) + "\n")
         sys.stdout.flush()
 

@@ -190,6 +190,7 @@ func TestSemanticPassesRefuse(t *testing.T) {
 		{"unused-param", "def f(a):\n    print(a)\nf(1)\n"},
 		{"unused-param", "def f(a):\n    pass\nf(1)\ng = f\n"},
 		{"hoist-def", "def f():\n    return 1\nf()\n"},
+		{"hoist-def", "def f(x):\n    def g():\n        return x\n    print(g())\nf(1)\n"},
 	} {
 		if got := oneEdit(Semantic{Label: tc.kind, Kinds: []string{tc.kind}, An: a}, tc.src); len(got) != 0 {
 			t.Errorf("%s offered on\n%s\ngot %q", tc.kind, tc.src, got)
@@ -235,6 +236,15 @@ func TestUndefined(t *testing.T) {
 		if got := strings.Join(names, ","); !ok || got != tc.want {
 			t.Errorf("undefined on %v = %q (%v), want %q", tc.versions, got, ok, tc.want)
 		}
+	}
+	// A candidate nested past the tree walkers' depth gets "cannot tell",
+	// and the analyst still answers the next one.
+	deep := []byte("x = a" + strings.Repeat(".b", 100000) + "\n")
+	if _, ok := a.Undefined(deep, "3.12.1"); ok {
+		t.Error("a source too deep to walk must make the check say it cannot tell")
+	}
+	if names, ok := a.Undefined([]byte("print(after)\n")); !ok || strings.Join(names, ",") != "after" {
+		t.Errorf("after a too-deep source the analyst answered %q (%v): it must stay up", names, ok)
 	}
 	if _, ok := a.Undefined([]byte("from os import *\nprint(x)\n")); ok {
 		t.Error("a star import must make the check say it cannot tell")
