@@ -12,7 +12,8 @@ import (
 // linesPass cuts a candidate into its lines.
 type linesPass struct{}
 
-func (linesPass) Name() string { return "lines" }
+func (linesPass) Name() string   { return "lines" }
+func (linesPass) Traits() Traits { return Traits{} }
 func (linesPass) Split(cur []byte) (int, func([]bool) []byte) {
 	ls := strings.SplitAfter(string(cur), "\n")
 	if ls[len(ls)-1] == "" {
@@ -249,16 +250,18 @@ func TestConfirmOncePerPass(t *testing.T) {
 type evensPass struct{ keyed bool }
 
 func (evensPass) Name() string { return "evens" }
-func (evensPass) Fine() bool   { return true }
+func (p evensPass) Traits() Traits {
+	if !p.keyed {
+		return Traits{Fine: true}
+	}
+	return Traits{Fine: true, Keys: p.unitKeys}
+}
 func even(l string) bool {
 	var v int
 	_, err := fmt.Sscanf(l, "%d", &v)
 	return err == nil && v%2 == 0
 }
-func (p evensPass) UnitKeys(cur []byte) []string {
-	if !p.keyed {
-		return nil
-	}
+func (evensPass) unitKeys(cur []byte) []string {
 	var keys []string
 	for _, l := range strings.SplitAfter(string(cur), "\n") {
 		if even(l) {
@@ -323,7 +326,8 @@ func TestKeyedUnitsNeededStayUntested(t *testing.T) {
 // usesPass removes "u" lines.
 type usesPass struct{}
 
-func (usesPass) Name() string { return "uses" }
+func (usesPass) Name() string   { return "uses" }
+func (usesPass) Traits() Traits { return Traits{} }
 func (usesPass) Split(cur []byte) (int, func([]bool) []byte) {
 	return dropLines(cur, func(l string) bool { return strings.HasPrefix(l, "u") })
 }
@@ -331,9 +335,8 @@ func (usesPass) Split(cur []byte) (int, func([]bool) []byte) {
 // sweepPass removes "d" lines whose number no "u" line mentions.
 type sweepPass struct{}
 
-func (sweepPass) Name() string      { return "sweep" }
-func (sweepPass) Sweeps() bool      { return true }
-func (sweepPass) TryAllFirst() bool { return true }
+func (sweepPass) Name() string   { return "sweep" }
+func (sweepPass) Traits() Traits { return Traits{Sweeps: true, AllFirst: true} }
 func (sweepPass) Split(cur []byte) (int, func([]bool) []byte) {
 	return dropLines(cur, func(l string) bool {
 		return strings.HasPrefix(l, "d") && !strings.Contains(string(cur), "u"+l[1:])
@@ -404,7 +407,11 @@ func TestFinalConfirmsCatchALateRace(t *testing.T) {
 // keyedSweep is sweepPass with a memory: its units are named by their text.
 type keyedSweep struct{ sweepPass }
 
-func (keyedSweep) UnitKeys(cur []byte) []string {
+func (keyedSweep) Traits() Traits {
+	return Traits{Sweeps: true, AllFirst: true, Keys: keyedSweep{}.unitKeys}
+}
+
+func (keyedSweep) unitKeys(cur []byte) []string {
 	n, _ := sweepPass{}.Split(cur)
 	var keys []string
 	for _, l := range strings.SplitAfter(string(cur), "\n") {
@@ -419,6 +426,7 @@ func (keyedSweep) UnitKeys(cur []byte) []string {
 type prefixPass string
 
 func (p prefixPass) Name() string { return "drop-" + string(p) }
+func (prefixPass) Traits() Traits { return Traits{} }
 func (p prefixPass) Split(cur []byte) (int, func([]bool) []byte) {
 	return dropLines(cur, func(l string) bool { return strings.HasPrefix(l, string(p)) })
 }

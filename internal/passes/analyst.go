@@ -203,12 +203,6 @@ type Semantic struct {
 	Late bool
 }
 
-func (s Semantic) Closing() bool { return s.Late }
-
-// Exposes: a late tree edit puts code where the in-line passes have not
-// looked; they run again next round.
-func (s Semantic) Exposes() bool { return s.Late }
-
 // semanticPasses are the tree edits, ordered by what one test can save:
 // sys.exit and the argparse/config plumbing take many lines in one or two
 // units; a namespace class or an inlined function a block each; hoisting
@@ -248,13 +242,17 @@ var (
 )
 
 func (s Semantic) Name() string { return s.Label }
-func (s Semantic) Repeat() bool { return !s.Small }
-func (s Semantic) Fine() bool   { return s.Small }
-func (s Semantic) StartGranularity(n int) int {
+
+// Traits: small edits rerun only while they shrink, the others repeat
+// (an edit exposes the next: a function inlined makes its caller
+// inlinable). A late tree edit closes a round and exposes code where the
+// in-line passes have not looked; they run again next round.
+func (s Semantic) Traits() minimize.Traits {
+	t := minimize.Traits{Fine: s.Small, Repeat: !s.Small, Closing: s.Late, Exposes: s.Late}
 	if s.Start {
-		return n
+		t.Start = minimize.StartUnits
 	}
-	return 2
+	return t
 }
 
 // Bind returns the pass with its analyst.
