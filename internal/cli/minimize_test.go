@@ -134,7 +134,7 @@ func assertOneMinimal(t *testing.T, archive []byte, tc toolchain.Toolchain) {
 	target := reduce.Target{TC: tc, Verdict: repro.Reproduces, Want: res.Signature, Types: reduce.Types(res.Output)}
 	clean := func([]byte) bool { return true }
 	if py := reduce.AnalystPython(nil, []toolchain.Toolchain{tc}); py != "" {
-		if an, err := passes.NewAnalyst(py); err == nil {
+		if an, err := passes.StartHelper(py, true); err == nil {
 			defer an.Close()
 			clean = an.NoNewUndefined(archive)
 		}

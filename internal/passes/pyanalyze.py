@@ -1,5 +1,6 @@
-# The minimizer's Python analyst: a long-lived server (Python >= 3.9) that
-# answers two questions about a candidate source without running it.
+# The minimizer's Python analyst (Python >= 3.9), loaded into the helper
+# process (helper.py) of one interpreter: it answers questions about a
+# candidate source without running it.
 #
 #   U  which names does it load that nothing binds? (a pyflakes-like check
 #      on symtable: a candidate that reproduces only by running an error
@@ -11,15 +12,18 @@
 #   S  E, strict: {"error": ...} when a kind of edit fails (the tests ask
 #      this of real sources: no shape may make a kind silently give up)
 #
-# Protocol: a line "OP LEN\n" (for U, "U LEN 3.12.1,3.13.0\n" checks each
-# version's branches of `if sys.version_info ...`), then LEN bytes of
-# source; the answer is one line of JSON. Nothing here runs the candidate.
+# The helper calls answer(op, data, arg) with the request's bytes; for U,
+# arg is "3.12.1,3.13.0": each version's branches of `if sys.version_info
+# ...` are checked. Nothing here runs the candidate.
 import ast
 import builtins
 import json
 import symtable
 import sys
 import textwrap
+
+if sys.version_info < (3, 9):
+    raise ImportError("the analyst needs Python 3.9 or newer (end positions, ast.unparse)")
 
 MODULE_NAMES = {"__name__", "__file__", "__doc__", "__builtins__", "__spec__",
                 "__loader__", "__package__", "__path__", "__annotations__",
@@ -890,31 +894,18 @@ def edits(data, strict=False):
     return out
 
 
-def main():
-    inp = sys.stdin.buffer
-    while True:
-        line = inp.readline()
-        if not line:
-            break
-        op, n, *versions = line.split()
-        data = inp.read(int(n))
-        try:
-            if op == b"U":
-                ans = undefined_for(data, versions[0].decode().split(",") if versions else [])
-            elif op == b"S":
-                try:
-                    ans = edits(data, strict=True)
-                except Exception as e:
-                    ans = {"error": "%s: %s" % (type(e).__name__, e)}
-            else:
-                ans = edits(data)
-        except (RecursionError, MemoryError):
-            # A candidate nested past the tree walkers' depth: "cannot tell"
-            # for this one, and the server stays up for the rest of the run.
-            ans = None if op == b"U" else []
-        sys.stdout.write(json.dumps(ans) + "\n")
-        sys.stdout.flush()
-
-
-if __name__ == "__main__":
-    main()
+def answer(op, data, arg):
+    """The answer to one request of the helper's protocol."""
+    try:
+        if op == b"U":
+            return undefined_for(data, arg.decode().split(",") if arg else [])
+        if op == b"S":
+            try:
+                return edits(data, strict=True)
+            except Exception as e:
+                return {"error": "%s: %s" % (type(e).__name__, e)}
+        return edits(data)
+    except (RecursionError, MemoryError):
+        # A candidate nested past the tree walkers' depth: "cannot tell"
+        # for this one, and the server stays up for the rest of the run.
+        return None if op == b"U" else []

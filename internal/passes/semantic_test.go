@@ -11,8 +11,9 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
-// analyst starts the analyst on python3 from PATH, or skips.
-func analyst(t *testing.T) *Analyst {
+// analyst starts the helper with the analyst on python3 from PATH, or
+// skips.
+func analyst(t *testing.T) *Helper {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
@@ -21,7 +22,7 @@ func analyst(t *testing.T) *Analyst {
 	if out, err := exec.Command(py, "-c", "import sys; sys.exit(sys.version_info < (3, 9))").CombinedOutput(); err != nil {
 		t.Skipf("python3 is older than 3.9 (%s): the analyst needs end positions", out)
 	}
-	a, err := NewAnalyst(py)
+	a, err := StartHelper(py, true)
 	if err != nil {
 		t.Fatal(err)
 	}

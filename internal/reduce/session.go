@@ -333,11 +333,12 @@ func (s *Session) Describe() string {
 func (s *Session) Want() signature.Signature { return *s.Targets[0].Want }
 
 // Checks returns the engine's cheap validity check: every .py member
-// compiles on every target's Python (a long-lived interpreter each), and
-// names no name that nothing binds unless the input already did. It also
-// returns the analyst for the semantic passes (nil when no Python 3.9+
-// is at hand) and a function that stops the helpers.
-func (s *Session) Checks(analystPython string) (valid func([]byte) bool, an *passes.Analyst, stop func(), err error) {
+// compiles on every target's Python, and names no name that nothing
+// binds unless the input already did. One helper process per interpreter
+// answers both: the one running analystPython (Python 3.9+, usually a
+// target's) also analyses sources for the semantic passes, and is
+// returned (nil when there is none). stop ends the helpers.
+func (s *Session) Checks(analystPython string) (valid func([]byte) bool, an *passes.Helper, stop func(), err error) {
 	var checks []func([]byte) bool
 	var closers []func()
 	stop = func() {
@@ -345,26 +346,42 @@ func (s *Session) Checks(analystPython string) (valid func([]byte) bool, an *pas
 			c()
 		}
 	}
+	analyse := analystPython != "" && s.Repro.Kind() == "python"
+	start := func(python string, analyse bool) (*passes.Helper, error) {
+		h, err := passes.StartHelper(python, analyse)
+		if err != nil && analyse {
+			// No analyst there: the syntax checks still run.
+			return passes.StartHelper(python, false)
+		}
+		return h, err
+	}
 	seen := map[string]bool{}
 	for _, t := range s.Targets {
 		if t.TC.Kind != "python" || seen[t.TC.Path] {
 			continue
 		}
 		seen[t.TC.Path] = true
-		syn, err := passes.NewPythonSyntax(t.TC.Path)
+		h, err := start(t.TC.Path, analyse && t.TC.Path == analystPython)
 		if err != nil {
 			stop()
 			return nil, nil, nil, err
 		}
-		closers = append(closers, syn.Close)
-		checks = append(checks, syn.Valid)
-	}
-	if analystPython != "" && s.Repro.Kind() == "python" {
-		if a, err := passes.NewAnalyst(analystPython); err == nil {
-			an = a
-			closers = append(closers, a.Close)
-			checks = append(checks, a.NoNewUndefined(s.Repro.Raw, s.pythonVersions()...))
+		closers = append(closers, h.Close)
+		checks = append(checks, h.Valid)
+		if analyse && t.TC.Path == analystPython {
+			an = h
 		}
+	}
+	if analyse && !seen[analystPython] {
+		if h, err := passes.StartHelper(analystPython, true); err == nil {
+			an = h
+			closers = append(closers, h.Close)
+		}
+	}
+	if an != nil && an.Analyses() {
+		checks = append(checks, an.NoNewUndefined(s.Repro.Raw, s.pythonVersions()...))
+	} else {
+		an = nil
 	}
 	if len(checks) == 0 {
 		return nil, an, stop, nil

@@ -1,34 +1,15 @@
 package passes
 
 import (
-	"crypto/sha256"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/reprokit/reprokit/internal/minimize"
 )
-
-//go:embed pyanalyze.py
-var analystSource string
-
-// Analyst is a long-lived Python (3.9 or newer, not necessarily the
-// toolchain under test) that reads candidates without running them: it
-// lists the names a source loads that nothing binds, and the semantic
-// edits (computed on the tree) that could shrink it. A candidate costs it
-// a millisecond, against a sandboxed run's hundreds.
-type Analyst struct {
-	mu sync.Mutex
-	pyHelper
-	undef map[[32]byte][]string
-	edits map[[32]byte][]unit
-	dead  bool
-}
 
 // unit is one semantic edit: byte spans of a source and their
 // replacements, applied all together or not at all.
@@ -57,136 +38,6 @@ func (s *splice) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// NewAnalyst starts the analyst on python (which must be 3.9 or newer:
-// the analysis needs end positions and symtable's modern API).
-func NewAnalyst(python string) (*Analyst, error) {
-	h, err := startHelper(python, analystSource, "source analysis")
-	if err != nil {
-		return nil, err
-	}
-	return &Analyst{pyHelper: h, undef: map[[32]byte][]string{}, edits: map[[32]byte][]unit{}}, nil
-}
-
-// ask sends one request (op may carry arguments after the length: "U"
-// with versions); false when the server is gone (then every answer is
-// "nothing known", and the oracle decides alone).
-func (a *Analyst) ask(op string, src []byte, answer any, args ...string) bool {
-	if a == nil || a.dead {
-		return false
-	}
-	header := fmt.Sprintf("%s %d", op, len(src))
-	if len(args) > 0 {
-		header += " " + strings.Join(args, " ")
-	}
-	if _, err := fmt.Fprintf(a.in, "%s\n%s", header, src); err != nil {
-		a.dead = true
-		return false
-	}
-	line, err := a.out.ReadString('\n')
-	if err != nil {
-		a.dead = true
-		return false
-	}
-	return json.Unmarshal([]byte(line), answer) == nil
-}
-
-// Undefined returns the names src loads that nothing binds (sorted), and
-// false when it cannot tell (a syntax error, a star import, no server).
-// With Python versions ("3.12.1"), each `if sys.version_info ...` takes
-// that version's branch, and a name bound only in another version's
-// branch counts as undefined.
-func (a *Analyst) Undefined(src []byte, versions ...string) ([]string, bool) {
-	if a == nil {
-		return nil, false
-	}
-	vs := strings.Join(versions, ",")
-	key := sha256.Sum256(append([]byte(vs+"\x00"), src...))
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if v, ok := a.undef[key]; ok {
-		return v, v != nil
-	}
-	var args []string
-	if vs != "" {
-		args = []string{vs}
-	}
-	var names *[]string
-	if !a.ask("U", src, &names, args...) || names == nil {
-		a.undef[key] = nil
-		return nil, false
-	}
-	if *names == nil {
-		*names = []string{}
-	}
-	a.undef[key] = *names
-	return *names, true
-}
-
-// UndefinedIn returns, per .py member of an archive, the undefined names
-// (on any of versions, when given).
-func (a *Analyst) UndefinedIn(archive []byte, versions ...string) map[string][]string {
-	out := map[string][]string{}
-	for _, f := range txtar.Parse(archive).Files {
-		if strings.HasSuffix(f.Name, ".py") {
-			if names, ok := a.Undefined(f.Data, versions...); ok && len(names) > 0 {
-				out[f.Name] = names
-			}
-		}
-	}
-	return out
-}
-
-// NoNewUndefined returns a validity check: a candidate is valid only if no
-// .py member loads a name that nothing binds and that the input did not
-// already leave unbound (a repro that relies on a NameError keeps it),
-// on each of the Python versions kept (see Undefined).
-func (a *Analyst) NoNewUndefined(input []byte, versions ...string) func([]byte) bool {
-	base := a.UndefinedIn(input, versions...)
-	return func(cand []byte) bool {
-		for name, names := range a.UndefinedIn(cand, versions...) {
-			allowed := map[string]bool{}
-			for _, n := range base[name] {
-				allowed[n] = true
-			}
-			for _, n := range names {
-				if !allowed[n] {
-					return false
-				}
-			}
-		}
-		return true
-	}
-}
-
-func (a *Analyst) editsOf(src []byte) []unit {
-	if a == nil {
-		return nil
-	}
-	key := sha256.Sum256(src)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if v, ok := a.edits[key]; ok {
-		return v
-	}
-	var units []unit
-	if !a.ask("E", src, &units) {
-		units = nil
-	}
-	a.edits[key] = units
-	return units
-}
-
-// Close stops the server.
-func (a *Analyst) Close() {
-	if a == nil {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.in.Close()
-	a.cmd.Wait()
-}
-
 // Semantic is a pass of edits computed on the Python tree, one kind of
 // edit per pass (see pyanalyze.py): each unit is one edit, "removing" a
 // unit applies it. Edits that overlap one already applied are skipped, so
@@ -195,9 +46,9 @@ func (a *Analyst) Close() {
 type Semantic struct {
 	Kinds []string // edit kinds, e.g. "inline-func"
 	Label string
-	An    *Analyst // nil: the pass has no units (no analyst available)
-	Start bool     // start at the finest granularity (edits mostly needed)
-	Small bool     // small in-line edits: rerun only while they shrink
+	An    *Helper // nil or not analysing: the pass has no units
+	Start bool    // start at the finest granularity (edits mostly needed)
+	Small bool    // small in-line edits: rerun only while they shrink
 	// Late marks the second look after the in-line passes: when it edits,
 	// another round follows, so the in-line passes see what it exposed.
 	Late bool
@@ -256,7 +107,7 @@ func (s Semantic) Traits() minimize.Traits {
 }
 
 // Bind returns the pass with its analyst.
-func (s Semantic) Bind(a *Analyst) minimize.Pass { s.An = a; return s }
+func (s Semantic) Bind(a *Helper) minimize.Pass { s.An = a; return s }
 
 func (s Semantic) Split(cur []byte) (int, func([]bool) []byte) {
 	if s.An == nil {
@@ -330,7 +181,7 @@ func applySplices(data []byte, sp []splice) []byte {
 }
 
 // BindAnalyst gives every semantic pass of plan the analyst.
-func BindAnalyst(plan []minimize.Pass, a *Analyst) []minimize.Pass {
+func BindAnalyst(plan []minimize.Pass, a *Helper) []minimize.Pass {
 	out := make([]minimize.Pass, len(plan))
 	for i, p := range plan {
 		if s, ok := p.(Semantic); ok {
