@@ -175,13 +175,19 @@ class Source:
         return len(line) - len(line.lstrip(b" \t"))
 
 
-def block_text(src, body, indent):
-    """The statements of body as source lines re-indented to indent."""
+def block_text(src, body, indent, subs=()):
+    """The statements of body as source lines re-indented to indent, with
+    subs (byte spans of the source inside one line, and their
+    replacements) applied."""
     first = min([body[0].lineno] + [d.lineno for d in getattr(body[0], "decorator_list", [])])
     a, b = src.lines(first, body[-1].end_lineno)
     old = src.indent_of(body[0])
+    data = src.data[a:b]
+    for x, y, t in sorted(subs, reverse=True):
+        if a <= x <= y <= b:
+            data = data[:x - a] + t.encode() + data[y - a:]
     out = []
-    for line in src.data[a:b].decode().splitlines(True):
+    for line in data.decode().splitlines(True):
         stripped = line[old:] if line[:old].strip() == "" else line.lstrip()
         out.append(" " * indent + stripped if line.strip() else line)
     text = "".join(out)
@@ -404,37 +410,136 @@ def inline_functions(tree, src, wc):
 def list_cut(src, items, i):
     """The byte span that removes items[i] from a comma-separated list,
     with one of its commas."""
-    a, b = src.span(items[i])
+    return span_cut([src.span(x) for x in items], i)
+
+
+def span_cut(spans, i):
+    """The byte span that removes spans[i] from a comma-separated list of
+    spans, with one of its commas."""
+    a, b = spans[i]
     if i > 0:
-        return src.span(items[i - 1])[1], b
-    if len(items) > 1:
-        return a, src.span(items[1])[0]
+        return spans[i - 1][1], b
+    if len(spans) > 1:
+        return a, spans[1][0]
     return a, b
 
 
-def unused_parameters(tree, src):
-    """A parameter its function never reads goes, with the argument the one
-    call passes for it: `j(d, c)` called as `j(x, 0)` becomes `j(d)`."""
+def param_spans(src, fn):
+    """The span of each positional parameter of fn, with its default."""
+    params, defaults = fn.args.args, fn.args.defaults
+    out = []
+    for i, p in enumerate(params):
+        a, b = src.span(p)
+        j = i - (len(params) - len(defaults))
+        if j >= 0:
+            b = src.span(defaults[j])[1]
+        out.append((a, b))
+    return out
+
+
+def class_calls(tree, cls, wc):
+    """Every call that builds cls, when every mention of its name is one:
+    nothing subclasses it, passes it around or names it otherwise. None
+    otherwise."""
+    if cls.decorator_list:
+        return None
+    uses = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == cls.name]
+    if wc.get(cls.name, 0) != 1 + len(uses):
+        return None
+    calls = []
+    for u in uses:
+        if not (isinstance(u._parent, ast.Call) and u._parent.func is u):
+            return None
+        calls.append(u._parent)
+    return calls
+
+
+def call_sites(tree, fn, wc):
+    """Every call of fn, and how many leading parameters the calls do not
+    pass (self), when every mention of fn is one of these calls: a
+    function called by its name, a method called as X.name(...) (its name
+    mentioned nowhere else), __init__ through its class's name (see
+    class_calls). None otherwise."""
+    parent = fn._parent
+    if isinstance(parent, ast.ClassDef):
+        if fn.name == "__init__":
+            calls = class_calls(tree, parent, wc)
+            return None if calls is None else (calls, 1)
+        if fn.name.startswith("__"):
+            return None  # called by Python itself
+        attrs = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == fn.name]
+        if wc.get(fn.name, 0) != 1 + len(attrs):
+            return None
+        calls = []
+        for at in attrs:
+            if not (isinstance(at._parent, ast.Call) and at._parent.func is at):
+                return None
+            calls.append(at._parent)
+        return calls, 1
+    owner = parent if isinstance(parent, SCOPES + (ast.Module,)) else scope_of(parent)
+    ms, other = mentions(owner, fn.name)
+    if other != 1:
+        return None
+    calls = []
+    for m in ms:
+        if not (isinstance(m._parent, ast.Call) and m._parent.func is m):
+            return None
+        calls.append(m._parent)
+    return calls, 0
+
+
+def plain_call(call):
+    """Whether call passes its arguments one by one (no *args, no **kw)."""
+    return not any(isinstance(a, ast.Starred) for a in call.args) and all(k.arg for k in call.keywords)
+
+
+def argument(src, fn, call, i):
+    """The text of what call passes for fn's parameter i (by position, by
+    keyword, or its default), or None."""
+    params = fn.args.args
+    skip = 1 if isinstance(fn._parent, ast.ClassDef) else 0
+    k = i - skip
+    if 0 <= k < len(call.args):
+        return src.text(call.args[k])
+    for kw in call.keywords:
+        if kw.arg == params[i].arg:
+            return src.text(kw.value)
+    j = i - (len(params) - len(fn.args.defaults))
+    if j >= 0:
+        return src.text(fn.args.defaults[j])
+    return None
+
+
+def unused_parameters(tree, src, wc):
+    """A parameter its function never reads goes, with the argument every
+    call passes for it: `j(d, c)` called as `j(x, 0)` becomes `j(d)`.
+    Methods and __init__ too (`C(0, q)` builds `C` whose __init__ reads
+    only its second parameter: `C(q)`), when every call is known."""
     out = []
     for fn in ast.walk(tree):
-        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.decorator_list or not simple_args(fn) \
-                or isinstance(fn._parent, ast.ClassDef):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.decorator_list or not simple_args(fn):
             continue
-        owner = fn._parent if isinstance(fn._parent, SCOPES + (ast.Module,)) else scope_of(fn._parent)
-        ms, other = mentions(owner, fn.name)
-        if other != 1 or len(ms) != 1 or not isinstance(ms[0]._parent, ast.Call) or ms[0]._parent.func is not ms[0]:
+        sites = call_sites(tree, fn, wc)
+        if sites is None or not sites[0] or not all(plain_call(c) for c in sites[0]):
             continue
-        call = ms[0]._parent
-        if call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
-            continue
+        calls, skip = sites
         params = fn.args.args
-        required = len(params) - len(fn.args.defaults)
+        spans = param_spans(src, fn)
         loaded = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
-        for i, p in enumerate(params[:min(required, len(call.args))]):
-            if p.arg in loaded:
+        for i in range(skip, len(params)):
+            if params[i].arg in loaded:
                 continue
-            out.append({"kind": "unused-param", "edits": [list(list_cut(src, params, i)) + [""],
-                                                          list(list_cut(src, call.args, i)) + [""]]})
+            edits = [list(span_cut(spans, i)) + [""]]
+            for c in calls:
+                items = [src.span(x) for x in list(c.args) + list(c.keywords)]
+                k = i - skip
+                if k < len(c.args):
+                    edits.append(list(span_cut(items, k)) + [""])
+                    continue
+                for j, kw in enumerate(c.keywords):
+                    if kw.arg == params[i].arg:
+                        edits.append(list(span_cut(items, len(c.args) + j)) + [""])
+            out.append({"kind": "unused-param", "edits": edits})
     return out
 
 
@@ -540,9 +645,21 @@ def hoists(tree, src):
                     pre += " " * indent + "%s = %s\n" % (src.text(item.optional_vars), src.text(item.context_expr))
         elif isinstance(st, ast.While):
             body = st.body
+            test = st.test.operand if isinstance(st.test, ast.UnaryOp) and isinstance(st.test.op, ast.Not) else st.test
+            if not isinstance(test, ast.Constant):
+                # A loop whose body the bug never reaches: its test, once.
+                out.append({"kind": "hoist", "edits": [[*src.stmt_lines(st), " " * indent + wrap(src.text(test)) + "\n"]]})
         elif isinstance(st, ast.For):
+            # One iteration: the target bound to the first value when the
+            # source shows it, not at all when the body does not read it.
             body = st.body
-            pre = " " * indent + "%s = next(iter(%s))\n" % (src.text(st.target), src.text(st.iter))
+            first = first_item(st.iter, src) if isinstance(st.target, ast.Name) else None
+            if isinstance(st.target, ast.Name) and not loads_name(body, st.target.id):
+                pre = ""
+            elif first is not None:
+                pre = " " * indent + "%s = %s\n" % (st.target.id, first)
+            else:
+                pre = " " * indent + "%s = next(iter(%s))\n" % (src.text(st.target), src.text(st.iter))
         if not body:
             continue
         if any(isinstance(n, (ast.Break, ast.Continue)) for b in body for n in ast.walk(b)):
@@ -868,6 +985,606 @@ def simpler_expressions(tree, src):
     return out
 
 
+# ---------------------------------------------------------------- methods as functions
+
+def init_of(cls):
+    return next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+
+
+def self_reads(cls, attr):
+    """Every read of self.attr in the methods of cls (self being each
+    method's first parameter), or None when a method rebinds its self."""
+    reads = []
+    for m in cls.body:
+        if not isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) or m.decorator_list or not m.args.args:
+            continue
+        me = m.args.args[0].arg
+        for n in ast.walk(m):
+            if isinstance(n, ast.Name) and n.id == me and not isinstance(n.ctx, ast.Load):
+                return None
+            if isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name) and n.value.id == me \
+                    and isinstance(n.ctx, ast.Load):
+                reads.append(n)
+    return reads
+
+
+def attribute_mentions(tree, attr):
+    """How often attr is mentioned as an attribute, or as a string that
+    getattr could take."""
+    return sum(1 for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == attr or
+               isinstance(n, ast.Constant) and n.value == attr)
+
+
+def simple_value(node):
+    """A value that reading twice does not build twice: a constant, a
+    name, a dotted name."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, (ast.Constant, ast.Name)) or \
+        isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant)
+
+
+def attribute_reads(tree, src, wc):
+    """self.x, stored once by __init__ and read in the class's methods,
+    read like the holder reads: each read becomes the value stored (the
+    argument the one place that builds the class passes, or the stored
+    expression itself, read once), and the store goes."""
+    out = []
+    for cls in ast.walk(tree):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        init = init_of(cls)
+        if init is None or init.decorator_list or not simple_args(init) or not init.args.args:
+            continue
+        me = init.args.args[0].arg
+        params = [a.arg for a in init.args.args]
+        calls = class_calls(tree, cls, wc)
+        for st in init.body:
+            if not (isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Attribute)
+                    and isinstance(st.targets[0].value, ast.Name) and st.targets[0].value.id == me):
+                continue
+            attr = st.targets[0].attr
+            reads = self_reads(cls, attr)
+            # Every mention of the attribute is the store or one of these
+            # reads: nothing else sets it, reads it from outside or names
+            # it in a getattr.
+            if not reads or attribute_mentions(tree, attr) != 1 + len(reads):
+                continue
+            v = st.value
+            if isinstance(v, ast.Name) and v.id in params[1:]:
+                # A parameter: what the one call that builds the class passes.
+                if calls is None or len(calls) != 1 or not plain_call(calls[0]):
+                    continue
+                if any(isinstance(n, ast.Name) and n.id == v.id and not isinstance(n.ctx, ast.Load) for n in ast.walk(init)):
+                    continue
+                text = argument(src, init, calls[0], params.index(v.id))
+                if text is None:
+                    continue
+                value = ast.parse(text.strip(), mode="eval").body if "\n" not in text else None
+            else:
+                if any(isinstance(n, ast.Name) and n.id in params for n in ast.walk(v)):
+                    continue  # computed from the instance or a parameter
+                text, value = src.text(v), v
+            if len(reads) > 1 and not (value is not None and simple_value(value)):
+                continue
+            edits = [[*src.span(r), wrap(text)] for r in reads]
+            sa, sb = src.stmt_lines(st)
+            body = [b for b in init.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))]
+            edits.append([sa, sb, " " * src.indent_of(st) + "pass\n" if body == [st] else ""])
+            out.append({"kind": "self-attr", "edits": edits})
+    return out
+
+
+def body_of(fn):
+    """fn's statements without its docstring."""
+    body = fn.body
+    if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        return body[1:]
+    return body
+
+
+def flatten_classes(tree, src, wc):
+    """A class built once, as `obj = C(...)`, whose instance is used only
+    to call its methods, each at most once, in the same block: the class
+    goes, __init__'s body runs where the instance was built and each
+    method's body where it is called, with `self.x` as a plain name `x`.
+    Never offered when anything reads the instance's state from outside
+    (`obj.count`), when a method calls another through self, or when a
+    name would clash."""
+    out = []
+    all_names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | \
+        {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+    for cls in ast.walk(tree):
+        if not isinstance(cls, ast.ClassDef) or cls.keywords or \
+                any(not (isinstance(b, ast.Name) and b.id == "object") for b in cls.bases):
+            continue
+        methods, ok = {}, True
+        for st in cls.body:
+            if isinstance(st, ast.FunctionDef) and not st.decorator_list and simple_args(st) and st.args.args \
+                    and (st.name == "__init__" or not st.name.startswith("__")):
+                methods[st.name] = st
+            elif not (isinstance(st, ast.Pass) or isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant)):
+                ok = False
+        calls = class_calls(tree, cls, wc)
+        if not ok or not methods or calls is None or len(calls) != 1 or not plain_call(calls[0]):
+            continue
+        make = calls[0]
+        st0 = make._parent
+        if not (isinstance(st0, ast.Assign) and len(st0.targets) == 1 and isinstance(st0.targets[0], ast.Name) and st0.value is make):
+            continue
+        obj = st0.targets[0].id
+        scope = scope_of(st0)
+        block = st0._parent
+        siblings = next((getattr(block, f) for f in ("body", "orelse", "finalbody") if any(st0 is b for b in getattr(block, f, []))), [])
+        ms, other = mentions(scope, obj)
+        if other:
+            continue
+        steps, called = [], set()
+        for u in ms:
+            if u is st0.targets[0]:
+                continue
+            at = u._parent
+            call = getattr(at, "_parent", None)
+            st = getattr(call, "_parent", None)
+            if not (isinstance(at, ast.Attribute) and at.value is u and at.attr in methods and at.attr != "__init__"
+                    and isinstance(call, ast.Call) and call.func is at and plain_call(call)
+                    and (isinstance(st, ast.Expr) or isinstance(st, ast.Assign) and len(st.targets) == 1
+                         and isinstance(st.targets[0], ast.Name)) and st.value is call
+                    and any(st is b for b in siblings) and st.lineno > st0.end_lineno and at.attr not in called):
+                ok = False
+                break
+            called.add(at.attr)
+            steps.append((st, call, methods[at.attr]))
+        if not ok:
+            continue
+        # Inside the methods, self only as self.x, x an attribute.
+        attrs, own = set(), set()
+        for m in methods.values():
+            me = m.args.args[0].arg
+            if contains(m, (ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal, ast.Lambda, ast.FunctionDef,
+                            ast.AsyncFunctionDef, ast.ClassDef)) and any(n is not m for n in ast.walk(m) if isinstance(n, SCOPES)):
+                ok = False
+            returns = [n for n in ast.walk(m) if isinstance(n, ast.Return)]
+            body = body_of(m)
+            if any(r is not body[-1] for r in returns):
+                ok = False
+            for n in ast.walk(m):
+                if isinstance(n, ast.Name) and n.id == me:
+                    p = n._parent
+                    if not (isinstance(p, ast.Attribute) and p.value is n and p.attr not in methods):
+                        ok = False
+                    else:
+                        attrs.add(p.attr)
+                elif isinstance(n, ast.Name):
+                    own.add(n.id)
+            own.update(a.arg for a in m.args.args[1:])
+        if not ok:
+            continue
+        # self.x becomes x: no other x may exist, but the parameter of
+        # __init__ it is stored from as is (`self.x = x`, nothing else).
+        init = methods.get("__init__")
+        clash = set(attrs & BUILTINS)
+        for x in attrs & all_names:
+            stores = [b for b in (init.body if init else []) if isinstance(b, ast.Assign) and len(b.targets) == 1
+                      and isinstance(b.targets[0], ast.Attribute) and b.targets[0].attr == x
+                      and isinstance(b.value, ast.Name) and b.value.id == x]
+            outside = sum(1 for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == x) - len(stores)
+            if not (init and len(stores) == 1 and outside == 0 and any(a.arg == x for a in init.args.args)
+                    and sum(1 for a in ast.walk(tree) if isinstance(a, ast.arg) and a.arg == x) == 1):
+                clash.add(x)
+        if clash:
+            continue
+        # The methods' own names must not be the scope's.
+        theirs = {n.id for n in walk_own(scope) if isinstance(n, ast.Name) and n.id != obj}
+        if own & theirs - BUILTINS:
+            continue
+
+        def inlined(m, call, st):
+            me = m.args.args[0].arg
+            subs = [(*src.span(n._parent), n._parent.attr) for n in ast.walk(m)
+                    if isinstance(n, ast.Name) and n.id == me]
+            indent = src.indent_of(st)
+            pre = ""
+            for i, p in enumerate(m.args.args[1:], 1):
+                v = argument(src, m, call, i)
+                if v is None:
+                    return None
+                if v != p.arg:
+                    pre += " " * indent + "%s = %s\n" % (p.arg, v)
+            # `self.x = x` in __init__ would become `x = x`.
+            body = [b for b in body_of(m) if not (
+                isinstance(b, ast.Assign) and len(b.targets) == 1 and isinstance(b.targets[0], ast.Attribute)
+                and isinstance(b.targets[0].value, ast.Name) and b.targets[0].value.id == me
+                and isinstance(b.value, ast.Name) and b.value.id == b.targets[0].attr)]
+            result = "None"
+            if body and isinstance(body[-1], ast.Return):
+                last = body[-1].value
+                result = src.text(last) if last else "None"
+                selfs = [n for n in ast.walk(last) if isinstance(n, ast.Name) and n.id == me] if last else []
+                for n in sorted(selfs, key=lambda n: -src.span(n)[0]):
+                    a, b = src.span(n._parent)
+                    r0 = src.span(last)[0]
+                    result = result[:a - r0] + n._parent.attr + result[b - r0:]
+                body = body[:-1]
+            text = pre + "".join(block_text(src, [b], indent, subs) for b in body)
+            if m.name == "__init__":
+                pass  # the instance itself is not needed
+            elif isinstance(st, ast.Assign):
+                text += " " * indent + "%s = %s\n" % (st.targets[0].id, result)
+            elif result != "None":
+                text += " " * indent + result + "\n"
+            return text or " " * indent + "pass\n"
+
+        edits = [list(src.stmt_lines(cls)) + [""]]
+        text = inlined(init, make, st0) if init else " " * src.indent_of(st0) + "pass\n"
+        if text is None or "\n" in src.text(st0).strip():
+            continue
+        edits.append([*src.stmt_lines(st0), text])
+        for st, call, m in steps:
+            text = inlined(m, call, st)
+            if text is None:
+                ok = False
+                break
+            edits.append([*src.stmt_lines(st), text])
+        if ok:
+            out.append({"kind": "flatten-class", "edits": edits})
+    return out
+
+
+# ---------------------------------------------------------------- loops
+
+def first_item(it, src):
+    """The text of the first value a loop over it takes, when the source
+    shows it: a display's first element, range's start."""
+    if isinstance(it, (ast.List, ast.Tuple)) and it.elts and not isinstance(it.elts[0], ast.Starred):
+        return src.text(it.elts[0])
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" and it.args and not it.keywords:
+        return "0" if len(it.args) == 1 else src.text(it.args[0])
+    if isinstance(it, ast.Constant) and isinstance(it.value, (str, bytes)) and it.value:
+        return repr(it.value[:1])
+    return None
+
+
+def loads_name(nodes, name):
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for b in nodes for n in ast.walk(b))
+
+
+def comprehensions(tree, src):
+    """A comprehension reduced to one iteration, then to its body: `[f(i)
+    for i in range(5)]` becomes `[f(0)]`, then `f(0)`."""
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) or len(node.generators) != 1:
+            continue
+        g = node.generators[0]
+        if g.ifs or g.is_async or not isinstance(g.target, ast.Name):
+            continue
+        elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        first = None
+        if loads_name(elts, g.target.id):
+            first = first_item(g.iter, src)
+            if first is None:
+                continue
+        texts = []
+        for e in elts:
+            t = src.text(e)
+            e0 = src.span(e)[0]
+            for n in sorted((n for n in ast.walk(e) if isinstance(n, ast.Name) and n.id == g.target.id), key=lambda n: -src.span(n)[0]):
+                a, b = src.span(n)
+                t = t[:a - e0] + wrap(first) + t[b - e0:]
+            texts.append(t)
+        a, b = src.span(node)
+        if isinstance(node, ast.DictComp):
+            one = "{%s: %s}" % tuple(texts)
+        elif isinstance(node, ast.ListComp):
+            one = "[%s]" % texts[0]
+        elif isinstance(node, ast.SetComp):
+            one = "{%s}" % texts[0]
+        else:
+            # A generator, perhaps sharing a call's parentheses.
+            one = "((%s,))" % texts[0] if src.text(node).startswith("(") else "(%s,)" % texts[0]
+        body = wrap(texts[-1])
+        if isinstance(node._parent, ast.Expr) or isinstance(node, ast.GeneratorExp) and isinstance(node._parent, ast.Call) \
+                and len(node._parent.args) == 1 and not node._parent.keywords:
+            body = texts[-1] if isinstance(node._parent, ast.Expr) else body
+            if isinstance(node, ast.GeneratorExp) and src.text(node).startswith("(") and not isinstance(node._parent, ast.Expr):
+                body = "(" + body + ")"
+        out.append({"kind": "loop", "edits": [[a, b, body]]})
+        out.append({"kind": "loop", "edits": [[a, b, one]]})
+    return out
+
+
+# ---------------------------------------------------------------- wrappers
+
+def dotted(node):
+    """`a.b.c` for a chain of names and attributes, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+# Calls that only schedule or wait for the awaitable (or the function)
+# they are given: replaced by it, the bug may still happen without the
+# event loop, the task or the thread.
+AWAIT_WRAPPERS = {"run_until_complete", "create_task", "ensure_future", "shield", "wait_for"}
+CALL_WRAPPERS = {"submit": 0, "call_soon": 0, "call_soon_threadsafe": 0, "run_in_executor": 1, "to_thread": 0}
+
+
+def direct_call(src, f, args, kwargs):
+    """`f(a, b, k=v)` from a callable and the args tuple and kwargs dict
+    a wrapper would pass, or None when they are not displays."""
+    parts = []
+    if args is not None:
+        if not isinstance(args, (ast.Tuple, ast.List)) or any(isinstance(e, ast.Starred) for e in args.elts):
+            return None
+        parts += [src.text(e) for e in args.elts]
+    if kwargs is not None:
+        if not isinstance(kwargs, ast.Dict) or not all(isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value.isidentifier() for k in kwargs.keys):
+            return None
+        parts += ["%s=%s" % (k.value, src.text(v)) for k, v in zip(kwargs.keys, kwargs.values)]
+    return "%s(%s)" % (wrap(src.text(f)), ", ".join(parts))
+
+
+def thread_call(src, node):
+    """For `threading.Thread(target=f, args=(a,))` (or Timer), the direct
+    call `f(a)`; else None."""
+    if not isinstance(node, ast.Call) or not plain_call(node):
+        return None
+    name = dotted(node.func) or ""
+    kind = name.split(".")[-1]
+    if kind not in ("Thread", "Timer") or "." in name and not name.startswith("threading."):
+        return None
+    pos = ["group", "target", "name", "args", "kwargs"] if kind == "Thread" else ["interval", "function", "args", "kwargs"]
+    got = dict(zip(pos, node.args))
+    got.update((k.arg, k.value) for k in node.keywords)
+    f = got.get("target" if kind == "Thread" else "function")
+    if f is None:
+        return None
+    return direct_call(src, f, got.get("args"), got.get("kwargs"))
+
+
+def wrappers(tree, src, wc):
+    """Event-loop and thread scaffolding around a call: asyncio.run(X),
+    loop.run_until_complete(X), create_task(X), gather(X, ...) become X;
+    Thread(target=f, args=(a,)).start(), executor.submit(f, a),
+    loop.run_in_executor(None, f, a) become f(a). The oracle keeps such an
+    edit only when the bug stays the same: same warning text, same
+    exception type."""
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not plain_call(node):
+            continue
+        f = node.func
+        name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+        a, b = src.span(node)
+        cands = []
+        if name == "run" and dotted(f) == "asyncio.run" and node.args:
+            cands.append(src.text(node.args[0]))
+        elif name in AWAIT_WRAPPERS and node.args:
+            cands.append(src.text(node.args[0]))
+        elif name == "gather":
+            cands += [src.text(x) for x in node.args]
+        elif name in CALL_WRAPPERS and len(node.args) > CALL_WRAPPERS[name]:
+            k = CALL_WRAPPERS[name]
+            cands.append("%s(%s)" % (wrap(src.text(node.args[k])), ", ".join(src.text(x) for x in node.args[k + 1:])))
+        elif name == "start" and isinstance(f, ast.Attribute) and not node.args and not node.keywords:
+            direct = thread_call(src, f.value)
+            if direct:
+                cands.append(direct)
+        for c in cands:
+            out.append({"kind": "wrapper", "edits": [[a, b, wrap(c) if "\n" in c else c]]})
+    # t = Thread(target=f); t.start(); t.join(): the start becomes f(),
+    # the rest goes.
+    for st in ast.walk(tree):
+        if not (isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)):
+            continue
+        direct = thread_call(src, st.value)
+        if direct is None:
+            continue
+        ms, other = mentions(scope_of(st), st.targets[0].id)
+        edits, starts = [list(src.stmt_lines(st)) + [""]], 0
+        for m in ms:
+            if m is st.targets[0]:
+                continue
+            at = m._parent
+            use = stmt_of(m)
+            if isinstance(at, ast.Attribute) and isinstance(at._parent, ast.Call) and at._parent.func is at \
+                    and isinstance(use, ast.Expr) and use.value is at._parent and at.attr in ("start", "join"):
+                if at.attr == "start":
+                    starts += 1
+                    edits.append([*src.stmt_lines(use), " " * src.indent_of(use) + direct + "\n"])
+                else:
+                    edits.append(list(src.stmt_lines(use)) + [""])
+            elif isinstance(at, ast.Attribute) and at.attr in ("daemon", "name") and isinstance(use, ast.Assign) and use.targets[0] is at:
+                edits.append(list(src.stmt_lines(use)) + [""])
+            else:
+                starts = -1
+                break
+        if not other and starts == 1:
+            out.append({"kind": "wrapper", "edits": edits})
+    return out + de_async(tree, src, wc)
+
+
+def de_async(tree, src, wc):
+    """A coroutine function that awaits nothing becomes a plain function,
+    and every wrapper around its calls (await, asyncio.run, create_task
+    ...) goes: its body then runs where it is called, without the loop."""
+    out = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.AsyncFunctionDef) or fn.decorator_list:
+            continue
+        if any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith, ast.Yield, ast.YieldFrom)) for n in walk_own(fn)):
+            continue
+        sites = call_sites(tree, fn, wc)
+        if not sites or not sites[0]:
+            continue
+        a = src.off(fn.lineno, fn.col_offset)
+        d = src.data.find(b"def", a)
+        edits = [[a, d, ""]]
+        for c in sites[0]:
+            p = c._parent
+            w = p.func if isinstance(p, ast.Call) else None
+            wname = w.attr if isinstance(w, ast.Attribute) else w.id if isinstance(w, ast.Name) else None
+            if isinstance(p, ast.Await) or isinstance(p, ast.Call) and p.args and p.args[0] is c and \
+                    (wname in AWAIT_WRAPPERS or dotted(w) == "asyncio.run" or wname == "gather" and len(p.args) == 1):
+                edits.append([*src.span(p), src.text(c)])
+            else:
+                edits = None
+                break
+        if edits:
+            out.append({"kind": "de-async", "edits": edits})
+    return out
+
+
+# ---------------------------------------------------------------- folding
+
+# What folding may compute: functions and methods that only compute a
+# value from their arguments. The analyst only finds the expressions made
+# of these over literals; their values are computed by the interpreter
+# under test, in the sandbox, with a time limit (reprokit's fold.py), and
+# a fold is kept only through the oracle.
+FOLD_BUILTINS = {"int", "float", "str", "repr", "bool", "len", "abs", "min", "max", "sorted", "list", "tuple",
+                 "dict", "set", "frozenset", "ord", "chr", "hex", "oct", "bin", "round", "sum", "any", "all",
+                 "bytes", "range", "reversed", "enumerate", "zip", "divmod", "ascii", "format"}
+FOLD_MODULES = {
+    "json": {"loads", "dumps"},
+    "re": {"match", "search", "fullmatch", "findall", "sub", "subn", "split", "escape", "compile"},
+    "textwrap": {"dedent", "indent", "fill", "shorten"},
+    "base64": {"b64encode", "b64decode", "urlsafe_b64encode", "urlsafe_b64decode"},
+    "math": {"floor", "ceil", "sqrt", "isqrt", "gcd", "log2", "log10", "fabs", "trunc"},
+}
+FOLD_METHODS = {
+    # str and bytes
+    "format", "strip", "lstrip", "rstrip", "lower", "upper", "replace", "split", "rsplit", "splitlines", "join",
+    "encode", "decode", "startswith", "endswith", "find", "rfind", "index", "count", "partition", "rpartition",
+    "title", "capitalize", "casefold", "swapcase", "zfill", "ljust", "rjust", "center", "expandtabs",
+    "removeprefix", "removesuffix", "isdigit", "isalpha", "isalnum", "isspace", "isidentifier", "hex",
+    # dict, list
+    "get", "keys", "values", "items", "copy",
+    # re.Match and re.Pattern
+    "group", "groups", "groupdict", "start", "end", "span", "match", "search", "fullmatch", "findall", "sub",
+}
+
+
+def fold_names(tree):
+    """The names a folded expression may use: builtins nothing rebinds,
+    and modules (or their functions) bound only by their import."""
+    bound, imported = {}, {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            bound[n.id] = bound.get(n.id, 0) + 1
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound[n.name] = bound.get(n.name, 0) + 1
+        elif isinstance(n, ast.arg):
+            bound[n.arg] = bound.get(n.arg, 0) + 1
+        elif isinstance(n, ast.Import):
+            for a in n.names:
+                if a.name in FOLD_MODULES and (a.asname or "." not in a.name):
+                    imported[a.asname or a.name] = a.name
+                bound[a.asname or a.name.split(".")[0]] = bound.get(a.asname or a.name.split(".")[0], 0) + 1
+        elif isinstance(n, ast.ImportFrom):
+            for a in n.names:
+                if n.module in FOLD_MODULES and a.name in FOLD_MODULES[n.module]:
+                    imported[a.asname or a.name] = n.module + "." + a.name
+                bound[a.asname or a.name] = bound.get(a.asname or a.name, 0) + 1
+    env = {k: v for k, v in imported.items() if bound.get(k) == 1}
+    builtins_ok = {b for b in FOLD_BUILTINS if b not in bound}
+    return env, builtins_ok
+
+
+def pure(node, env, builtins_ok, used):
+    """Whether node computes a value from literals alone, through the
+    whitelist; the module names it uses go into used."""
+    p = lambda n: n is None or pure(n, env, builtins_ok, used)
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(not isinstance(e, ast.Starred) and p(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None for k in node.keys) and all(p(k) for k in node.keys) and all(p(v) for v in node.values)
+    if isinstance(node, ast.JoinedStr):
+        return all(p(v) for v in node.values)
+    if isinstance(node, ast.FormattedValue):
+        return p(node.value) and p(node.format_spec)
+    if isinstance(node, ast.BinOp):
+        return p(node.left) and p(node.right)
+    if isinstance(node, ast.UnaryOp):
+        return p(node.operand)
+    if isinstance(node, ast.BoolOp):
+        return all(p(v) for v in node.values)
+    if isinstance(node, ast.Compare):
+        return p(node.left) and all(p(c) for c in node.comparators)
+    if isinstance(node, ast.IfExp):
+        return p(node.test) and p(node.body) and p(node.orelse)
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.ctx, ast.Load) and p(node.value) and p(node.slice)
+    if isinstance(node, ast.Slice):
+        return p(node.lower) and p(node.upper) and p(node.step)
+    if isinstance(node, ast.Call):
+        if not plain_call(node) or not all(p(a) for a in node.args) or not all(p(k.value) for k in node.keywords):
+            return False
+        f = node.func
+        if isinstance(f, ast.Name):
+            if f.id in builtins_ok:
+                return True
+            if f.id in env and "." in env[f.id]:
+                used[f.id] = env[f.id]
+                return True
+            return False
+        if isinstance(f, ast.Attribute):
+            if isinstance(f.value, ast.Name) and f.value.id in env and "." not in env[f.value.id]:
+                if f.attr in FOLD_MODULES[env[f.value.id]]:
+                    used[f.value.id] = env[f.value.id]
+                    return True
+                return False
+            return f.attr in FOLD_METHODS and p(f.value)
+    return False
+
+
+def trivial(node):
+    """A literal already: nothing to compute."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        return True
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(trivial(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(trivial(k) and trivial(v) for k, v in zip(node.keys, node.values))
+    return False
+
+
+def folds(tree, src):
+    """Pure expressions over literals (see FOLD_*): each, with the
+    expressions under it, is a candidate to replace by its value. The
+    value is computed elsewhere (in the sandbox); the edit carries the
+    expression's text and the modules it uses."""
+    env, builtins_ok = fold_names(tree)
+    out = []
+
+    def visit(node):
+        for child in ast.iter_child_nodes(node):
+            if len(out) >= 300:
+                return
+            if isinstance(child, ast.expr) and not (isinstance(node, ast.Call) and child is node.func):
+                used = {}
+                if not trivial(child) and pure(child, env, builtins_ok, used):
+                    a, b = src.span(child)
+                    out.append({"kind": "fold", "edits": [[a, b, src.text(child)]], "env": used})
+            # Positions inside an f-string are not reliable before 3.12:
+            # an f-string folds whole.
+            if not isinstance(child, ast.JoinedStr):
+                visit(child)
+
+    visit(tree)
+    return out
+
+
 def edits(data, strict=False):
     """Every edit of every kind; with strict, a kind that fails raises (the
     tests' check that no shape of real code makes a kind give up)."""
@@ -882,8 +1599,10 @@ def edits(data, strict=False):
     for fn in (lambda: sys_exits(tree, src), lambda: plumbing(tree, src),
                lambda: namespace_classes(tree, src, wc), lambda: inline_functions(tree, src, wc),
                lambda: hoists(tree, src), lambda: hollow_bodies(tree, src),
-               lambda: inline_variables(tree, src, wc), lambda: unused_parameters(tree, src),
-               lambda: holder_reads(tree, src),
+               lambda: inline_variables(tree, src, wc), lambda: unused_parameters(tree, src, wc),
+               lambda: holder_reads(tree, src), lambda: attribute_reads(tree, src, wc),
+               lambda: flatten_classes(tree, src, wc), lambda: comprehensions(tree, src),
+               lambda: wrappers(tree, src, wc), lambda: folds(tree, src),
                lambda: simpler_expressions(tree, src)):
         try:
             out += fn()

@@ -3,6 +3,7 @@ package passes
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,6 +17,9 @@ import (
 type unit struct {
 	Kind  string   `json:"kind"`
 	Edits []splice `json:"edits"`
+	// Env is set on a fold: the one edit's text is the expression to
+	// compute, with these modules (see FoldExpr).
+	Env map[string]string `json:"env"`
 }
 
 type splice struct {
@@ -47,8 +51,10 @@ type Semantic struct {
 	Kinds []string // edit kinds, e.g. "inline-func"
 	Label string
 	An    *Helper // nil or not analysing: the pass has no units
-	Start bool    // start at the finest granularity (edits mostly needed)
-	Small bool    // small in-line edits: rerun only while they shrink
+	// Eval computes the folds (kind "fold"); nil: no folds.
+	Eval  Evaluator
+	Start bool // start at the finest granularity (edits mostly needed)
+	Small bool // small in-line edits: rerun only while they shrink
 	// Late marks the second look after the in-line passes: when it edits,
 	// another round follows, so the in-line passes see what it exposed.
 	Late bool
@@ -65,8 +71,9 @@ func semanticPasses() []minimize.Pass {
 		Semantic{Label: "sys-exit", Kinds: []string{"sys-exit"}},
 		Semantic{Label: "plumbing", Kinds: []string{"plumbing"}},
 		Semantic{Label: "namespace-class", Kinds: []string{"namespace-class"}},
-		Semantic{Label: "inline-func", Kinds: []string{"inline-func", "holder"}},
+		Semantic{Label: "inline-func", Kinds: []string{"inline-func", "holder", "self-attr", "flatten-class"}},
 		Semantic{Label: "hoist", Kinds: []string{"hoist-main", "hoist", "hoist-def"}},
+		Semantic{Label: "unwrap-calls", Kinds: []string{"wrapper", "de-async"}},
 		Semantic{Label: "hollow-defs", Kinds: []string{"hollow"}},
 	}
 }
@@ -89,7 +96,7 @@ func lateSemantic() []minimize.Pass {
 // InlineVar and Expressions run after the block passes, on what is left.
 var (
 	InlineVar   = Semantic{Label: "inline-var", Kinds: []string{"inline-var"}}
-	Expressions = Semantic{Label: "expressions", Kinds: []string{"expressions", "unused-param"}, Small: true, Start: true}
+	Expressions = Semantic{Label: "expressions", Kinds: []string{"expressions", "unused-param", "loop", "fold"}, Small: true, Start: true}
 )
 
 func (s Semantic) Name() string { return s.Label }
@@ -107,7 +114,10 @@ func (s Semantic) Traits() minimize.Traits {
 }
 
 // Bind returns the pass with its analyst.
-func (s Semantic) Bind(a *Helper) minimize.Pass { s.An = a; return s }
+func (s Semantic) Bind(a *Helper, eval Evaluator) minimize.Pass {
+	s.An, s.Eval = a, eval
+	return s
+}
 
 func (s Semantic) Split(cur []byte) (int, func([]bool) []byte) {
 	if s.An == nil {
@@ -123,12 +133,14 @@ func (s Semantic) Split(cur []byte) (int, func([]bool) []byte) {
 		if !strings.HasSuffix(f.Name, ".py") {
 			continue
 		}
+		var units []unit
 		for _, u := range s.An.editsOf(f.Data) {
-			for _, k := range s.Kinds {
-				if u.Kind == k {
-					refs = append(refs, ref{fi, u})
-				}
+			if slices.Contains(s.Kinds, u.Kind) {
+				units = append(units, u)
 			}
+		}
+		for _, u := range s.computeFolds(units) {
+			refs = append(refs, ref{fi, u})
 		}
 	}
 	return len(refs), func(keep []bool) []byte {
@@ -145,6 +157,59 @@ func (s Semantic) Split(cur []byte) (int, func([]bool) []byte) {
 		}
 		return txtar.Format(out)
 	}
+}
+
+// computeFolds replaces each fold's expression by its value's literal,
+// computed by Eval, and drops the folds with no shorter literal and those
+// inside a fold that has one (the outer one says it all). Other units
+// pass unchanged.
+func (s Semantic) computeFolds(units []unit) []unit {
+	var exprs []FoldExpr
+	for _, u := range units {
+		if u.Kind == "fold" && s.Eval != nil && len(u.Edits) == 1 {
+			exprs = append(exprs, FoldExpr{Expr: u.Edits[0].Text, Env: u.Env})
+		}
+	}
+	var values []string
+	if len(exprs) > 0 {
+		values = s.Eval(exprs)
+	}
+	var out, folded []unit
+	i := 0
+	for _, u := range units {
+		if u.Kind != "fold" {
+			out = append(out, u)
+			continue
+		}
+		if s.Eval == nil || len(u.Edits) != 1 {
+			continue
+		}
+		lit := ""
+		if i < len(values) {
+			lit = values[i]
+		}
+		i++
+		e := u.Edits[0]
+		if lit == "" || len(lit) >= e.To-e.From {
+			continue
+		}
+		u.Edits = []splice{{From: e.From, To: e.To, Text: lit}}
+		folded = append(folded, u)
+	}
+	for _, u := range folded {
+		e := u.Edits[0]
+		inside := false
+		for _, o := range folded {
+			f := o.Edits[0]
+			if f.From <= e.From && e.To <= f.To && (f.From != e.From || f.To != e.To) {
+				inside = true
+			}
+		}
+		if !inside {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 func overlaps(have, add []splice) bool {
@@ -180,12 +245,13 @@ func applySplices(data []byte, sp []splice) []byte {
 	return out
 }
 
-// BindAnalyst gives every semantic pass of plan the analyst.
-func BindAnalyst(plan []minimize.Pass, a *Helper) []minimize.Pass {
+// Bind gives every semantic pass of plan the analyst and the evaluator
+// of folds.
+func Bind(plan []minimize.Pass, a *Helper, eval Evaluator) []minimize.Pass {
 	out := make([]minimize.Pass, len(plan))
 	for i, p := range plan {
 		if s, ok := p.(Semantic); ok {
-			out[i] = s.Bind(a)
+			out[i] = s.Bind(a, eval)
 		} else {
 			out[i] = p
 		}

@@ -30,6 +30,32 @@ func analyst(t *testing.T) *Helper {
 	return a
 }
 
+// localEval computes folds with fold.py on python3 from PATH, outside
+// the sandbox (reprokit runs the same program inside it, see
+// reduce.Session.Evaluator).
+func localEval(t *testing.T) Evaluator {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 on PATH")
+	}
+	return func(exprs []FoldExpr) []string {
+		dir := t.TempDir()
+		ar := txtar.Parse(FoldArchive(exprs))
+		for _, f := range ar.Files {
+			if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cmd := exec.Command(py, "fold.py")
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), "PYTHONHASHSEED=0")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("fold.py: %v", err)
+		}
+		return FoldResults(string(out), len(exprs))
+	}
+}
+
 // oneEdit returns what each single unit of pass p makes of src.
 func oneEdit(p Semantic, src string) []string {
 	cur := archive("exec python3 a.py\n", "a.py", src)
@@ -58,7 +84,8 @@ func memberText(ar []byte, name string) string {
 // Each semantic pass, on snippets: one of its single edits gives want.
 func TestSemanticPasses(t *testing.T) {
 	a := analyst(t)
-	pass := func(kinds ...string) Semantic { return Semantic{Label: kinds[0], Kinds: kinds, An: a} }
+	eval := localEval(t)
+	pass := func(kinds ...string) Semantic { return Semantic{Label: kinds[0], Kinds: kinds, An: a, Eval: eval} }
 	for _, tc := range []struct {
 		name string
 		p    Semantic
@@ -161,6 +188,95 @@ func TestSemanticPasses(t *testing.T) {
 		{"collapse raise SystemExit(main())", pass("sys-exit"),
 			"raise SystemExit(main())\n",
 			"main()\n"},
+
+		// Constant folding: computed by fold.py, replaced by the literal.
+		{"fold a JSON literal parsed and indexed", pass("fold"),
+			"import json\nprint(json.loads('{\"a\": [1, 2], \"b\": 3}')[\"a\"])\n",
+			"import json\nprint([1, 2])\n"},
+		{"fold a regular-expression match on a constant", pass("fold"),
+			"import re\nf(re.match(r'([0-9]+)(ms|s)', '30s').group(2))\n",
+			"import re\nf('s')\n"},
+		{"fold an f-string around a computed value", pass("fold"),
+			"import json\nf(f\"{json.loads('[1, 2]')[1]}-{len('abc')}\")\n",
+			"import json\nf('2-3')\n"},
+		{"fold a function imported from a whitelisted module", pass("fold"),
+			"from json import dumps\nf(dumps({'k': [1, 2]}, sort_keys=True))\n",
+			"from json import dumps\nf('{\"k\": [1, 2]}')\n"},
+		{"fold str methods, .get and int", pass("fold"),
+			"f(int({'n': ' 42 '}.get('n').strip()))\n",
+			"f(42)\n"},
+		{"fold what does not raise inside what does", pass("fold"),
+			"import json\nfloat(json.loads('{\"r\": \"1,5\"}')['r'])\n",
+			"import json\nfloat('1,5')\n"},
+		{"fold textwrap.dedent of a literal", pass("fold"),
+			"import textwrap\nrun(textwrap.dedent(\"\"\"\n    import os\n    os.fork()\n    \"\"\"))\n",
+			"import textwrap\nrun(\"\"\"\nimport os\nos.fork()\n\"\"\")\n"},
+
+		// Methods as functions.
+		{"a method's unused parameter goes, with its argument", pass("unused-param"),
+			"class A:\n    def m(self, x, y):\n        print(y)\nA().m(1, 2)\n",
+			"class A:\n    def m(self, y):\n        print(y)\nA().m(2)\n"},
+		{"an unused parameter of __init__ goes, with its argument at each build", pass("unused-param"),
+			"class B:\n    def __init__(self, c, q):\n        self.q = q\nB(0, q=1)\nB(2, 3)\n",
+			"class B:\n    def __init__(self, q):\n        self.q = q\nB(q=1)\nB(3)\n"},
+		{"an unused parameter with a default goes, with its keyword", pass("unused-param"),
+			"def f(a, verbose=False):\n    print(a)\nf(1, verbose=True)\n",
+			"def f(a):\n    print(a)\nf(1)\n"},
+		{"self.attr stored from a parameter reads the argument", pass("self-attr"),
+			"class T:\n    def __init__(self, n):\n        self.n = n\n    def run(self):\n        print(self.n, self.n)\nT(3).run()\n",
+			"class T:\n    def __init__(self, n):\n        pass\n    def run(self):\n        print(3, 3)\nT(3).run()\n"},
+		{"self.attr stored from an expression, read once, reads the expression", pass("self-attr"),
+			"class T:\n    def __init__(self):\n        self.x = 1\n        self.e = threading.Event()\n    def run(self):\n        self.e.wait(self.x)\nT().run()\n",
+			"class T:\n    def __init__(self):\n        self.x = 1\n    def run(self):\n        threading.Event().wait(self.x)\nT().run()\n"},
+		{"a class built once whose methods are called once is flattened", pass("flatten-class"),
+			"class Job:\n    def __init__(self, n, verbose):\n        self.n = n\n        self.done = 0\n    def run(self, k):\n        self.done = k\n        return self.n + self.done\nj = Job(2, False)\nr = j.run(1)\nprint(r)\n",
+			"n = 2\nverbose = False\ndone = 0\nk = 1\ndone = k\nr = n + done\nprint(r)\n"},
+
+		// Loops and comprehensions: one iteration, then the body.
+		{"a comprehension reduced to one iteration", pass("loop"),
+			"x = [fetch(i) for i in range(5)]\n",
+			"x = [fetch(0)]\n"},
+		{"a comprehension reduced to its body", pass("loop"),
+			"[fetch(i, u) for i, u in enumerate(us)]\n[fetch(u) for u in ['a', 'b']]\n",
+			"[fetch(i, u) for i, u in enumerate(us)]\nfetch('a')\n"},
+		{"a generator argument reduced to one iteration", pass("loop"),
+			"total = sum(len(s) for s in ('ab', 'c'))\n",
+			"total = sum((len('ab'),))\n"},
+		{"a for loop run once on its first value", pass("hoist"),
+			"for x in [3, 4]:\n    f(x)\n",
+			"x = 3\nf(x)\n"},
+		{"a for loop whose body ignores its target becomes its body", pass("hoist"),
+			"for _ in range(3):\n    f()\n",
+			"f()\n"},
+		{"a while loop whose body the bug never reaches becomes its test", pass("hoist"),
+			"while not stop.wait(1):\n    sample()\n",
+			"stop.wait(1)\n"},
+
+		// Wrappers: the call itself, when the bug does not need them.
+		{"asyncio.run(X) becomes X", pass("wrapper"),
+			"import asyncio\nasyncio.run(main())\n",
+			"import asyncio\nmain()\n"},
+		{"run_until_complete(X) becomes X", pass("wrapper"),
+			"loop.run_until_complete(work(1))\n",
+			"work(1)\n"},
+		{"create_task(X) becomes X", pass("wrapper"),
+			"async def m():\n    await asyncio.create_task(work(1))\n",
+			"async def m():\n    await work(1)\n"},
+		{"gather(X, Y) becomes one of them", pass("wrapper"),
+			"async def m():\n    await asyncio.gather(a(), b())\n",
+			"async def m():\n    await b()\n"},
+		{"Thread(target=f, args=...).start() becomes f(...)", pass("wrapper"),
+			"import threading\nthreading.Thread(target=work, args=(1, 2), kwargs={'k': 3}).start()\n",
+			"import threading\nwork(1, 2, k=3)\n"},
+		{"a thread started and joined by name becomes the call", pass("wrapper"),
+			"t = threading.Thread(target=work, args=(q,))\nt.daemon = True\nt.start()\nt.join()\n",
+			"work(q)\n"},
+		{"executor.submit(f, x) and run_in_executor(None, f, x) become f(x)", pass("wrapper"),
+			"async def m(loop):\n    await loop.run_in_executor(None, work, 1)\n",
+			"async def m(loop):\n    await work(1)\n"},
+		{"a coroutine that awaits nothing runs as a function", pass("de-async"),
+			"import asyncio\nasync def f(x):\n    print(x)\nasyncio.run(f(1))\n",
+			"import asyncio\ndef f(x):\n    print(x)\nf(1)\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := oneEdit(tc.p, tc.src)
@@ -179,6 +295,7 @@ func TestSemanticPasses(t *testing.T) {
 // namespace, a variable used twice is not inlined.
 func TestSemanticPassesRefuse(t *testing.T) {
 	a := analyst(t)
+	eval := localEval(t)
 	for _, tc := range []struct {
 		kind, src string
 	}{
@@ -192,8 +309,44 @@ func TestSemanticPassesRefuse(t *testing.T) {
 		{"unused-param", "def f(a):\n    pass\nf(1)\ng = f\n"},
 		{"hoist-def", "def f():\n    return 1\nf()\n"},
 		{"hoist-def", "def f(x):\n    def g():\n        return x\n    print(g())\nf(1)\n"},
+
+		// An impure call is never folded, whatever it returns.
+		{"fold", "import time\nprint(int(time.time()))\n"},
+		{"fold", "import os\nprint(str(os.getpid()))\n"},
+		{"fold", "import random\nprint(random.random())\n"},
+		{"fold", "print(open('data.txt').read().strip())\n"},
+		{"fold", "import json\nprint(json.load(open('c.json'))['a'])\n"},
+		{"fold", "print(input().strip())\n"},
+		// A name the source rebinds is not the builtin or the module.
+		{"fold", "def str(x):\n    return x\nprint(str(1).upper())\n"},
+		{"fold", "import json\njson = Fake()\nprint(json.loads('[1]'))\n"},
+		// A value without a literal (a set's order, a range) is not folded.
+		{"fold", "print(set([3, 1, 2]) | {4})\n"},
+		{"fold", "print(range(0, 3))\n"},
+		// An expression that fails or takes too long is not folded.
+		{"fold", "print(int('x1'))\n"},
+		{"fold", "print(len(str(10 ** 10 ** 9)))\n"},
+
+		// A class with state read later is never flattened; nor one whose
+		// method is called twice, nor a subclass.
+		{"flatten-class", "class C:\n    def __init__(self):\n        self.n = 0\n    def add(self):\n        self.n += 1\nc = C()\nc.add()\nprint(c.n)\n"},
+		{"flatten-class", "class C:\n    def add(self, k):\n        print(k)\nc = C()\nc.add(1)\nc.add(2)\n"},
+		{"flatten-class", "class C(Base):\n    def add(self, k):\n        print(k)\nc = C()\nc.add(1)\n"},
+		{"flatten-class", "class C:\n    def a(self):\n        self.b()\n    def b(self):\n        print(1)\nc = C()\nc.a()\n"},
+		// An attribute set elsewhere is state, not a stored value.
+		{"self-attr", "class C:\n    def __init__(self, n):\n        self.n = n\n    def add(self):\n        self.n += 1\n        print(self.n)\nC(1).add()\n"},
+		// A parameter read through getattr, or a method passed around,
+		// keeps its callers unknown.
+		{"unused-param", "class C:\n    def m(self, x):\n        pass\nC().m(1)\ncb = C().m\n"},
+		{"unused-param", "class C:\n    def __init__(self, x):\n        pass\nC(1)\nmake(C)\n"},
+		// Not a wrapper: subprocess.run runs a program; a thread subclass
+		// does more than call its target.
+		{"wrapper", "import subprocess\nsubprocess.run(cmd())\n"},
+		{"wrapper", "Worker(target=f).start()\n"},
+		// A coroutine that awaits something needs its loop.
+		{"de-async", "async def f():\n    await g()\nasyncio.run(f())\n"},
 	} {
-		if got := oneEdit(Semantic{Label: tc.kind, Kinds: []string{tc.kind}, An: a}, tc.src); len(got) != 0 {
+		if got := oneEdit(Semantic{Label: tc.kind, Kinds: []string{tc.kind}, An: a, Eval: eval}, tc.src); len(got) != 0 {
 			t.Errorf("%s offered on\n%s\ngot %q", tc.kind, tc.src, got)
 		}
 	}

@@ -2,6 +2,7 @@ package reduce
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"runtime"
@@ -58,7 +59,10 @@ type Session struct {
 	Targets []Target
 	PerTest time.Duration
 	Runs    atomic.Int64 // every sandboxed run of a candidate
-	opts    Options
+	// FoldRuns counts the sandboxed runs that computed folds (Evaluator):
+	// not tests of a candidate.
+	FoldRuns atomic.Int64
+	opts     Options
 }
 
 // Start runs the input Confirm times on every chosen toolchain and
@@ -315,6 +319,75 @@ func (s *Session) Recheck(ctx context.Context, result []byte, n int) (int, error
 		}
 	}
 	return ok, nil
+}
+
+// Evaluator computes the values of the folds the semantic passes find
+// (pure expressions over literals, from the analyst's whitelist) with
+// the interpreter of the first reproducing Python target, in the
+// sandbox: one run of fold.py per batch of new expressions, each
+// expression with a time limit of its own and the run with one of
+// foldLimit. A run that fails or is cut off folds nothing. Values are
+// cached by expression; nil when no Python target reproduces.
+func (s *Session) Evaluator(ctx context.Context) passes.Evaluator {
+	var target *Target
+	for i, t := range s.Targets {
+		if t.TC.Kind == "python" && t.Verdict == repro.Reproduces {
+			target = &s.Targets[i]
+			break
+		}
+	}
+	if target == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	cache := map[string]string{}
+	key := func(e passes.FoldExpr) string {
+		b, _ := json.Marshal(e)
+		return string(b)
+	}
+	return func(exprs []passes.FoldExpr) []string {
+		mu.Lock()
+		defer mu.Unlock()
+		var todo []passes.FoldExpr
+		queued := map[string]bool{}
+		for _, e := range exprs {
+			if _, ok := cache[key(e)]; !ok && !queued[key(e)] {
+				queued[key(e)] = true
+				todo = append(todo, e)
+			}
+		}
+		if len(todo) > 0 && ctx.Err() == nil {
+			vals := s.fold(ctx, *target, todo)
+			if ctx.Err() == nil {
+				for i, e := range todo {
+					v := ""
+					if vals != nil {
+						v = vals[i]
+					}
+					cache[key(e)] = v
+				}
+			}
+		}
+		out := make([]string, len(exprs))
+		for i, e := range exprs {
+			out[i] = cache[key(e)]
+		}
+		return out
+	}
+}
+
+// foldLimit bounds one run of the constant folder.
+const foldLimit = 20 * time.Second
+
+func (s *Session) fold(ctx context.Context, t Target, exprs []passes.FoldExpr) []string {
+	r, err := repro.Parse("fold.txtar", passes.FoldArchive(exprs))
+	if err != nil {
+		return nil
+	}
+	s.FoldRuns.Add(1)
+	res := runner.Run(ctx, r, t.TC, runner.Options{Count: 1, NoTiers: true, Isolation: s.opts.Isolation,
+		Limits: sandbox.Limits{Timeout: foldLimit}})
+	return passes.FoldResults(res.Output, len(exprs))
 }
 
 // Describe names the targets and their verdicts: "cpython-3.12.1".
