@@ -588,13 +588,16 @@ def inline_variables(tree, src, wc):
         name = st.targets[0].id
         ms, other = mentions(scope_of(st), name)
         uses = [n for n in ms if isinstance(n.ctx, ast.Load)]
-        if other or len(ms) != 2 or len(uses) != 1:
+        # Loaded once; or a short constant, loaded any number of times
+        # (the constant is the same wherever it is read).
+        if other or len(ms) != len(uses) + 1 or not uses or len(uses) > 1 and not (
+                trivial(st.value) and len(src.text(st.value)) <= 20):
             continue
-        use = uses[0]
-        if (use.lineno, use.col_offset) < (st.lineno, st.col_offset):
+        if any((u.lineno, u.col_offset) < (st.lineno, st.col_offset) for u in uses):
             continue
-        a, b = src.span(use)
-        out.append({"kind": "inline-var", "edits": [list(src.stmt_lines(st)) + [""], [a, b, wrap(src.text(st.value))]]})
+        text = wrap(src.text(st.value))
+        out.append({"kind": "inline-var", "edits": [list(src.stmt_lines(st)) + [""]] +
+                    [[*src.span(u), text] for u in uses]})
     return out
 
 
@@ -1062,10 +1065,22 @@ def attribute_reads(tree, src, wc):
                     continue
                 value = ast.parse(text.strip(), mode="eval").body if "\n" not in text else None
             else:
-                if any(isinstance(n, ast.Name) and n.id in params for n in ast.walk(v)):
-                    continue  # computed from the instance or a parameter
-                text, value = src.text(v), v
-            if len(reads) > 1 and not (value is not None and simple_value(value)):
+                # An expression: its parameters become what the one build
+                # passes, when that is a constant or a name.
+                text, value, v0, ok = src.text(v), v, src.span(v)[0], True
+                for n in sorted((n for n in ast.walk(v) if isinstance(n, ast.Name) and n.id in params),
+                                key=lambda n: -src.span(n)[0]):
+                    arg = None
+                    if n.id != me and calls is not None and len(calls) == 1 and plain_call(calls[0]):
+                        arg = argument(src, init, calls[0], params.index(n.id))
+                    if arg is None or "\n" in arg or not simple_value(ast.parse(arg.strip(), mode="eval").body):
+                        ok = False
+                        break
+                    a, b = src.span(n)
+                    text = text[:a - v0] + arg + text[b - v0:]
+                if not ok:
+                    continue
+            if len(reads) > 1 and not (value is not None and (simple_value(value) or steady(value))):
                 continue
             edits = [[*src.span(r), wrap(text)] for r in reads]
             sa, sb = src.stmt_lines(st)
@@ -1073,6 +1088,21 @@ def attribute_reads(tree, src, wc):
             edits.append([sa, sb, " " * src.indent_of(st) + "pass\n" if body == [st] else ""])
             out.append({"kind": "self-attr", "edits": edits})
     return out
+
+
+def steady(node):
+    """An expression that gives an equal value each time it is computed:
+    names, constants and the calls folding may compute (see FOLD_*)."""
+    funcs = set().union(*FOLD_MODULES.values())
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call):
+            f = n.func
+            if not (isinstance(f, ast.Name) and f.id in FOLD_BUILTINS or
+                    isinstance(f, ast.Attribute) and (f.attr in FOLD_METHODS or f.attr in funcs)):
+                return False
+        elif isinstance(n, (ast.Lambda, ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom)):
+            return False
+    return True
 
 
 def body_of(fn):
@@ -1242,7 +1272,36 @@ def first_item(it, src):
         return "0" if len(it.args) == 1 else src.text(it.args[0])
     if isinstance(it, ast.Constant) and isinstance(it.value, (str, bytes)) and it.value:
         return repr(it.value[:1])
+    if isinstance(it, (ast.ListComp, ast.GeneratorExp)):
+        one = one_iteration(it, src)
+        return one[0] if one else None
     return None
+
+
+def one_iteration(node, src):
+    """The texts of a comprehension's element(s) on its first iteration
+    (the target replaced by the first value), or None when the source
+    does not show the first value."""
+    if len(node.generators) != 1:
+        return None
+    g = node.generators[0]
+    if g.ifs or g.is_async or not isinstance(g.target, ast.Name):
+        return None
+    elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+    first = None
+    if loads_name(elts, g.target.id):
+        first = first_item(g.iter, src)
+        if first is None:
+            return None
+    texts = []
+    for e in elts:
+        t = src.text(e)
+        e0 = src.span(e)[0]
+        for n in sorted((n for n in ast.walk(e) if isinstance(n, ast.Name) and n.id == g.target.id), key=lambda n: -src.span(n)[0]):
+            a, b = src.span(n)
+            t = t[:a - e0] + wrap(first) + t[b - e0:]
+        texts.append(t)
+    return texts
 
 
 def loads_name(nodes, name):
@@ -1256,23 +1315,9 @@ def comprehensions(tree, src):
     for node in ast.walk(tree):
         if not isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) or len(node.generators) != 1:
             continue
-        g = node.generators[0]
-        if g.ifs or g.is_async or not isinstance(g.target, ast.Name):
+        texts = one_iteration(node, src)
+        if texts is None:
             continue
-        elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-        first = None
-        if loads_name(elts, g.target.id):
-            first = first_item(g.iter, src)
-            if first is None:
-                continue
-        texts = []
-        for e in elts:
-            t = src.text(e)
-            e0 = src.span(e)[0]
-            for n in sorted((n for n in ast.walk(e) if isinstance(n, ast.Name) and n.id == g.target.id), key=lambda n: -src.span(n)[0]):
-                a, b = src.span(n)
-                t = t[:a - e0] + wrap(first) + t[b - e0:]
-            texts.append(t)
         a, b = src.span(node)
         if isinstance(node, ast.DictComp):
             one = "{%s: %s}" % tuple(texts)
@@ -1289,7 +1334,8 @@ def comprehensions(tree, src):
             body = texts[-1] if isinstance(node._parent, ast.Expr) else body
             if isinstance(node, ast.GeneratorExp) and src.text(node).startswith("(") and not isinstance(node._parent, ast.Expr):
                 body = "(" + body + ")"
-        out.append({"kind": "loop", "edits": [[a, b, body]]})
+        if not isinstance(node._parent, ast.Starred):
+            out.append({"kind": "loop", "edits": [[a, b, body]]})
         out.append({"kind": "loop", "edits": [[a, b, one]]})
     return out
 
@@ -1357,18 +1403,28 @@ def wrappers(tree, src, wc):
     exception type."""
     out = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not plain_call(node):
+        if not isinstance(node, ast.Call):
             continue
         f = node.func
         name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
         a, b = src.span(node)
         cands = []
+        if name == "gather" and len(node.args) == 1 and isinstance(node.args[0], ast.Starred) and not node.keywords:
+            # gather(*[a(), b()]), gather(*[f(x) for x in xs]): one of them.
+            seq = node.args[0].value
+            if isinstance(seq, (ast.List, ast.Tuple)):
+                cands += [src.text(e) for e in seq.elts if not isinstance(e, ast.Starred)]
+            elif isinstance(seq, (ast.ListComp, ast.GeneratorExp)):
+                cands += (one_iteration(seq, src) or [])[:1]
+        elif not plain_call(node):
+            continue
         if name == "run" and dotted(f) == "asyncio.run" and node.args:
             cands.append(src.text(node.args[0]))
         elif name in AWAIT_WRAPPERS and node.args:
             cands.append(src.text(node.args[0]))
         elif name == "gather":
-            cands += [src.text(x) for x in node.args]
+            cands += [src.text(x) for x in node.args if not isinstance(x, ast.Starred)]
+
         elif name in CALL_WRAPPERS and len(node.args) > CALL_WRAPPERS[name]:
             k = CALL_WRAPPERS[name]
             cands.append("%s(%s)" % (wrap(src.text(node.args[k])), ", ".join(src.text(x) for x in node.args[k + 1:])))

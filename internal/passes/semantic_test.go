@@ -233,6 +233,18 @@ func TestSemanticPasses(t *testing.T) {
 			"n = 2\nverbose = False\ndone = 0\nk = 1\ndone = k\nr = n + done\nprint(r)\n"},
 
 		// Loops and comprehensions: one iteration, then the body.
+		{"gather over a comprehension becomes its first call", pass("wrapper"),
+			"async def m():\n    await asyncio.gather(*[work(x) for x in [3, 4]])\n",
+			"async def m():\n    await work(3)\n"},
+		{"a comprehension over a comprehension, on its first value", pass("loop"),
+			"r = [g(q) for q in [h(i) for i in range(3)]]\n",
+			"r = g(h(0))\n"},
+		{"a short constant read several times is inlined everywhere", pass("inline-var"),
+			"y = 2\nprint(y, y + 1)\n",
+			"print(2, 2 + 1)\n"},
+		{"self.attr computed from a parameter reads the expression on the argument", pass("self-attr"),
+			"class C:\n    def __init__(self, text):\n        self.data = json.loads(text)\n    def a(self):\n        return self.data['a']\n    def b(self):\n        return self.data['b']\nc = C(CONFIG)\n",
+			"class C:\n    def __init__(self, text):\n        pass\n    def a(self):\n        return json.loads(CONFIG)['a']\n    def b(self):\n        return json.loads(CONFIG)['b']\nc = C(CONFIG)\n"},
 		{"a comprehension reduced to one iteration", pass("loop"),
 			"x = [fetch(i) for i in range(5)]\n",
 			"x = [fetch(0)]\n"},
@@ -338,6 +350,10 @@ func TestSemanticPassesRefuse(t *testing.T) {
 		// A parameter read through getattr, or a method passed around,
 		// keeps its callers unknown.
 		{"unused-param", "class C:\n    def m(self, x):\n        pass\nC().m(1)\ncb = C().m\n"},
+		// A value built by a call that is not known to be steady is read
+		// once at most, and a long constant is not copied to each read.
+		{"self-attr", "class C:\n    def __init__(self):\n        self.q = queue.Queue()\n    def a(self):\n        self.q.put(1)\n        self.q.get()\nC().a()\n"},
+		{"inline-var", "x = 'a rather long constant string'\nprint(x, x)\n"},
 		{"unused-param", "class C:\n    def __init__(self, x):\n        pass\nC(1)\nmake(C)\n"},
 		// Not a wrapper: subprocess.run runs a program; a thread subclass
 		// does more than call its target.
