@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -188,19 +189,25 @@ func (h *Helper) NoNewUndefined(input []byte, versions ...string) func([]byte) b
 	}
 }
 
-// editsOf returns the semantic edits the analyst offers for src.
-func (h *Helper) editsOf(src []byte) []unit {
+// editsOf returns the semantic edits the analyst offers for src, which
+// the script runs with argv (nil: not known).
+func (h *Helper) editsOf(src []byte, argv []string) []unit {
 	if h == nil || !h.analyses {
 		return nil
 	}
-	key := sha256.Sum256(src)
+	var args []string
+	if argv != nil {
+		j, _ := json.Marshal(argv)
+		args = []string{hex.EncodeToString(j)}
+	}
+	key := sha256.Sum256(append([]byte(strings.Join(args, "")+"\x00"), src...))
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if v, ok := h.edits[key]; ok {
 		return v
 	}
 	var units []unit
-	if !h.ask("E", src, &units) {
+	if !h.ask("E", src, &units, args...) {
 		units = nil
 	}
 	h.edits[key] = units

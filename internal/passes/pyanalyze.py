@@ -783,9 +783,63 @@ def sys_exits(tree, src):
     return out
 
 
-def plumbing(tree, src):
+def argv_of(call, tree, argv):
+    """The command line a parse_args call parses, as source text: the
+    script's (argv, when the reducer knows it) for parse_args() or
+    parse_args(None) (or a name bound only to None), a literal list as it
+    is; None when it cannot tell."""
+    if not call.args or isinstance(call.args[0], ast.Constant) and call.args[0].value is None:
+        return None if argv is None else repr(list(argv))
+    a = call.args[0]
+    if isinstance(a, (ast.List, ast.Tuple)) and trivial(a):
+        return "[%s]" % ", ".join(ast.unparse(e) for e in a.elts)
+    if isinstance(a, ast.Name) and argv is not None:
+        values = []
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == a.id for t in n.targets):
+                values.append(n.value)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                args = n.args.args
+                for p, d in zip(args[len(args) - len(n.args.defaults):], n.args.defaults):
+                    if p.arg == a.id:
+                        values.append(d)
+            elif isinstance(n, ast.Name) and n.id == a.id and not isinstance(n.ctx, (ast.Load, ast.Store)):
+                return None
+        if values and all(isinstance(v, ast.Constant) and v.value is None for v in values):
+            return repr(list(argv))
+    return None
+
+
+def parser_expr(tree, src, pst, adds, how, argv_text):
+    """An expression that builds the parser as the source does and parses
+    argv_text: `(lambda p: (p.add_argument(...), ..., vars(ns))[-1])(
+    argparse.ArgumentParser())`, computed by the folder; None when an
+    argument of the parser is not a literal (a type that is a function
+    of the repro's, a default read from a class)."""
+    env, builtins_ok = fold_names(tree)
+    ctor = pst.value
+    keep = [k for k in ctor.keywords if k.arg in ("prefix_chars", "allow_abbrev", "add_help")]
+    if not all(pure(k.value, env, builtins_ok, {}) for k in keep):
+        return None
+    parts = []
+    for call in adds:
+        if not plain_call(call) or not all(pure(x, env, builtins_ok, {}) for x in call.args) \
+                or not all(pure(k.value, env, builtins_ok, {}) for k in call.keywords):
+            return None
+        a, b = src.span(call)
+        f0, f1 = src.span(call.func)
+        parts.append("p.add_argument" + src.data[f1:b].decode())
+    ns = "p.parse_known_args(%s)[0]" % argv_text if how == "parse_known_args" else "p.parse_args(%s)" % argv_text
+    return "(lambda p: (%s)[-1])(argparse.ArgumentParser(%s))" % (
+        "".join(x + ", " for x in parts) + "vars(%s)" % ns,
+        ", ".join(src.text(k) for k in keep))
+
+
+def plumbing(tree, src, argv=None):
     """argparse and configuration plumbing: every `args.x` becomes the
-    value it would have (the default), the parser statements go; a
+    value it would have, the parser statements go. With the script's
+    command line (argv), the values are what the parser makes of it,
+    computed by the folder in the sandbox; without, the defaults. A
     constant-keyed lookup in a dict literal (CONFIG["x"], a one-entry
     dispatch table) becomes the value."""
     out = []
@@ -796,7 +850,7 @@ def plumbing(tree, src):
             if isinstance(f, ast.Attribute) and f.attr == "ArgumentParser" or isinstance(f, ast.Name) and f.id == "ArgumentParser":
                 parsers[st.targets[0].id] = st
     for pname, pst in parsers.items():
-        defaults, stmts, nsnames = {}, [pst], set()
+        defaults, stmts, nsnames, adds, parses = {}, [pst], set(), [], []
         for st in ast.walk(tree):
             if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute) \
                     and isinstance(st.value.func.value, ast.Name) and st.value.func.value.id == pname:
@@ -804,6 +858,7 @@ def plumbing(tree, src):
                 stmts.append(st)
                 if call.func.attr != "add_argument":
                     continue
+                adds.append(call)
                 flags = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
                 kw = {k.arg: k.value for k in call.keywords}
                 dest = kw["dest"].value if "dest" in kw and isinstance(kw["dest"], ast.Constant) else None
@@ -838,17 +893,38 @@ def plumbing(tree, src):
             continue
         edits = [list(src.stmt_lines(s)) + [""] for s in stmts]
         ok = True
+        uses = []
         for node in ast.walk(tree):
-            if is_parse(node) and not any(node is n.value for n in direct) and not any(node is s.value for s in stmts if isinstance(s, ast.Assign)):
-                ok = False  # the namespace escapes: its uses are not all seen
-                break
+            if is_parse(node):
+                parses.append(node)
+                if not any(node is n.value for n in direct) and not any(node is s.value for s in stmts if isinstance(s, ast.Assign)):
+                    ok = False  # the namespace escapes: its uses are not all seen
+                    break
             if isinstance(node, ast.Attribute) and (isinstance(node.value, ast.Name) and node.value.id in nsnames or is_parse(node.value)):
                 if node.attr not in defaults or not isinstance(node.ctx, ast.Load):
                     ok = False
                     break
-                a, b = src.span(node)
-                edits.append([a, b, defaults[node.attr]])
-        if ok:
+                uses.append(node)
+        if not ok:
+            continue
+        # What the parser makes of the command line, when one parse
+        # reads it: computed, so flags the script passes count.
+        argv_texts = {argv_of(c, tree, argv) for c in parses}
+        how = {c.func.attr for c in parses}
+        expr = None
+        if len(argv_texts) == 1 and None not in argv_texts and len(how) == 1:
+            expr = parser_expr(tree, src, pst, adds, how.pop(), argv_texts.pop())
+        if expr is not None:
+            folds = []
+            for node in uses:
+                folds.append(len(edits))
+                edits.append([*src.span(node), "(%s)[%r]" % (expr, node.attr)])
+            out.append({"kind": "plumbing", "edits": edits, "env": {"argparse": "argparse"}, "fold": folds})
+        elif argv is None or all(argv_of(c, tree, None) is not None for c in parses):
+            # The defaults: right when nothing on the command line sets
+            # these flags (the oracle tells).
+            for node in uses:
+                edits.append([*src.span(node), defaults[node.attr]])
             out.append({"kind": "plumbing", "edits": edits})
     # Constant-keyed lookups in a dict literal.
     dicts = {}
@@ -1185,8 +1261,8 @@ def flatten_classes(tree, src, wc):
                         ok = False
                     else:
                         attrs.add(p.attr)
-                elif isinstance(n, ast.Name):
-                    own.add(n.id)
+                elif isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+                    own.add(n.id)  # a local of the method
             own.update(a.arg for a in m.args.args[1:])
         if not ok:
             continue
@@ -1204,10 +1280,16 @@ def flatten_classes(tree, src, wc):
                 clash.add(x)
         if clash:
             continue
-        # The methods' own names must not be the scope's.
+        # The methods' locals must not be names of the scope they move to,
+        # nor, in a function, may it bind a name the methods read as a
+        # global.
         theirs = {n.id for n in walk_own(scope) if isinstance(n, ast.Name) and n.id != obj}
-        if own & theirs - BUILTINS:
+        if own & theirs:
             continue
+        if not isinstance(scope, ast.Module):
+            free = {n.id for m in methods.values() for n in ast.walk(m) if isinstance(n, ast.Name)} - own
+            if any(binds(scope, x) for x in free):
+                continue
 
         def inlined(m, call, st):
             me = m.args.args[0].arg
@@ -1246,7 +1328,7 @@ def flatten_classes(tree, src, wc):
             return text or " " * indent + "pass\n"
 
         edits = [list(src.stmt_lines(cls)) + [""]]
-        text = inlined(init, make, st0) if init else " " * src.indent_of(st0) + "pass\n"
+        text = inlined(init, make, st0) if init else ""
         if text is None or "\n" in src.text(st0).strip():
             continue
         edits.append([*src.stmt_lines(st0), text])
@@ -1553,12 +1635,28 @@ def fold_names(tree):
     return env, builtins_ok
 
 
-def pure(node, env, builtins_ok, used):
+def pure(node, env, builtins_ok, used, bound=frozenset()):
     """Whether node computes a value from literals alone, through the
-    whitelist; the module names it uses go into used."""
-    p = lambda n: n is None or pure(n, env, builtins_ok, used)
+    whitelist; the module names it uses go into used. bound are the
+    names of the comprehensions node is in."""
+    p = lambda n: n is None or pure(n, env, builtins_ok, used, bound)
     if isinstance(node, ast.Constant):
         return True
+    if isinstance(node, ast.Name):
+        return node.id in bound or node.id in builtins_ok and node.id not in env  # type=int
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        inner = set(bound)
+        for g in node.generators:
+            if g.is_async or not pure(g.iter, env, builtins_ok, used, frozenset(inner)):
+                return False
+            targets = [g.target] + (list(g.target.elts) if isinstance(g.target, ast.Tuple) else [])
+            if not all(isinstance(t, ast.Name) or t is g.target and isinstance(t, ast.Tuple) for t in targets):
+                return False
+            inner.update(t.id for t in targets if isinstance(t, ast.Name))
+            if not all(pure(c, env, builtins_ok, used, frozenset(inner)) for c in g.ifs):
+                return False
+        elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        return all(pure(e, env, builtins_ok, used, frozenset(inner)) for e in elts)
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return all(not isinstance(e, ast.Starred) and p(e) for e in node.elts)
     if isinstance(node, ast.Dict):
@@ -1627,11 +1725,12 @@ def folds(tree, src):
         for child in ast.iter_child_nodes(node):
             if len(out) >= 300:
                 return
-            if isinstance(child, ast.expr) and not (isinstance(node, ast.Call) and child is node.func):
+            if isinstance(child, ast.expr) and not isinstance(child, (ast.Slice, ast.Starred)) \
+                    and not (isinstance(node, ast.Call) and child is node.func):
                 used = {}
                 if not trivial(child) and pure(child, env, builtins_ok, used):
                     a, b = src.span(child)
-                    out.append({"kind": "fold", "edits": [[a, b, src.text(child)]], "env": used})
+                    out.append({"kind": "fold", "edits": [[a, b, src.text(child)]], "env": used, "fold": [0]})
             # Positions inside an f-string are not reliable before 3.12:
             # an f-string folds whole.
             if not isinstance(child, ast.JoinedStr):
@@ -1641,9 +1740,10 @@ def folds(tree, src):
     return out
 
 
-def edits(data, strict=False):
+def edits(data, strict=False, argv=None):
     """Every edit of every kind; with strict, a kind that fails raises (the
-    tests' check that no shape of real code makes a kind give up)."""
+    tests' check that no shape of real code makes a kind give up). argv is
+    the command line the script runs the source with, when known."""
     try:
         tree = ast.parse(data)
     except (SyntaxError, ValueError):
@@ -1652,7 +1752,7 @@ def edits(data, strict=False):
     src = Source(data)
     wc = words(tree)
     out = []
-    for fn in (lambda: sys_exits(tree, src), lambda: plumbing(tree, src),
+    for fn in (lambda: sys_exits(tree, src), lambda: plumbing(tree, src, argv),
                lambda: namespace_classes(tree, src, wc), lambda: inline_functions(tree, src, wc),
                lambda: hoists(tree, src), lambda: hollow_bodies(tree, src),
                lambda: inline_variables(tree, src, wc), lambda: unused_parameters(tree, src, wc),
@@ -1670,16 +1770,19 @@ def edits(data, strict=False):
 
 
 def answer(op, data, arg):
-    """The answer to one request of the helper's protocol."""
+    """The answer to one request of the helper's protocol. For E and S,
+    arg is the command line the script runs the source with, as
+    hex-encoded JSON (absent: not known)."""
     try:
         if op == b"U":
             return undefined_for(data, arg.decode().split(",") if arg else [])
+        argv = json.loads(bytes.fromhex(arg.decode())) if arg else None
         if op == b"S":
             try:
-                return edits(data, strict=True)
+                return edits(data, strict=True, argv=argv)
             except Exception as e:
                 return {"error": "%s: %s" % (type(e).__name__, e)}
-        return edits(data)
+        return edits(data, argv=argv)
     except (RecursionError, MemoryError):
         # A candidate nested past the tree walkers' depth: "cannot tell"
         # for this one, and the server stays up for the rest of the run.

@@ -3,6 +3,7 @@ package passes
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/reprokit/reprokit/internal/minimize"
+	"github.com/reprokit/reprokit/internal/repro"
 )
 
 // unit is one semantic edit: byte spans of a source and their
@@ -17,9 +19,12 @@ import (
 type unit struct {
 	Kind  string   `json:"kind"`
 	Edits []splice `json:"edits"`
-	// Env is set on a fold: the one edit's text is the expression to
-	// compute, with these modules (see FoldExpr).
-	Env map[string]string `json:"env"`
+	// Fold lists the edits whose text is an expression to compute (with
+	// the modules in Env, see FoldExpr): its value's literal replaces it,
+	// and without one the unit is not offered. A unit of kind "fold" is
+	// one such edit.
+	Fold []int             `json:"fold"`
+	Env  map[string]string `json:"env"`
 }
 
 type splice struct {
@@ -124,6 +129,7 @@ func (s Semantic) Split(cur []byte) (int, func([]bool) []byte) {
 		return 0, nil
 	}
 	ar := txtar.Parse(cur)
+	argv := ScriptArgs(ar.Comment)
 	type ref struct {
 		file int
 		u    unit
@@ -134,7 +140,7 @@ func (s Semantic) Split(cur []byte) (int, func([]bool) []byte) {
 			continue
 		}
 		var units []unit
-		for _, u := range s.An.editsOf(f.Data) {
+		for _, u := range s.An.editsOf(f.Data, argv[f.Name]) {
 			if slices.Contains(s.Kinds, u.Kind) {
 				units = append(units, u)
 			}
@@ -159,42 +165,62 @@ func (s Semantic) Split(cur []byte) (int, func([]bool) []byte) {
 	}
 }
 
-// computeFolds replaces each fold's expression by its value's literal,
-// computed by Eval, and drops the folds with no shorter literal and those
-// inside a fold that has one (the outer one says it all). Other units
-// pass unchanged.
+// computeFolds replaces the text of each folded edit by its value's
+// literal, computed by Eval, and drops the units with a fold that has
+// none. A unit of kind "fold" is also dropped when its literal is not
+// shorter than the expression, or when it lies inside another fold that
+// has one (the outer one says it all). Units without folds pass as they
+// are.
 func (s Semantic) computeFolds(units []unit) []unit {
 	var exprs []FoldExpr
 	for _, u := range units {
-		if u.Kind == "fold" && s.Eval != nil && len(u.Edits) == 1 {
-			exprs = append(exprs, FoldExpr{Expr: u.Edits[0].Text, Env: u.Env})
+		for _, i := range u.Fold {
+			if i >= 0 && i < len(u.Edits) {
+				exprs = append(exprs, FoldExpr{Expr: u.Edits[i].Text, Env: u.Env})
+			}
 		}
 	}
 	var values []string
-	if len(exprs) > 0 {
+	if len(exprs) > 0 && s.Eval != nil {
 		values = s.Eval(exprs)
 	}
 	var out, folded []unit
-	i := 0
+	k := 0
 	for _, u := range units {
-		if u.Kind != "fold" {
+		if len(u.Fold) == 0 {
 			out = append(out, u)
 			continue
 		}
-		if s.Eval == nil || len(u.Edits) != 1 {
+		edits := append([]splice{}, u.Edits...)
+		ok := s.Eval != nil
+		for _, i := range u.Fold {
+			if i < 0 || i >= len(edits) {
+				ok = false
+				continue
+			}
+			lit := ""
+			if k < len(values) {
+				lit = values[k]
+			}
+			k++
+			if lit == "" {
+				ok = false
+			}
+			edits[i].Text = lit
+		}
+		if !ok {
 			continue
 		}
-		lit := ""
-		if i < len(values) {
-			lit = values[i]
-		}
-		i++
-		e := u.Edits[0]
-		if lit == "" || len(lit) >= e.To-e.From {
+		if u.Kind == "fold" {
+			if e := edits[0]; len(e.Text) >= e.To-e.From {
+				continue
+			}
+			u.Edits = edits
+			folded = append(folded, u)
 			continue
 		}
-		u.Edits = []splice{{From: e.From, To: e.To, Text: lit}}
-		folded = append(folded, u)
+		u.Edits = edits
+		out = append(out, u)
 	}
 	for _, u := range folded {
 		e := u.Edits[0]
@@ -254,6 +280,44 @@ func Bind(plan []minimize.Pass, a *Helper, eval Evaluator) []minimize.Pass {
 			out[i] = s.Bind(a, eval)
 		} else {
 			out[i] = p
+		}
+	}
+	return out
+}
+
+// ScriptArgs maps each .py file a script runs with `exec python… FILE`
+// to the arguments after it, when they are plain words (a $VAR, a quote
+// or a redirection makes them unknown: left out).
+func ScriptArgs(script []byte) map[string][]string {
+	out := map[string][]string{}
+	lines, _ := repro.Lines(string(script))
+	for _, l := range lines {
+		w := l.Words
+		if len(w) < 3 || w[0] != "exec" || !strings.HasPrefix(path.Base(w[1]), "python") {
+			continue
+		}
+		i := 2
+		for i < len(w) && strings.HasPrefix(w[i], "-") { // interpreter options
+			if w[i] == "-W" || w[i] == "-X" {
+				i++
+			}
+			i++
+		}
+		if i >= len(w) || !strings.HasSuffix(w[i], ".py") {
+			continue
+		}
+		if _, seen := out[w[i]]; seen {
+			continue
+		}
+		args := w[i+1:]
+		plain := true
+		for _, a := range args {
+			if strings.ContainsAny(a, "$<>&|'\"") {
+				plain = false
+			}
+		}
+		if plain {
+			out[w[i]] = append([]string{}, args...)
 		}
 	}
 	return out

@@ -56,9 +56,10 @@ func localEval(t *testing.T) Evaluator {
 	}
 }
 
-// oneEdit returns what each single unit of pass p makes of src.
-func oneEdit(p Semantic, src string) []string {
-	cur := archive("exec python3 a.py\n", "a.py", src)
+// oneEdit returns what each single unit of pass p makes of src, which
+// the script runs as `python3 a.py` and the arguments args.
+func oneEdit(p Semantic, src string, args ...string) []string {
+	cur := archive("exec python3 a.py "+strings.Join(args, " ")+"\n", "a.py", src)
 	n, build := p.Split(cur)
 	var out []string
 	for u := 0; u < n; u++ {
@@ -232,6 +233,13 @@ func TestSemanticPasses(t *testing.T) {
 			"class Job:\n    def __init__(self, n, verbose):\n        self.n = n\n        self.done = 0\n    def run(self, k):\n        self.done = k\n        return self.n + self.done\nj = Job(2, False)\nr = j.run(1)\nprint(r)\n",
 			"n = 2\nverbose = False\ndone = 0\nk = 1\ndone = k\nr = n + done\nprint(r)\n"},
 
+		{"a flattened method reads the module's names as before", pass("flatten-class"),
+			"import json\nK = '[1]'\nclass B:\n    def load(self, k):\n        return json.loads(K)[k]\nt = B()\nv = t.load(0)\n",
+			"import json\nK = '[1]'\nk = 0\nv = json.loads(K)[k]\n"},
+		{"fold a comprehension over literals", pass("fold"),
+			"stats = {f'{n}.count': 0 for n in ('a', 'b')}\n",
+			"stats = {'a.count': 0, 'b.count': 0}\n"},
+
 		// Loops and comprehensions: one iteration, then the body.
 		{"gather over a comprehension becomes its first call", pass("wrapper"),
 			"async def m():\n    await asyncio.gather(*[work(x) for x in [3, 4]])\n",
@@ -299,6 +307,29 @@ func TestSemanticPasses(t *testing.T) {
 			}
 			t.Errorf("no single %s edit of\n%s\ngives\n%s\ngot %q", tc.p.Label, tc.src, tc.want, got)
 		})
+	}
+}
+
+// argparse plumbing: the values are what the parser makes of the
+// script's command line, computed by the folder; a flag the script
+// passes is not its default.
+func TestPlumbingReadsTheCommandLine(t *testing.T) {
+	p := Semantic{Label: "plumbing", Kinds: []string{"plumbing"}, An: analyst(t), Eval: localEval(t)}
+	src := "import argparse\np = argparse.ArgumentParser(description=__doc__)\np.add_argument('--customer', default='globex')\np.add_argument('--count', type=int, default=6)\nargs = p.parse_args()\nrun(args.customer, args.count)\n"
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--customer", "acme", "--count", "2"}, []string{"import argparse\nrun('acme', 2)\n"}},
+		{nil, []string{"import argparse\nrun('globex', 6)\n"}},
+		{[]string{"--unknown"}, nil}, // the parser refuses it: no value to fold
+	} {
+		if got := oneEdit(p, src, tc.args...); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("with %q: got %q, want %q", tc.args, got, tc.want)
+		}
+	}
+	if got := ScriptArgs([]byte("exec python3 -W always app.py --workers 2\n! exec python3 b.py $WORK/x\n")); len(got) != 1 || strings.Join(got["app.py"], " ") != "--workers 2" {
+		t.Errorf("ScriptArgs = %q", got)
 	}
 }
 
