@@ -2,7 +2,7 @@
 // what happens (signature and trimmed output), the reproducer in the
 // upstream's own terms (the standalone files and the command), the version
 // matrix with its boundary in words, the flakiness, the two-tier ask, the
-// environment, and related issues. The tracker profile decides the shape;
+// environment, and related issues. The tracker profile (tracker.go) decides the shape;
 // everything is redacted before it is written.
 package draft
 
@@ -18,12 +18,11 @@ import (
 
 	"github.com/reprokit/reprokit/internal/redact"
 	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
 	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
-	"github.com/reprokit/reprokit/internal/tracker"
-	"github.com/reprokit/reprokit/internal/versiongate"
 )
 
 // Cell is one (toolchain, verdict) of the matrix.
@@ -118,7 +117,7 @@ func Funcs() template.FuncMap {
 }
 
 // Render builds the draft for in with profile p, redacted by red.
-func Render(in Input, p *tracker.Profile, red *redact.Redactor) (*Draft, error) {
+func Render(in Input, p *Profile, red *redact.Redactor) (*Draft, error) {
 	in.Offered = p.Versions
 	data := build(in)
 	var title, body strings.Builder
@@ -286,7 +285,7 @@ func build(in Input) Data {
 	}
 	d.Archive = details("The repro as a testscript archive (run it with `reprokit run FILE`, or the stock `testscript` command)", fence("txtar", string(r.Raw)))
 	d.MinorVersions, d.Tested = tested(cells, in.Offered)
-	d.VersionGates = versiongate.Note(versiongate.Find(r.Files(), r.Script()))
+	d.VersionGates = runner.GateNote(runner.FindGates(r.Files(), r.Script()))
 	d.OSFamily = "Linux"
 	d.PythonVV = pythonVV(cells, in.Env)
 	d.Machine = machine(in.Env)
@@ -738,13 +737,13 @@ func tested(cells []Cell, offered []string) (field, prose string) {
 	}
 	var parts []string
 	if len(in) > 0 {
-		parts = append(parts, "**Tested here:** "+versiongate.And(in)+" (every version the form lists that ran here, whatever its verdict).")
+		parts = append(parts, "**Tested here:** "+runner.EnglishList(in)+" (every version the form lists that ran here, whatever its verdict).")
 	}
 	if len(older) > 0 {
-		parts = append(parts, "Older than the versions the form lists, also run here: "+versiongate.And(older)+".")
+		parts = append(parts, "Older than the versions the form lists, also run here: "+runner.EnglishList(older)+".")
 	}
 	if len(notRun) > 0 {
-		parts = append(parts, "**Not tested here** (no such interpreter on this machine): "+versiongate.And(notRun)+".")
+		parts = append(parts, "**Not tested here** (no such interpreter on this machine): "+runner.EnglishList(notRun)+".")
 	}
 	return field, strings.Join(parts, " ")
 }
