@@ -54,6 +54,7 @@ func Default() []minimize.Pass {
 	// In-line simplification is the costliest per byte saved: it runs on
 	// what the tree edits left, and the line pass runs again last.
 	out = append(out, Simplify()...)
+	out = append(out, FoldLate)
 	// What the in-line passes freed (a body reduced to a bare expression,
 	// a header left with nothing that matters) goes block by block, then
 	// line by line.

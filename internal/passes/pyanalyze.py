@@ -576,10 +576,45 @@ def holder_reads(tree, src):
     return out
 
 
+def split_assignments(tree, src):
+    """`a, b = x, y` becomes `a = x` and `b = y` (no target read by the
+    values); `n = a` right before `n += b` becomes `n = a + b`: the
+    variables then inline and fold one by one."""
+    out = []
+    for st in ast.walk(tree):
+        if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Tuple) \
+                and isinstance(st.value, ast.Tuple) and len(st.targets[0].elts) == len(st.value.elts) \
+                and all(isinstance(t, ast.Name) for t in st.targets[0].elts) \
+                and not any(isinstance(v, ast.Starred) for v in st.value.elts) and st.lineno == st.end_lineno:
+            names = {t.id for t in st.targets[0].elts}
+            if any(isinstance(n, ast.Name) and n.id in names for v in st.value.elts for n in ast.walk(v)):
+                continue
+            indent = " " * src.indent_of(st)
+            text = "".join("%s%s = %s\n" % (indent, t.id, src.text(v)) for t, v in zip(st.targets[0].elts, st.value.elts))
+            out.append({"kind": "inline-var", "edits": [[*src.stmt_lines(st), text]]})
+    for parent in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(parent, field, None)
+            if not isinstance(block, list):
+                continue
+            for first, second in zip(block, block[1:]):
+                if isinstance(first, ast.Assign) and len(first.targets) == 1 and isinstance(first.targets[0], ast.Name) \
+                        and isinstance(second, ast.AugAssign) and isinstance(second.target, ast.Name) \
+                        and second.target.id == first.targets[0].id and first.lineno == first.end_lineno \
+                        and second.lineno == second.end_lineno:
+                    op = src.data[src.span(second.target)[1]:src.span(second.value)[0]].decode().strip().rstrip("=")
+                    a, _ = src.stmt_lines(first)
+                    _, b = src.stmt_lines(second)
+                    text = "%s%s = %s %s %s\n" % (" " * src.indent_of(first), first.targets[0].id,
+                                                 wrap(src.text(first.value)), op, wrap(src.text(second.value)))
+                    out.append({"kind": "inline-var", "edits": [[a, b, text]]})
+    return out
+
+
 def inline_variables(tree, src, wc):
     """NAME = EXPR with NAME loaded exactly once (in its scope, or a nested
     one that does not rebind it): the load becomes EXPR."""
-    out = []
+    out = split_assignments(tree, src)
     for st in ast.walk(tree):
         if not (isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)):
             continue
@@ -633,7 +668,7 @@ def hoists(tree, src):
     assignment), a for or while run once, in place of the block."""
     out = []
     for st in ast.walk(tree):
-        body, pre, pre_after = None, "", ""
+        body, pre, pre_after, later = None, "", "", []
         indent = src.indent_of(st) if isinstance(st, ast.stmt) else 0
         if isinstance(st, ast.If):
             body = st.body
@@ -656,11 +691,16 @@ def hoists(tree, src):
             # One iteration: the target bound to the first value when the
             # source shows it, not at all when the body does not read it.
             body = st.body
-            first = first_item(st.iter, src) if isinstance(st.target, ast.Name) else None
+            values = items(st.iter, src, 3) if isinstance(st.target, ast.Name) else []
             if isinstance(st.target, ast.Name) and not loads_name(body, st.target.id):
                 pre = ""
-            elif first is not None:
-                pre = " " * indent + "%s = %s\n" % (st.target.id, first)
+            elif values:
+                pre = " " * indent + "%s = %s\n" % (st.target.id, values[0])
+                if not any(isinstance(n, (ast.Break, ast.Continue)) for b in body for n in ast.walk(b)):
+                    # The bug may need another iteration than the first.
+                    for v in values[1:]:
+                        later.append({"kind": "hoist", "edits": [[*src.stmt_lines(st), " " * indent + "%s = %s\n" % (
+                            st.target.id, v) + block_text(src, body, indent)]]})
             else:
                 pre = " " * indent + "%s = next(iter(%s))\n" % (src.text(st.target), src.text(st.iter))
         if not body:
@@ -670,6 +710,7 @@ def hoists(tree, src):
         a, b = src.stmt_lines(st)
         kind = "hoist-main" if isinstance(st, ast.If) and is_main_guard(st) else "hoist"
         out.append({"kind": kind, "edits": [[a, b, pre + block_text(src, body, indent) + pre_after]]})
+        out += later
     return out + hoist_definitions(tree, src)
 
 
@@ -1348,22 +1389,45 @@ def flatten_classes(tree, src, wc):
 def first_item(it, src):
     """The text of the first value a loop over it takes, when the source
     shows it: a display's first element, range's start."""
-    if isinstance(it, (ast.List, ast.Tuple)) and it.elts and not isinstance(it.elts[0], ast.Starred):
-        return src.text(it.elts[0])
-    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" and it.args and not it.keywords:
-        return "0" if len(it.args) == 1 else src.text(it.args[0])
-    if isinstance(it, ast.Constant) and isinstance(it.value, (str, bytes)) and it.value:
-        return repr(it.value[:1])
+    values = items(it, src, 1)
+    return values[0] if values else None
+
+
+def items(it, src, k):
+    """The texts of the first k values (at most) a loop over it takes,
+    when the source shows them."""
+    if isinstance(it, (ast.List, ast.Tuple)):
+        out = []
+        for e in it.elts[:k]:
+            if isinstance(e, ast.Starred):
+                break
+            out.append(src.text(e))
+        return out
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" and it.args and not it.keywords \
+            and len(it.args) <= 2:
+        start = it.args[0] if len(it.args) == 2 else None
+        if start is None:
+            return [str(i) for i in range(k)]
+        if isinstance(start, ast.Constant) and type(start.value) is int:
+            return [str(start.value + i) for i in range(k)]
+        return [src.text(start)] + ["%s + %d" % (wrap(src.text(start)), i) for i in range(1, k)]
+    if isinstance(it, ast.Constant) and isinstance(it.value, (str, bytes)):
+        return [repr(it.value[i:i + 1]) for i in range(min(k, len(it.value)))]
     if isinstance(it, (ast.ListComp, ast.GeneratorExp)):
-        one = one_iteration(it, src)
-        return one[0] if one else None
-    return None
+        out = []
+        for i in range(k):
+            one = one_iteration(it, src, i)
+            if not one:
+                break
+            out.append(one[0])
+        return out
+    return []
 
 
-def one_iteration(node, src):
-    """The texts of a comprehension's element(s) on its first iteration
-    (the target replaced by the first value), or None when the source
-    does not show the first value."""
+def one_iteration(node, src, index=0):
+    """The texts of a comprehension's element(s) on its iteration index
+    (the target replaced by that value), or None when the source does
+    not show it."""
     if len(node.generators) != 1:
         return None
     g = node.generators[0]
@@ -1372,9 +1436,12 @@ def one_iteration(node, src):
     elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
     first = None
     if loads_name(elts, g.target.id):
-        first = first_item(g.iter, src)
-        if first is None:
+        values = items(g.iter, src, index + 1)
+        if len(values) <= index:
             return None
+        first = values[index]
+    elif index > 0:
+        return None  # every iteration is the same
     texts = []
     for e in elts:
         t = src.text(e)
@@ -1392,33 +1459,35 @@ def loads_name(nodes, name):
 
 def comprehensions(tree, src):
     """A comprehension reduced to one iteration, then to its body: `[f(i)
-    for i in range(5)]` becomes `[f(0)]`, then `f(0)`."""
+    for i in range(5)]` becomes `[f(0)]`, then `f(0)` (or `f(1)`, `f(2)`:
+    the bug may need another iteration than the first)."""
     out = []
     for node in ast.walk(tree):
         if not isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) or len(node.generators) != 1:
             continue
-        texts = one_iteration(node, src)
-        if texts is None:
-            continue
         a, b = src.span(node)
-        if isinstance(node, ast.DictComp):
-            one = "{%s: %s}" % tuple(texts)
-        elif isinstance(node, ast.ListComp):
-            one = "[%s]" % texts[0]
-        elif isinstance(node, ast.SetComp):
-            one = "{%s}" % texts[0]
-        else:
-            # A generator, perhaps sharing a call's parentheses.
-            one = "((%s,))" % texts[0] if src.text(node).startswith("(") else "(%s,)" % texts[0]
-        body = wrap(texts[-1])
-        if isinstance(node._parent, ast.Expr) or isinstance(node, ast.GeneratorExp) and isinstance(node._parent, ast.Call) \
-                and len(node._parent.args) == 1 and not node._parent.keywords:
-            body = texts[-1] if isinstance(node._parent, ast.Expr) else body
-            if isinstance(node, ast.GeneratorExp) and src.text(node).startswith("(") and not isinstance(node._parent, ast.Expr):
+        for index in range(3):
+            texts = one_iteration(node, src, index)
+            if texts is None:
+                break
+            if isinstance(node, ast.DictComp):
+                one = "{%s: %s}" % tuple(texts)
+            elif isinstance(node, ast.ListComp):
+                one = "[%s]" % texts[0]
+            elif isinstance(node, ast.SetComp):
+                one = "{%s}" % texts[0]
+            else:
+                # A generator, perhaps sharing a call's parentheses.
+                one = "((%s,))" % texts[0] if src.text(node).startswith("(") else "(%s,)" % texts[0]
+            body = wrap(texts[-1])
+            if isinstance(node._parent, ast.Expr):
+                body = texts[-1]
+            elif isinstance(node, ast.GeneratorExp) and src.text(node).startswith("("):
                 body = "(" + body + ")"
-        if not isinstance(node._parent, ast.Starred):
-            out.append({"kind": "loop", "edits": [[a, b, body]]})
-        out.append({"kind": "loop", "edits": [[a, b, one]]})
+            if not isinstance(node._parent, ast.Starred):
+                out.append({"kind": "loop", "edits": [[a, b, body]]})
+            if index == 0:
+                out.append({"kind": "loop", "edits": [[a, b, one]]})
     return out
 
 
@@ -1635,28 +1704,33 @@ def fold_names(tree):
     return env, builtins_ok
 
 
-def pure(node, env, builtins_ok, used, bound=frozenset()):
+def pure(node, env, builtins_ok, used, bound=frozenset(), fixed=None):
     """Whether node computes a value from literals alone, through the
     whitelist; the module names it uses go into used. bound are the
-    names of the comprehensions node is in."""
-    p = lambda n: n is None or pure(n, env, builtins_ok, used, bound)
+    names of the comprehensions node is in; fixed, names bound once to
+    such a value and only read (see fixed_names), count as their value."""
+    fixed = fixed or {}
+    p = lambda n: n is None or pure(n, env, builtins_ok, used, bound, fixed)
     if isinstance(node, ast.Constant):
         return True
     if isinstance(node, ast.Name):
+        if node.id in fixed and node.id not in bound:
+            used.update(fixed[node.id][1])
+            return True
         return node.id in bound or node.id in builtins_ok and node.id not in env  # type=int
     if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
         inner = set(bound)
         for g in node.generators:
-            if g.is_async or not pure(g.iter, env, builtins_ok, used, frozenset(inner)):
+            if g.is_async or not pure(g.iter, env, builtins_ok, used, frozenset(inner), fixed):
                 return False
             targets = [g.target] + (list(g.target.elts) if isinstance(g.target, ast.Tuple) else [])
             if not all(isinstance(t, ast.Name) or t is g.target and isinstance(t, ast.Tuple) for t in targets):
                 return False
             inner.update(t.id for t in targets if isinstance(t, ast.Name))
-            if not all(pure(c, env, builtins_ok, used, frozenset(inner)) for c in g.ifs):
+            if not all(pure(c, env, builtins_ok, used, frozenset(inner), fixed) for c in g.ifs):
                 return False
         elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-        return all(pure(e, env, builtins_ok, used, frozenset(inner)) for e in elts)
+        return all(pure(e, env, builtins_ok, used, frozenset(inner), fixed) for e in elts)
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return all(not isinstance(e, ast.Starred) and p(e) for e in node.elts)
     if isinstance(node, ast.Dict):
@@ -1713,12 +1787,95 @@ def trivial(node):
     return False
 
 
+def calls_pure(call, env, builtins_ok):
+    """Whether call's function is one folding may compute."""
+    f = call.func
+    if isinstance(f, ast.Name):
+        return f.id in builtins_ok or f.id in env and "." in env[f.id]
+    if isinstance(f, ast.Attribute):
+        if isinstance(f.value, ast.Name) and f.value.id in env and "." not in env[f.value.id]:
+            return f.attr in FOLD_MODULES[env[f.value.id]]
+        return f.attr in FOLD_METHODS
+    return False
+
+
+def only_read(n, env, builtins_ok):
+    """Whether the value of the name n is only read where it stands: an
+    index, a whitelisted method's receiver, an argument of a computation
+    folding may do, an operand. Not a store into it, not an argument of
+    a call that might change it, not put in a container it escapes in."""
+    p = n._parent
+    if isinstance(p, ast.Subscript):
+        return p.value is not n or isinstance(p.ctx, ast.Load)
+    if isinstance(p, ast.Attribute):
+        return p.attr in FOLD_METHODS and isinstance(p._parent, ast.Call) and p._parent.func is p
+    if isinstance(p, ast.keyword):
+        p = p._parent
+    if isinstance(p, ast.Call):
+        return p.func is not n and calls_pure(p, env, builtins_ok)
+    return isinstance(p, (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.FormattedValue, ast.Slice))
+
+
+def fixed_names(tree, src, env, builtins_ok):
+    """Names bound once, by `NAME = EXPR` with EXPR pure (over literals
+    and other such names), and only read: for folding they stand for
+    their value. Each maps to the text of EXPR (its own fixed names
+    replaced by theirs, parenthesized) and the modules it uses."""
+    bound, assigns, loads = {}, {}, {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name):
+            if isinstance(n.ctx, ast.Load):
+                loads.setdefault(n.id, []).append(n)
+            else:
+                bound[n.id] = bound.get(n.id, 0) + 1
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound[n.name] = bound.get(n.name, 0) + 1
+        elif isinstance(n, ast.arg):
+            bound[n.arg] = bound.get(n.arg, 0) + 1
+        elif isinstance(n, ast.alias):
+            k = (n.asname or n.name).split(".")[0]
+            bound[k] = bound.get(k, 0) + 1
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            for k in n.names:
+                bound[k] = bound.get(k, 0) + 2
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            assigns[n.targets[0].id] = n
+    fixed = {}
+    grew = True
+    while grew:
+        grew = False
+        for name, st in assigns.items():
+            if name in fixed or bound.get(name) != 1 or name in env:
+                continue
+            used = {}
+            if not pure(st.value, env, builtins_ok, used, fixed=fixed) or \
+                    not all(only_read(n, env, builtins_ok) for n in loads.get(name, [])):
+                continue
+            fixed[name] = (wrap(fold_text(src, st.value, fixed)), used)
+            grew = True
+    return fixed
+
+
+def fold_text(src, node, fixed):
+    """node's source with each fixed name read in it replaced by its
+    value's expression."""
+    text = src.text(node)
+    n0 = src.span(node)[0]
+    for n in sorted((n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in fixed and isinstance(n.ctx, ast.Load)),
+                    key=lambda n: -src.span(n)[0]):
+        a, b = src.span(n)
+        text = text[:a - n0] + fixed[n.id][0] + text[b - n0:]
+    return text
+
+
 def folds(tree, src):
-    """Pure expressions over literals (see FOLD_*): each, with the
-    expressions under it, is a candidate to replace by its value. The
-    value is computed elsewhere (in the sandbox); the edit carries the
-    expression's text and the modules it uses."""
+    """Pure expressions over literals (see FOLD_*), and over names bound
+    once to such values: each, with the expressions under it, is a
+    candidate to replace by its value. The value is computed elsewhere
+    (in the sandbox); the edit carries the expression's text, names
+    replaced by their values, and the modules it uses."""
     env, builtins_ok = fold_names(tree)
+    fixed = fixed_names(tree, src, env, builtins_ok)
     out = []
 
     def visit(node):
@@ -1726,11 +1883,12 @@ def folds(tree, src):
             if len(out) >= 300:
                 return
             if isinstance(child, ast.expr) and not isinstance(child, (ast.Slice, ast.Starred)) \
-                    and not (isinstance(node, ast.Call) and child is node.func):
+                    and not (isinstance(node, ast.Call) and child is node.func) \
+                    and not isinstance(child, ast.Name):
                 used = {}
-                if not trivial(child) and pure(child, env, builtins_ok, used):
+                if not trivial(child) and pure(child, env, builtins_ok, used, fixed=fixed):
                     a, b = src.span(child)
-                    out.append({"kind": "fold", "edits": [[a, b, src.text(child)]], "env": used, "fold": [0]})
+                    out.append({"kind": "fold", "edits": [[a, b, fold_text(src, child, fixed)]], "env": used, "fold": [0]})
             # Positions inside an f-string are not reliable before 3.12:
             # an f-string folds whole.
             if not isinstance(child, ast.JoinedStr):

@@ -63,6 +63,9 @@ type Semantic struct {
 	// Late marks the second look after the in-line passes: when it edits,
 	// another round follows, so the in-line passes see what it exposed.
 	Late bool
+	// Keyed: a unit found needed is not retried in a later round while
+	// the code it edits is unchanged (see minimize.Traits.Keys).
+	Keyed bool
 }
 
 // semanticPasses are the tree edits, ordered by what one test can save:
@@ -98,10 +101,15 @@ func lateSemantic() []minimize.Pass {
 	return append(out, late)
 }
 
+// FoldLate folds once more at the end of each round, after the in-line
+// passes: they and the late edits make constants of what the expression
+// edits saw as names (a loop variable bound to its first value, say).
+var FoldLate = Semantic{Label: "fold-late", Kinds: []string{"fold"}, Late: true, Keyed: true}
+
 // InlineVar and Expressions run after the block passes, on what is left.
 var (
 	InlineVar   = Semantic{Label: "inline-var", Kinds: []string{"inline-var"}}
-	Expressions = Semantic{Label: "expressions", Kinds: []string{"expressions", "unused-param", "loop", "fold"}, Small: true, Start: true}
+	Expressions = Semantic{Label: "expressions", Kinds: []string{"expressions", "unused-param", "loop", "fold"}, Small: true, Start: true, Keyed: true}
 )
 
 func (s Semantic) Name() string { return s.Label }
@@ -115,6 +123,9 @@ func (s Semantic) Traits() minimize.Traits {
 	if s.Start {
 		t.Start = minimize.StartUnits
 	}
+	if s.Keyed {
+		t.Keys = s.unitKeys
+	}
 	return t
 }
 
@@ -124,17 +135,20 @@ func (s Semantic) Bind(a *Helper, eval Evaluator) minimize.Pass {
 	return s
 }
 
-func (s Semantic) Split(cur []byte) (int, func([]bool) []byte) {
-	if s.An == nil {
-		return 0, nil
-	}
+// semanticRef is one unit of a semantic pass: an edit of one file.
+type semanticRef struct {
+	file int
+	u    unit
+}
+
+// units are the pass's units over cur, file by file.
+func (s Semantic) units(cur []byte) (*txtar.Archive, []semanticRef) {
 	ar := txtar.Parse(cur)
-	argv := ScriptArgs(ar.Comment)
-	type ref struct {
-		file int
-		u    unit
+	if s.An == nil {
+		return ar, nil
 	}
-	var refs []ref
+	argv := ScriptArgs(ar.Comment)
+	var refs []semanticRef
 	for fi, f := range ar.Files {
 		if !strings.HasSuffix(f.Name, ".py") {
 			continue
@@ -146,9 +160,14 @@ func (s Semantic) Split(cur []byte) (int, func([]bool) []byte) {
 			}
 		}
 		for _, u := range s.computeFolds(units) {
-			refs = append(refs, ref{fi, u})
+			refs = append(refs, semanticRef{fi, u})
 		}
 	}
+	return ar, refs
+}
+
+func (s Semantic) Split(cur []byte) (int, func([]bool) []byte) {
+	ar, refs := s.units(cur)
 	return len(refs), func(keep []bool) []byte {
 		out := &txtar.Archive{Comment: ar.Comment, Files: append([]txtar.File{}, ar.Files...)}
 		byFile := map[int][]splice{}
@@ -163,6 +182,26 @@ func (s Semantic) Split(cur []byte) (int, func([]bool) []byte) {
 		}
 		return txtar.Format(out)
 	}
+}
+
+// unitKeys names each unit by its file, its kind, and the text each of
+// its edits replaces and puts: the same edit of unchanged code in a later
+// round.
+func (s Semantic) unitKeys(cur []byte) []string {
+	ar, refs := s.units(cur)
+	keys := make([]string, len(refs))
+	for i, r := range refs {
+		data := ar.Files[r.file].Data
+		var b strings.Builder
+		b.WriteString(ar.Files[r.file].Name + "\x00" + r.u.Kind)
+		for _, e := range r.u.Edits {
+			if e.From >= 0 && e.From <= e.To && e.To <= len(data) {
+				fmt.Fprintf(&b, "\x00%s\x00%s", data[e.From:e.To], e.Text)
+			}
+		}
+		keys[i] = b.String()
+	}
+	return keys
 }
 
 // computeFolds replaces the text of each folded edit by its value's
