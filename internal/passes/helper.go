@@ -45,8 +45,15 @@ type Helper struct {
 
 // StartHelper starts the helper on python; with analyse it also loads
 // the analyst, and fails when python cannot run it (older than 3.9).
+// The helper runs outside the sandbox and reads archive text (it
+// compiles and parses it, never runs it): -E and -s and a working
+// directory of / keep the caller's directory, PYTHON* variables and user
+// site-packages off sys.path, so a file the user saved from an archive
+// (ast.py next to where they run reprokit) is never imported in their
+// place.
 func StartHelper(python string, analyse bool) (*Helper, error) {
-	cmd := exec.Command(python, "-c", helperSource)
+	cmd := exec.Command(python, "-E", "-s", "-c", helperSource)
+	cmd.Dir = "/"
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

@@ -15,6 +15,16 @@
 import json
 import sys
 
+# Bounded the way the sandbox bounds a repro's processes (4 GiB of
+# address space): the helper reads archive text outside the sandbox, and
+# a candidate built to make the compiler blow up must cost the helper,
+# not the host.
+try:
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+except Exception:
+    pass
+
 
 def main():
     inp = getattr(sys.stdin, "buffer", sys.stdin)

@@ -3,6 +3,8 @@ package passes
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/reprokit/reprokit/internal/toolchain"
@@ -65,5 +67,32 @@ func TestHelperOnEveryPython(t *testing.T) {
 	}
 	if n == 0 {
 		t.Skip("no Python found by toolchain discovery")
+	}
+}
+
+// The helper runs outside the sandbox: a module the user saved from an
+// archive next to where they run reprokit (ast.py, which the analyst
+// imports) must not be imported in the standard library's place, nor one
+// that PYTHONPATH names.
+func TestHelpersIgnoreTheCallersDirectory(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("needs python3")
+	}
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "hijacked")
+	os.WriteFile(filepath.Join(dir, "ast.py"), []byte("open('"+marker+"', 'w').write('ran')\n"), 0o644)
+	t.Chdir(dir)
+	t.Setenv("PYTHONPATH", dir)
+	a, err := StartHelper(py, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if names, ok := a.Undefined([]byte("print(x)\n")); !ok || len(names) != 1 {
+		t.Fatalf("the analyst did not answer: %q %v", names, ok)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the caller's ast.py ran in the helper")
 	}
 }
