@@ -403,7 +403,9 @@ def inline_functions(tree, src, wc):
         if not text.strip():
             text = " " * indent + "pass\n"
         da, db = src.stmt_lines(fn)
-        out.append({"kind": "inline-func", "edits": [[da, db, ""], [sa, sb, text]]})
+        # The def goes; `pass` keeps a class whose only method it was.
+        left = " " * src.indent_of(fn) + "pass\n" if method and len(fn._parent.body) == 1 else ""
+        out.append({"kind": "inline-func", "edits": [[da, db, left], [sa, sb, text]]})
     return out
 
 
@@ -555,7 +557,21 @@ def holder_reads(tree, src):
             continue
         call = node.value
         cls = classes.get(call.func.id) if isinstance(call.func, ast.Name) else None
-        if cls is None or call.keywords or any(isinstance(a, ast.Starred) for a in call.args):
+        if cls is None or any(isinstance(a, ast.Starred) for a in call.args):
+            continue
+        fields = record_fields(cls)
+        if fields is not None:
+            # A dataclass or NamedTuple: the fields in order, as its
+            # generated __init__ takes them.
+            if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+                continue
+            given = dict(zip(fields, call.args))
+            given.update((k.arg, k.value) for k in call.keywords)
+            if node.attr in fields and node.attr in given:
+                a, b = src.span(node)
+                out.append({"kind": "holder", "edits": [[a, b, wrap(src.text(given[node.attr]))]]})
+            continue
+        if call.keywords:
             continue
         init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
         if init is None or not simple_args(init) or len(init.args.args) < 1:
@@ -574,6 +590,23 @@ def holder_reads(tree, src):
         a, b = src.span(node)
         out.append({"kind": "holder", "edits": [[a, b, wrap(src.text(call.args[i]))]]})
     return out
+
+
+def record_fields(cls):
+    """The fields of a class whose __init__ Python generates from its
+    annotations, in order (a @dataclass, a typing.NamedTuple subclass), or
+    None for another class."""
+    deco = [dotted(d.func if isinstance(d, ast.Call) else d) for d in cls.decorator_list]
+    named = any(dotted(b) in ("NamedTuple", "typing.NamedTuple") for b in cls.bases)
+    if not (named or deco in (["dataclass"], ["dataclasses.dataclass"])):
+        return None
+    for d in cls.decorator_list:
+        if isinstance(d, ast.Call) and any(k.arg == "init" for k in d.keywords):
+            return None
+    if any(isinstance(st, ast.FunctionDef) and st.name == "__init__" for st in cls.body):
+        return None
+    return [st.target.id for st in cls.body if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)
+            and not (st.annotation and "ClassVar" in ast.unparse(st.annotation))]
 
 
 def split_assignments(tree, src):

@@ -101,7 +101,7 @@ func TestSemanticPasses(t *testing.T) {
 			"import os\nos.fork()\n"},
 		{"inline a method called once", pass("inline-func"),
 			"class A:\n    def run(self, x):\n        print(x)\nA().run(1)\n",
-			"class A:\nself = A()\nx = 1\nprint(x)\n"},
+			"class A:\n    pass\nself = A()\nx = 1\nprint(x)\n"},
 		{"inline a coroutine where it is awaited", pass("inline-func"),
 			"async def h(b):\n    await g(b)\nasync def j():\n    await h(1)\n",
 			"async def j():\n    b = 1\n    await g(b)\n"},
@@ -153,6 +153,9 @@ func TestSemanticPasses(t *testing.T) {
 		{"a value read back from the holder that stores it", pass("inline-func", "holder"),
 			"class B:\n    def __init__(self, g, c):\n        self.c = c\nB(0, refresh)(0)\nB(0, q).c.put(1)\n",
 			"class B:\n    def __init__(self, g, c):\n        self.c = c\nB(0, refresh)(0)\nq.put(1)\n"},
+		{"a dataclass field read where it is built", pass("inline-func", "holder"),
+			"@dataclass\nclass P:\n    name: str\n    day: int\nf(P('pro', day=30).day)\n",
+			"@dataclass\nclass P:\n    name: str\n    day: int\nf(30)\n"},
 		{"drop a class used as a namespace", pass("namespace-class"),
 			"class Config:\n    SIZE = 2\n    @staticmethod\n    def twice(x):\n        return 2 * x\nprint(Config.twice(Config.SIZE))\n",
 			"SIZE = 2\ndef twice(x):\n    return 2 * x\nprint(twice(SIZE))\n"},
@@ -397,6 +400,8 @@ func TestSemanticPassesRefuse(t *testing.T) {
 		{"flatten-class", "class C:\n    def add(self, k):\n        print(k)\nc = C()\nc.add(1)\nc.add(2)\n"},
 		{"flatten-class", "class C(Base):\n    def add(self, k):\n        print(k)\nc = C()\nc.add(1)\n"},
 		{"flatten-class", "class C:\n    def a(self):\n        self.b()\n    def b(self):\n        print(1)\nc = C()\nc.a()\n"},
+		// A dataclass whose __init__ is its own does not take its fields.
+		{"holder", "@dataclass(init=False)\nclass P:\n    day: int\nf(P(30).day)\n"},
 		// An attribute set elsewhere is state, not a stored value.
 		{"self-attr", "class C:\n    def __init__(self, n):\n        self.n = n\n    def add(self):\n        self.n += 1\n        print(self.n)\nC(1).add()\n"},
 		// A parameter read through getattr, or a method passed around,
