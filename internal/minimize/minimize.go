@@ -205,6 +205,11 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 	closerShrank := false
 	restarted := false
 	exposed := false
+	// seen is the candidate each pass last finished on; polish is set
+	// once the rounds are done, for the rounds that give the keyed fine
+	// passes a last look (see below).
+	seen := map[string][32]byte{}
+	polish := false
 again:
 rounds:
 	for round := 0; round < r.opts.MaxRounds; round++ {
@@ -221,7 +226,20 @@ rounds:
 			// shrank last round, and the last pass, whose empty round
 			// certifies the fixpoint.
 			tr := p.Traits()
-			if round > 0 && !last && !tr.Repeat && !(tr.Fine && (changed[p.Name()] || exposedLast)) {
+			switch {
+			case polish:
+				if !last && !(tr.Fine && tr.Keys != nil && seen[p.Name()] != sha256.Sum256(cur)) {
+					continue
+				}
+			case round > 0 && !last && !tr.Repeat && !(tr.Fine && (changed[p.Name()] || exposedLast)):
+				continue
+			}
+			// The fine passes wait for the tree edits to settle: when an
+			// exposing pass changed the candidate in this round, the fine
+			// passes after it run in the next round (which follows: such
+			// a pass closes the round), on what is left of the code they
+			// would have combed line by line. Not in the last round.
+			if tr.Fine && exposed && !last && round < r.opts.MaxRounds-1 {
 				continue
 			}
 			ps := &r.stats.Passes[r.passIndex[p.Name()]]
@@ -239,6 +257,7 @@ rounds:
 				cur = r.untilStill(ctx, cur, p, round > 0)
 			}
 			changed[p.Name()] = !bytes.Equal(start, cur)
+			seen[p.Name()] = sha256.Sum256(cur)
 			if last || tr.Closing {
 				closerShrank = closerShrank || changed[p.Name()]
 			}
@@ -257,6 +276,7 @@ rounds:
 				// strictly. The cache keeps every "no"; a "yes" is confirmed.
 				restarted = true
 				cur, changed, exposed = input, map[string]bool{}, false
+				seen, polish = map[string][32]byte{}, false
 				round = -1
 				continue rounds
 			}
@@ -267,9 +287,22 @@ rounds:
 		}
 		// Another round only when a closing pass removed something:
 		// otherwise the last one has just certified the state every other
-		// pass left.
+		// pass left. Then the keyed fine passes that have not seen the
+		// result get a last look (a pass after them may have made an edit
+		// of theirs possible: a prefix gone leaves parentheses around a
+		// statement), round after round while they shrink; their memory
+		// of needed units keeps that to the units on changed lines.
+		if polish {
+			if bytes.Equal(before, cur) {
+				break
+			}
+			continue
+		}
 		if bytes.Equal(before, cur) || !closerShrank {
-			break
+			if !stale(passes, seen, cur) {
+				break
+			}
+			polish = true
 		}
 	}
 	// The result must convince Confirm FinalConfirms times more: a late
@@ -288,6 +321,7 @@ rounds:
 			if !ok && ctx.Err() == nil {
 				restarted = true
 				cur, changed, exposed = input, map[string]bool{}, false
+				seen, polish = map[string][32]byte{}, false
 				goto again
 			}
 		}
@@ -380,6 +414,18 @@ func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify, late
 		return r.runPass(ctx, cur, p, certify, later)
 	}
 	return out
+}
+
+// stale reports whether a keyed fine pass last finished on another
+// candidate than cur.
+func stale(passes []Pass, seen map[string][32]byte, cur []byte) bool {
+	h := sha256.Sum256(cur)
+	for _, p := range passes[:len(passes)-1] {
+		if tr := p.Traits(); tr.Fine && tr.Keys != nil && seen[p.Name()] != h {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Reducer) isNeeded(key string) bool {

@@ -467,3 +467,99 @@ func TestKeyedSweeperSkipsWhatItFoundNeeded(t *testing.T) {
 	}
 	t.Logf("sweep tests: unkeyed %d, keyed %d", tests[0], tests[1])
 }
+
+// latePass drops "x" lines; it exposes work for the fine passes.
+type latePass struct{}
+
+func (latePass) Name() string { return "late" }
+func (latePass) Traits() Traits {
+	return Traits{Repeat: true, Closing: true, Exposes: true}
+}
+func (latePass) Split(cur []byte) (int, func([]bool) []byte) {
+	return dropLines(cur, func(l string) bool { return strings.HasPrefix(l, "x") })
+}
+
+// finePass drops "y" lines and records what it was asked to split.
+type finePass struct{ seen *[]string }
+
+func (finePass) Name() string   { return "fine" }
+func (finePass) Traits() Traits { return Traits{Fine: true} }
+func (p finePass) Split(cur []byte) (int, func([]bool) []byte) {
+	*p.seen = append(*p.seen, string(cur))
+	return dropLines(cur, func(l string) bool { return strings.HasPrefix(l, "y") })
+}
+
+// When an exposing pass changed the candidate, the fine passes after it
+// wait for the next round: they comb what is left, not the code the
+// round's last pass then removes anyway.
+func TestFinePassesWaitForTheTreeEditsToSettle(t *testing.T) {
+	var seen []string
+	o := &countingOracle{f: func(c []byte) bool { return strings.Contains(string(c), "bug") }}
+	got, stats, err := New(o.oracle, Options{}).Run(context.Background(), []byte("x\nz1\nz2\ny1\ny2\nbug\n"),
+		[]Pass{latePass{}, finePass{&seen}, linesPass{}})
+	if err != nil || string(got) != "bug\n" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	for _, s := range seen {
+		if strings.Contains(s, "z1") {
+			t.Errorf("the fine pass split %q, before the round's last pass", s)
+		}
+	}
+	for _, p := range stats.Passes {
+		if p.Name == "fine" && p.Tests != 0 {
+			t.Errorf("the fine pass ran %d tests, want 0: what it would remove was gone", p.Tests)
+		}
+	}
+}
+
+// rewritePass rewrites the lines that start with prefix; a unit switched
+// off takes the rewritten line. Fine and keyed by the line's text.
+type rewritePass struct {
+	name, prefix string
+	rewrite      func(string) string
+}
+
+func (p rewritePass) Name() string { return p.name }
+func (p rewritePass) Traits() Traits {
+	return Traits{Fine: true, Keys: func(cur []byte) []string {
+		var keys []string
+		for _, l := range strings.SplitAfter(string(cur), "\n") {
+			if strings.HasPrefix(l, p.prefix) {
+				keys = append(keys, l)
+			}
+		}
+		return keys
+	}}
+}
+func (p rewritePass) Split(cur []byte) (int, func([]bool) []byte) {
+	ls := strings.SplitAfter(string(cur), "\n")
+	var idx []int
+	for i, l := range ls {
+		if strings.HasPrefix(l, p.prefix) {
+			idx = append(idx, i)
+		}
+	}
+	return len(idx), func(keep []bool) []byte {
+		out := append([]string{}, ls...)
+		for u, i := range idx {
+			if !keep[u] {
+				out[i] = p.rewrite(out[i])
+			}
+		}
+		return []byte(strings.Join(out, ""))
+	}
+}
+
+// A keyed fine pass gets a last look at the result when a pass after it
+// changed it: here dropping `y=` leaves parentheses the earlier pass can
+// now drop. Without that look the result kept them.
+func TestKeyedFinePassesLookAtTheResult(t *testing.T) {
+	parens := rewritePass{"parens", "(", func(l string) string { return strings.TrimPrefix(strings.Replace(l, ")", "", 1), "(") }}
+	prefix := rewritePass{"prefix", "y=", func(l string) string { return strings.TrimPrefix(l, "y=") }}
+	o := &countingOracle{f: func(c []byte) bool { return strings.Contains(string(c), "bug") }}
+	got, _, err := New(o.oracle, Options{}).Run(context.Background(), []byte("y=(x)\nbug\n"),
+		[]Pass{parens, prefix, prefixPass("z")})
+	if err != nil || string(got) != "x\nbug\n" {
+		t.Fatalf("got %q, %v; want the parentheses gone", got, err)
+	}
+}
