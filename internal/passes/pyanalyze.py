@@ -20,7 +20,6 @@ import builtins
 import json
 import symtable
 import sys
-import textwrap
 
 if sys.version_info < (3, 9):
     raise ImportError("the analyst needs Python 3.9 or newer (end positions, ast.unparse)")
@@ -1042,41 +1041,6 @@ WRAPPERS = {"dedent", "str", "list", "tuple", "dict", "set", "frozenset", "int",
             "sorted", "repr", "format", "strip", "iter", "next"}
 
 
-PURE_STR_METHODS = {"format", "strip", "lstrip", "rstrip", "lower", "upper", "replace", "expandtabs"}
-
-
-def folded(node):
-    """The value of a pure string call on constants (textwrap.dedent of a
-    literal, "...".format(c=0), " x ".strip()), or None."""
-    if not isinstance(node, ast.Call) or not all(isinstance(a, ast.Constant) for a in node.args) \
-            or not all(k.arg and isinstance(k.value, ast.Constant) for k in node.keywords):
-        return None
-    args = [a.value for a in node.args]
-    kwargs = {k.arg: k.value.value for k in node.keywords}
-    f = node.func
-    textwrap_fn = f.attr if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "textwrap" \
-        and f.attr in ("dedent", "indent") else "dedent" if isinstance(f, ast.Name) and f.id == "dedent" else None
-    try:
-        if textwrap_fn and args and isinstance(args[0], str):
-            value = getattr(textwrap, textwrap_fn)(*args, **kwargs)
-        elif isinstance(f, ast.Attribute) and f.attr in PURE_STR_METHODS and isinstance(f.value, ast.Constant) \
-                and isinstance(f.value.value, str) and all(isinstance(a, (str, int)) for a in args + list(kwargs.values())):
-            value = getattr(f.value.value, f.attr)(*args, **kwargs)
-        else:
-            return None
-    except Exception:
-        return None
-    return value if isinstance(value, str) and len(value) < 10000 else None
-
-
-def literal(value):
-    """A string literal for value: triple-quoted when it spans lines, so
-    the line passes can still cut the code inside it."""
-    if "\n" in value and '"""' not in value and "\\" not in value and not value.endswith('"'):
-        return '"""' + value + '"""'
-    return repr(value)
-
-
 def simpler_expressions(tree, src):
     """An expression replaced by a constant or a simpler expression of the
     same kind: a long string by '', a display by an empty one, a
@@ -1121,10 +1085,6 @@ def simpler_expressions(tree, src):
             if len(node.args) == 1 and name in WRAPPERS or isinstance(node.args[0], ast.Call):
                 cands.append(src.text(node.args[0]))
         a, b = src.span(node)
-        value = folded(node)
-        if value is not None and len(literal(value)) < len(old):
-            # Computed here: a pure string call on constants.
-            out.append({"kind": "expressions", "edits": [[a, b, literal(value)]]})
         if isinstance(parent, ast.Expr) and src.text(parent) != old:
             # (expr) as a statement: the parentheses go.
             pa, pb = src.span(parent)
