@@ -108,7 +108,7 @@ behaviour; reprokit runs it in isolation on each toolchain and gives a verdict.`
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%v (see `%s --help`)", err, c.CommandPath())
 	})
-	root.AddCommand(NewCmdRun(f, nil), NewCmdMinimize(f, nil), NewCmdDraft(f, nil), NewCmdFile(f, nil), NewCmdToolchains(f, nil), NewCmdCheck(f, nil), NewCmdBisect(f, nil))
+	root.AddCommand(NewCmdRun(f, nil), NewCmdMinimize(f, nil), NewCmdDraft(f, nil), NewCmdFile(f, nil), NewCmdToolchains(f, nil), NewCmdCheck(f, nil), NewCmdBisect(f, nil), NewCmdImport(f, nil))
 	return root
 }
 

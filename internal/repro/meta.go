@@ -28,6 +28,9 @@ type Meta struct {
 	Repo string `yaml:"repo,omitempty"`
 	// Upstream is the URL of the upstream issue, once there is one.
 	Upstream string `yaml:"upstream,omitempty"`
+	// Stated are the versions the upstream issue names, kept by `reprokit
+	// import` to compare the matrix with what the issue says.
+	Stated *Stated `yaml:"stated,omitempty"`
 	// Toolchain is the kind of toolchain the repro runs on: python (the
 	// default) or go.
 	Toolchain string `yaml:"toolchain,omitempty"`
@@ -44,6 +47,13 @@ type Meta struct {
 	// Bisect holds the results of `reprokit bisect`, at most one per kind
 	// of range (releases, commits); a new result replaces its kind's.
 	Bisect []Bisection `yaml:"bisect,omitempty"`
+}
+
+// Stated is what an upstream issue says about versions: where the bug
+// happens and where it does not.
+type Stated struct {
+	Affected   []string `yaml:"affected,omitempty"`
+	Unaffected []string `yaml:"unaffected,omitempty"`
 }
 
 // Bisection is one `reprokit bisect` result, as drafts quote it.

@@ -1,0 +1,116 @@
+package importer
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/toolchain"
+)
+
+// Stated is what an issue says about versions: where it happens, and
+// where it does not (the sentence says "works", "fine", "fixed" …).
+type Stated = repro.Stated
+
+var (
+	// "Python 3.12", "CPython 3.11.4", "python3.13", "3.12.0a1", "py3.10",
+	// and bare 3.X.Y in a form's version field or a bpo label list.
+	pyNamedRE = regexp.MustCompile(`(?i)\b(?:c?python|py)\s*v?((?:2\.7|3\.\d{1,2})(?:\.\d{1,2})?(?:(?:a|b|rc)\d+)?)\b`)
+	pyBareRE  = regexp.MustCompile(`(?:^|[\s,'"\[(])((?:2\.7|3\.\d{1,2})(?:\.\d{1,2})?)(?:$|[\s,'"\])+:;]|\.\s)`)
+	goNamedRE = regexp.MustCompile(`(?i)\bgo\s*(1\.\d{1,2}(?:\.\d{1,2})?(?:rc\d+)?)\b`)
+	// A sentence that says a version is fine.
+	fineRE = regexp.MustCompile(`(?i)\b(works?|working|fine|not affected|unaffected|doesn'?t (?:happen|crash|reproduce|occur)|does not (?:happen|crash|reproduce|occur)|no (?:error|crash|problem|issue)s?\b|fixed (?:in|on|since)|passes|correct(?:ly)?|as expected|expected behaviou?r|no longer)`)
+	// A line that names the versions the report was tested on.
+	testedRE = regexp.MustCompile(`(?i)(versions? tested on|python versions?|labels = |versions = |affects|reproduc|happens|fails|crash|error|bug|regression|broken)`)
+)
+
+// StatedVersions reads the versions an issue's prose names. kind is
+// python or go. Bare numbers (3.12) count only in lines about versions or
+// the bug (a form field, a label list); named ones ("Python 3.12")
+// anywhere.
+func StatedVersions(prose string, kind string) Stated {
+	var st Stated
+	add := func(list *[]string, v string) {
+		for _, x := range *list {
+			if x == v {
+				return
+			}
+		}
+		*list = append(*list, v)
+	}
+	for _, sentence := range sentences(prose) {
+		var found []string
+		if kind == "go" {
+			for _, m := range goNamedRE.FindAllStringSubmatch(sentence, -1) {
+				found = append(found, m[1])
+			}
+		} else {
+			for _, m := range pyNamedRE.FindAllStringSubmatch(sentence, -1) {
+				found = append(found, m[1])
+			}
+			if testedRE.MatchString(sentence) || fineRE.MatchString(sentence) || onlyVersions(sentence) {
+				for _, m := range pyBareRE.FindAllStringSubmatch(sentence, -1) {
+					found = append(found, m[1])
+				}
+			}
+		}
+		fine := fineRE.MatchString(sentence)
+		for _, v := range found {
+			if fine {
+				add(&st.Unaffected, v)
+			} else {
+				add(&st.Affected, v)
+			}
+		}
+	}
+	// A version named both ways stays affected: "fails on 3.12; 3.11 works;
+	// 3.12.1 works too" names 3.12 as affected, 3.12.1 as not.
+	var un []string
+	for _, v := range st.Unaffected {
+		if !contains(st.Affected, v) {
+			un = append(un, v)
+		}
+	}
+	st.Unaffected = un
+	sortVersions(st.Affected)
+	sortVersions(st.Unaffected)
+	return st
+}
+
+var onlyVersionsRE = regexp.MustCompile(`^[\s,]*(?:(?:2\.7|3\.\d{1,2})(?:\.\d+)?[\s,]*)+(?:,?\s*CPython main branch)?\s*$`)
+
+// onlyVersions: a line that is a list of versions (a form's dropdown).
+func onlyVersions(s string) bool { return onlyVersionsRE.MatchString(strings.TrimSpace(s)) }
+
+// sentences splits prose at line ends and sentence ends.
+func sentences(s string) []string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		for _, part := range regexp.MustCompile(`[.!?;]\s+`).Split(line, -1) {
+			if strings.TrimSpace(part) != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func sortVersions(v []string) {
+	sort.SliceStable(v, func(i, j int) bool { return toolchain.CompareVersions(v[i], v[j]) < 0 })
+}
+
+// Matches says whether a toolchain version falls under a stated one:
+// "3.12" covers 3.12.1, "3.12.1" only itself.
+func Matches(version, stated string) bool {
+	return toolchain.HasVersionPrefix(version, stated)
+}
