@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,7 @@ const fakeToken = "ghp_SpecToken0123456789abcdefABCDEF012345"
 //
 //	fakegh fault ENDPOINT KIND [N]   inject N failures (see fakegithub.Fault)
 //	fakegh seed STATE TITLE BODY     add an issue by someone else
+//	fakegh issue REPO N STATE FILE [LABELS]  serve FILE (`# Title` then the body) as REPO#N
 //	fakegh droplabels                creates ignore labels (no push access)
 //	fakegh issues                    print the issues: number, state, labels, body size, comments, title
 //	fakegh requests                  print method, path, query and body of every request
@@ -128,6 +130,18 @@ func cmdFakeGH(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: fakegh seed STATE TITLE BODY")
 		}
 		srv.Seed(args[1], args[2], args[3])
+	case "issue":
+		if len(args) != 5 && len(args) != 6 {
+			ts.Fatalf("usage: fakegh issue OWNER/NAME N STATE FILE [LABEL,...]")
+		}
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		title, body, _ := strings.Cut(ts.ReadFile(args[4]), "\n")
+		var labels []string
+		if len(args) == 6 {
+			labels = strings.Split(args[5], ",")
+		}
+		srv.Put(args[1], n, args[3], strings.TrimSpace(strings.TrimPrefix(title, "# ")), body, labels)
 	case "droplabels":
 		srv.DropLabels = true
 	case "issues":

@@ -81,17 +81,22 @@ type Options struct {
 	Stdlib map[string]bool
 }
 
-// MaxBody bounds the body read: GitHub's own limit on an issue body.
-const MaxBody = 65536 * 4
+// MaxBody bounds the body read (GitHub's own limit is 65,536
+// characters; a file may be longer): past it the rest is cut, and said.
+const MaxBody = 4 << 20
 
 // Import builds the archive for an issue.
 func Import(ctx context.Context, iss Issue, opts Options) (*Result, error) {
 	body := iss.Body
-	if len(body) > MaxBody {
+	cut := len(body) > MaxBody
+	if cut {
 		body = body[:MaxBody]
 	}
 	doc := Parse(body)
 	b := &builder{iss: iss, doc: doc, opts: opts, res: &Result{Blocks: doc.Blocks}}
+	if cut {
+		b.note("the issue is longer than %d bytes: the rest was not read", MaxBody)
+	}
 	if err := b.analyze(ctx); err != nil {
 		b.note("%v; untagged blocks are not read as Python and imports come from import lines", err)
 	}

@@ -53,9 +53,17 @@ func (b *builder) buildPython() error {
 				main = f
 			}
 		}
-		b.files = append(b.files, txtar.File{Name: main, Data: []byte(unnamed[0].Text)})
+		pick := unnamed[0]
+		for _, bl := range unnamed {
+			// The first that parses: a block cut short is a quote, not the reproducer.
+			if a, ok := b.analysis[bl.Text]; ok && a.Parses {
+				pick = bl
+				break
+			}
+		}
+		b.files = append(b.files, txtar.File{Name: main, Data: []byte(pick.Text)})
 		if len(unnamed) > 1 {
-			b.note("the issue has %d Python blocks: the first (line %d) is the reproducer", len(unnamed), unnamed[0].Line)
+			b.note("the issue has %d Python blocks: the one at line %d (the first that parses) is the reproducer", len(unnamed), pick.Line)
 		}
 	case len(b.blocks(Session)) > 0:
 		main = "repro.py"
@@ -186,18 +194,13 @@ func (b *builder) sessionScript() string {
 	for _, bl := range b.blocks(Session) {
 		chunks = append(chunks, parseSession(bl.Text)...)
 	}
-	last := -1
-	for i, c := range chunks {
-		if tracebackRE.MatchString(c.Output) {
-			last = i
-		}
-	}
+	last := bugTraceback(chunks)
 	var s strings.Builder
 	for i, c := range chunks {
 		if last >= 0 && i > last {
 			break
 		}
-		if tracebackRE.MatchString(c.Output) && i != last {
+		if (tracebackRE.MatchString(c.Output) || exceptionLineRE.MatchString(c.Output)) && i != last {
 			for _, l := range strings.Split(strings.TrimRight(c.Src, "\n"), "\n") {
 				fmt.Fprintf(&s, "# (raised in the session) %s\n", l)
 			}
@@ -215,6 +218,43 @@ func (b *builder) sessionScript() string {
 	}
 	return s.String()
 }
+
+// bugTraceback is the chunk whose traceback is the bug: the last one,
+// when nothing after it printed (else the tracebacks were slips on the
+// way, and what was printed last is the bug); -1 when none.
+func bugTraceback(chunks []Chunk) int {
+	last := -1
+	for i, c := range chunks {
+		switch {
+		case tracebackRE.MatchString(c.Output) || exceptionLineRE.MatchString(c.Output):
+			last = i
+		case strings.TrimSpace(c.Output) != "":
+			last = -1
+		}
+	}
+	return last
+}
+
+// sessionOutput is the part of the sessions' output that shows the bug:
+// the bug's traceback, else what the last statement printed.
+func (b *builder) sessionOutput() string {
+	var chunks []Chunk
+	for _, bl := range b.blocks(Session) {
+		chunks = append(chunks, parseSession(bl.Text)...)
+	}
+	if i := bugTraceback(chunks); i >= 0 {
+		return chunks[i].Output
+	}
+	for i := len(chunks) - 1; i >= 0; i-- {
+		if strings.TrimSpace(chunks[i].Output) != "" {
+			return chunks[i].Output
+		}
+	}
+	return ""
+}
+
+// exceptionLineRE: a SyntaxError in a session has no Traceback header.
+var exceptionLineRE = regexp.MustCompile(`(?m)^[A-Za-z_][\w.]*(Error|Exception): `)
 
 var stmtRE = regexp.MustCompile(`^(import|from|def|class|if|for|while|with|try|async|return|raise|del|pass|assert|global|nonlocal|print |@)\b`)
 
@@ -254,14 +294,8 @@ func (b *builder) outputs(step *Step) []string {
 			out = append(out, st.Output)
 		}
 	}
-	var session strings.Builder
-	for _, bl := range b.blocks(Session) {
-		for _, c := range parseSession(bl.Text) {
-			session.WriteString(c.Output)
-		}
-	}
-	if session.Len() > 0 {
-		out = append(out, session.String())
+	if s := b.sessionOutput(); s != "" {
+		out = append(out, s)
 	}
 	for _, bl := range b.blocks(Output) {
 		if !expectedLead(bl.Lead) {

@@ -59,7 +59,7 @@ func Read(ctx context.Context, req Request) (Issue, error) {
 	var data []byte
 	var err error
 	if req.Source == "-" {
-		data, err = io.ReadAll(io.LimitReader(req.In, 4<<20))
+		data, err = io.ReadAll(io.LimitReader(req.In, MaxBody+1))
 	} else {
 		data, err = os.ReadFile(req.Source)
 	}
@@ -116,7 +116,10 @@ func fetch(ctx context.Context, req Request, repo string, n int) (Issue, error) 
 	}
 	iss, err := c.Issue(ctx, repo, n)
 	if err != nil {
-		return Issue{}, fmt.Errorf("reading %s#%d: %w", repo, n, err)
+		if strings.Contains(err.Error(), "(404)") {
+			return Issue{}, usage.Errorf("%v (is #%d an issue of %s?)", err, n, repo)
+		}
+		return Issue{}, err
 	}
 	out := Issue{URL: iss.GetHTMLURL(), Repo: repo, Number: n, Title: iss.GetTitle(), Body: iss.GetBody(), Source: fmt.Sprintf("%s#%d", repo, n)}
 	if out.URL == "" || !strings.Contains(out.URL, repo) {
@@ -241,9 +244,32 @@ type Comparison struct {
 	Sentence   string
 }
 
+// coarsen reads a stated patch release that is not here as its minor
+// version: a reporter names the build they had, not a boundary.
+func coarsen(st Stated, cells []draft.Cell) Stated {
+	widen := func(vs []string) []string {
+		var out []string
+		for _, v := range vs {
+			here := false
+			for _, c := range cells {
+				here = here || Matches(c.Version, v)
+			}
+			if parts := strings.Split(v, "."); !here && len(parts) == 3 {
+				v = parts[0] + "." + parts[1]
+			}
+			if !contains(out, v) {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	return Stated{Affected: widen(st.Affected), Unaffected: widen(st.Unaffected)}
+}
+
 // Compare sets the matrix beside the versions the issue states.
 func Compare(st Stated, cells []draft.Cell) Comparison {
 	var c Comparison
+	st = coarsen(st, cells)
 	for _, cell := range cells {
 		if cell.Verdict == repro.Skipped || cell.Verdict == repro.ErrorVerdict {
 			continue

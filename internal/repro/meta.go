@@ -28,9 +28,6 @@ type Meta struct {
 	Repo string `yaml:"repo,omitempty"`
 	// Upstream is the URL of the upstream issue, once there is one.
 	Upstream string `yaml:"upstream,omitempty"`
-	// Stated are the versions the upstream issue names, kept by `reprokit
-	// import` to compare the matrix with what the issue says.
-	Stated *Stated `yaml:"stated,omitempty"`
 	// Toolchain is the kind of toolchain the repro runs on: python (the
 	// default) or go.
 	Toolchain string `yaml:"toolchain,omitempty"`
@@ -47,6 +44,9 @@ type Meta struct {
 	// Bisect holds the results of `reprokit bisect`, at most one per kind
 	// of range (releases, commits); a new result replaces its kind's.
 	Bisect []Bisection `yaml:"bisect,omitempty"`
+	// Stated are the versions the upstream issue names, kept by `reprokit
+	// import` to compare the matrix with what the issue says.
+	Stated *Stated `yaml:"stated,omitempty"`
 }
 
 // Stated is what an upstream issue says about versions: where the bug
