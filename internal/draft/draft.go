@@ -107,6 +107,9 @@ type Draft struct {
 	Search string
 	// Source is the archive's path and Archive its hash (ArchiveHash).
 	Source, Archive string
+	// CommentOn, for a comment draft (the confirmation comment), is the
+	// issue of Repo it answers; 0 for an issue draft.
+	CommentOn int
 }
 
 // Funcs are the template functions profiles may use.
@@ -128,9 +131,11 @@ func Render(in Input, p *tracker.Profile, red *redact.Redactor) (*Draft, error) 
 	if err := p.BodyTmpl.Execute(&body, data); err != nil {
 		return nil, fmt.Errorf("%s: body template: %w", p.Source, err)
 	}
+	// Inert: a repro's title, output or signature (and a related issue's
+	// title) must not ping anyone or cross-reference an issue when filed.
 	d := &Draft{
-		Title:   red.String(strings.TrimSpace(title.String())),
-		Body:    red.String(tidy(body.String())),
+		Title:   redact.InertTitle(red.String(strings.TrimSpace(title.String()))),
+		Body:    redact.Inert(red.String(tidy(body.String()))),
 		Labels:  p.LabelsFor(data.Crash),
 		Repo:    p.Repo,
 		Missing: data.MissingTiers,
@@ -168,6 +173,9 @@ func (d *Draft) Write(w io.Writer) error {
 	src := ""
 	if d.Source != "" {
 		src = fmt.Sprintf("source: %s\narchive: %s\n", d.Source, d.Archive)
+	}
+	if d.CommentOn > 0 {
+		src += fmt.Sprintf("comment-on: %d\n", d.CommentOn)
 	}
 	_, err := fmt.Fprintf(w, "<!-- reprokit draft\nrepo: %s\nlabels: %s\nfingerprint: %s\nsearch: %s\n%s-->\n# %s\n\n%s",
 		d.Repo, strings.Join(d.Labels, ", "), d.Fingerprint, d.Search, src, d.Title, d.Body)
@@ -208,6 +216,10 @@ func Read(name string, data []byte) (*Draft, error) {
 			d.Source = v
 		case "archive":
 			d.Archive = v
+		case "comment-on":
+			if _, err := fmt.Sscanf(v, "%d", &d.CommentOn); err != nil || d.CommentOn <= 0 {
+				return nil, fmt.Errorf("%s:%d: comment-on: %q is not an issue number", name, i+2, v)
+			}
 		}
 	}
 	rest := s[end+len("\n-->\n"):]
@@ -678,7 +690,9 @@ func ask(r *repro.Repro) (string, []string) {
 func related(rs []Related) string {
 	var b strings.Builder
 	for _, r := range rs {
-		fmt.Fprintf(&b, "- #%d %s (%s) %s\n", r.Number, r.Title, r.State, r.URL)
+		// The number links on purpose (a link, so Inert leaves it); the
+		// title is someone else's text and goes through Inert.
+		fmt.Fprintf(&b, "- [#%d](%s) %s (%s)\n", r.Number, r.URL, r.Title, r.State)
 	}
 	return strings.TrimSpace(b.String())
 }

@@ -48,7 +48,7 @@ type Outcome struct {
 	Path     string
 	Result   *Result
 	Results  []runner.Result
-	Compared Comparison
+	Compared draft.Comparison
 }
 
 // Read fetches or reads the issue.
@@ -179,7 +179,7 @@ func Run(ctx context.Context, req Request) (*Outcome, error) {
 	for i, r := range out.Results {
 		cells = append(cells, draft.CellOf(r).On(jobs[i].Toolchain))
 	}
-	out.Compared = Compare(res.Stated, cells)
+	out.Compared = draft.Compare(res.Stated, cells)
 	fmt.Fprintln(req.Out, out.Compared.Sentence)
 	return out, nil
 }
@@ -219,94 +219,9 @@ func (r *Result) Summary() string {
 	} else {
 		parts = append(parts, "ASSERTION MISSING")
 	}
-	if s := statedWords(r.Stated); s != "" {
+	if s := draft.StatedWords(r.Stated); s != "" {
 		parts = append(parts, "the issue says "+s)
 	}
 	return strings.Join(parts, "; ")
 }
 
-func statedWords(st Stated) string {
-	var parts []string
-	if len(st.Affected) > 0 {
-		parts = append(parts, strings.Join(st.Affected, ", "))
-	}
-	if len(st.Unaffected) > 0 {
-		parts = append(parts, "not "+strings.Join(st.Unaffected, ", "))
-	}
-	return strings.Join(parts, "; ")
-}
-
-// Comparison is the matrix next to what the issue states.
-type Comparison struct {
-	Comparable bool     // some toolchain here falls under a stated version
-	Agrees     bool     // and none contradicts it
-	Conflicts  []string // "3.12.1 does not reproduce, though the issue names 3.12"
-	Sentence   string
-}
-
-// coarsen reads a stated patch release that is not here as its minor
-// version: a reporter names the build they had, not a boundary.
-func coarsen(st Stated, cells []draft.Cell) Stated {
-	widen := func(vs []string) []string {
-		var out []string
-		for _, v := range vs {
-			here := false
-			for _, c := range cells {
-				here = here || Matches(c.Version, v)
-			}
-			if parts := strings.Split(v, "."); !here && len(parts) == 3 {
-				v = parts[0] + "." + parts[1]
-			}
-			if !contains(out, v) {
-				out = append(out, v)
-			}
-		}
-		return out
-	}
-	return Stated{Affected: widen(st.Affected), Unaffected: widen(st.Unaffected)}
-}
-
-// Compare sets the matrix beside the versions the issue states.
-func Compare(st Stated, cells []draft.Cell) Comparison {
-	var c Comparison
-	st = coarsen(st, cells)
-	for _, cell := range cells {
-		if cell.Verdict == repro.Skipped || cell.Verdict == repro.ErrorVerdict {
-			continue
-		}
-		rep := cell.Verdict == repro.Reproduces || cell.Verdict == repro.Flaky
-		for _, v := range st.Affected {
-			if Matches(cell.Version, v) {
-				c.Comparable = true
-				if !rep {
-					c.Conflicts = append(c.Conflicts, fmt.Sprintf("%s is %s, though the issue names %s", cell.Version, cell.Verdict, v))
-				}
-			}
-		}
-		for _, v := range st.Unaffected {
-			if Matches(cell.Version, v) {
-				c.Comparable = true
-				if rep {
-					c.Conflicts = append(c.Conflicts, fmt.Sprintf("%s reproduces, though the issue says %s is not affected", cell.Version, v))
-				}
-			}
-		}
-	}
-	c.Agrees = c.Comparable && len(c.Conflicts) == 0
-	b := draft.Boundary(cells)
-	if b == "" {
-		b = "Ran on no toolchain."
-	}
-	said := statedWords(st)
-	switch {
-	case said == "":
-		c.Sentence = b + " The issue names no version to compare with."
-	case !c.Comparable:
-		c.Sentence = fmt.Sprintf("%s The issue says %s: none of those versions is here to compare.", b, said)
-	case c.Agrees:
-		c.Sentence = fmt.Sprintf("%s The issue says %s: the matrix agrees.", b, said)
-	default:
-		c.Sentence = fmt.Sprintf("%s The issue says %s: the matrix disagrees (%s).", b, said, strings.Join(c.Conflicts, "; "))
-	}
-	return c
-}
