@@ -21,7 +21,6 @@ func StatedWords(st repro.Stated) string {
 	return strings.Join(parts, "; ")
 }
 
-
 // Comparison is the matrix next to what the issue states.
 type Comparison struct {
 	Comparable bool     // some toolchain here falls under a stated version

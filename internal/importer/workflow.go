@@ -224,4 +224,3 @@ func (r *Result) Summary() string {
 	}
 	return strings.Join(parts, "; ")
 }
-
