@@ -260,7 +260,7 @@ var (
 	tracebackRE = regexp.MustCompile(`(?m)^\s*Traceback \(most recent call last\):`)
 	crashRE     = regexp.MustCompile(`(?mi)^.*(Fatal Python error:|Segmentation fault|segfault|core dumped|Assertion .* failed|AddressSanitizer|panic: |fatal error: |internal compiler error)`)
 	promptRE    = regexp.MustCompile(`(?m)^(>>>|\.\.\.)( |$)`)
-	shellRE     = regexp.MustCompile(`(?m)^\s*[$%] +\S`)
+	shellRE     = regexp.MustCompile(`(?m)^\s*[$%>] +\S`)
 	goPkgRE     = regexp.MustCompile(`(?m)^package \w+\s*$`)
 )
 

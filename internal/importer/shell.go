@@ -9,7 +9,7 @@ import (
 // promptPrefixRE is a shell prompt before a command: `$ `, `% `,
 // `user@host:~/x$ `, `(venv) $ `, `C:\> ` is not supported (no Windows
 // paths in the sandbox).
-var promptPrefixRE = regexp.MustCompile(`^\s*(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^$#%]*)?)?[$%]\s+`)
+var promptPrefixRE = regexp.MustCompile(`^\s*(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^$#%]*)?)?(?:PS )?[$%>]\s+`)
 
 // shellCommand returns the command of a prompt line.
 func shellCommand(line string) (string, bool) {
