@@ -280,6 +280,7 @@ var (
 	exceptionRE = regexp.MustCompile(`^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Iteration|Warning|Failure|Fault)|KeyboardInterrupt|StopIteration|GeneratorExit)(?:: (.*))?$`)
 	warningRE   = regexp.MustCompile(`(?m)^\S.*?:\d+: ([A-Z]\w*Warning: .+?)\s*$`)
 	addrRE      = regexp.MustCompile(`0x[0-9a-fA-F]+`)
+	pidRE       = regexp.MustCompile(`pid=\d+`)
 )
 
 // outputs are the texts that show what happens, most telling first:
@@ -400,7 +401,7 @@ func regexOf(line string) string {
 	}
 	q := regexpQuote(line)
 	q = addrRE.ReplaceAllString(q, `0x[0-9a-fA-F]+`)
-	return q
+	return pidRE.ReplaceAllString(q, `pid=\d+`)
 }
 
 // regexpQuote is regexp.QuoteMeta for a testscript word.

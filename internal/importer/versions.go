@@ -17,7 +17,7 @@ var (
 	// "Python 3.12", "CPython 3.11.4", "python3.13", "3.12.0a1", "py3.10",
 	// and bare 3.X.Y in a form's version field or a bpo label list.
 	pyNamedRE = regexp.MustCompile(`(?i)\b(?:c?python|py)\s*v?((?:2\.7|3\.\d{1,2})(?:\.\d{1,2})?(?:(?:a|b|rc)\d+)?)\b`)
-	pyBareRE  = regexp.MustCompile(`(?:^|[\s,'"\[(])((?:2\.7|3\.\d{1,2})(?:\.\d{1,2})?)(?:$|[\s,'"\])+:;]|\.\s)`)
+	pyBareRE  = regexp.MustCompile(`(?:^|[\s,'"\[(])((?:2\.7|3\.\d{1,2})(?:\.\d{1,2})?)(?:$|[\s,'"\])+:;]|\.\s|\.$)`)
 	goNamedRE = regexp.MustCompile(`(?i)\bgo\s*(1\.\d{1,2}(?:\.\d{1,2})?(?:rc\d+)?)\b`)
 	// A sentence that says a version is fine.
 	fineRE = regexp.MustCompile(`(?i)\b(works?|working|fine|not affected|unaffected|doesn'?t (?:happen|crash|reproduce|occur)|does not (?:happen|crash|reproduce|occur)|no (?:error|crash|problem|issue)s?\b|fixed (?:in|on|since)|passes|correct(?:ly)?|as expected|expected behaviou?r|no longer)`)
