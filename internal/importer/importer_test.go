@@ -67,6 +67,7 @@ func TestStatedVersions(t *testing.T) {
 		{"labels = ['3.7', 'type-crash']", "python", "3.7", ""},
 		{"go version go1.21.3 linux/amd64\nFixed in go1.22.", "go", "1.21.3", "1.22"},
 		{"I bought 3.5 apples", "python", "", ""},
+		{"Crash does not occur in python 3.8-3.10, but does occur in 3.12 and 3.13.", "python", "3.12 3.13", "3.8 3.9 3.10"},
 	} {
 		st := StatedVersions(tt.prose, tt.kind)
 		if a, u := strings.Join(st.Affected, " "), strings.Join(st.Unaffected, " "); a != tt.affected || u != tt.unaffected {

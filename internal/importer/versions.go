@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -22,7 +23,7 @@ var (
 	// A sentence that says a version is fine.
 	fineRE = regexp.MustCompile(`(?i)\b(works?|working|fine|not affected|unaffected|doesn'?t (?:happen|crash|reproduce|occur)|does not (?:happen|crash|reproduce|occur)|no (?:error|crash|problem|issue)s?\b|fixed (?:in|on|since)|passes|correct(?:ly)?|as expected|expected behaviou?r|no longer)`)
 	// A line that names the versions the report was tested on.
-	testedRE = regexp.MustCompile(`(?i)(versions? tested on|python versions?|labels = |versions = |affects|reproduc|happens|fails|crash|error|bug|regression|broken)`)
+	testedRE = regexp.MustCompile(`(?i)(versions? tested on|python versions?|labels = |versions = |affects|reproduc|happens|occurs?|fails|crash|error|bug|regression|broken|segfault)`)
 )
 
 // StatedVersions reads the versions an issue's prose names. kind is
@@ -83,17 +84,43 @@ var onlyVersionsRE = regexp.MustCompile(`^[\s,]*(?:(?:2\.7|3\.\d{1,2})(?:\.\d+)?
 // onlyVersions: a line that is a list of versions (a form's dropdown).
 func onlyVersions(s string) bool { return onlyVersionsRE.MatchString(strings.TrimSpace(s)) }
 
-// sentences splits prose at line ends and sentence ends.
+// clauseRE splits prose into clauses that each say one thing: at sentence
+// ends, and before "but", "while", "whereas" ("does not occur in 3.11,
+// but does occur in 3.12").
+var clauseRE = regexp.MustCompile(`[.!?;]\s+|,?\s+(?:but|while|whereas|however)\s+`)
+
+// sentences splits prose into clauses.
 func sentences(s string) []string {
 	var out []string
 	for _, line := range strings.Split(s, "\n") {
-		for _, part := range regexp.MustCompile(`[.!?;]\s+`).Split(line, -1) {
+		for _, part := range clauseRE.Split(expandRanges(line), -1) {
 			if strings.TrimSpace(part) != "" {
 				out = append(out, part)
 			}
 		}
 	}
 	return out
+}
+
+// rangeRE is a range of minor versions: "3.8-3.11", "3.9 to 3.12", "3.8–3.11".
+var rangeRE = regexp.MustCompile(`\b3\.(\d{1,2})\s*(?:-|–|to|through)\s*3\.(\d{1,2})\b`)
+
+// expandRanges writes each range out: "3.8-3.10" → "3.8, 3.9, 3.10".
+func expandRanges(s string) string {
+	return rangeRE.ReplaceAllStringFunc(s, func(m string) string {
+		sm := rangeRE.FindStringSubmatch(m)
+		var from, to int
+		fmt.Sscan(sm[1], &from)
+		fmt.Sscan(sm[2], &to)
+		if to < from || to-from > 20 {
+			return m
+		}
+		var parts []string
+		for v := from; v <= to; v++ {
+			parts = append(parts, fmt.Sprintf("3.%d", v))
+		}
+		return strings.Join(parts, ", ")
+	})
 }
 
 func contains(list []string, v string) bool {
