@@ -407,6 +407,27 @@ func regexOf(line string) string {
 // regexpQuote is regexp.QuoteMeta for a testscript word.
 func regexpQuote(s string) string { return regexp.QuoteMeta(s) }
 
+// ownPackage is the tracker's own package when the issue is a library's
+// and the code names it ("msgspec.Struct" in msgspec/msgspec): a report
+// quotes its users' code, which does not always show the import.
+func (b *builder) ownPackage() string {
+	if b.iss.Repo == "" || b.iss.Repo == "python/cpython" || b.iss.Repo == "golang/go" {
+		return ""
+	}
+	name := path.Base(b.iss.Repo)
+	mod := strings.ReplaceAll(strings.TrimPrefix(name, "python-"), "-", "_")
+	if b.opts.Stdlib[mod] {
+		return ""
+	}
+	re := regexp.MustCompile(`\b` + regexp.QuoteMeta(mod) + `\b`)
+	for _, f := range b.files {
+		if strings.HasSuffix(f.Name, ".py") && re.Match(f.Data) {
+			return name
+		}
+	}
+	return ""
+}
+
 // addDependencies writes the third-party imports of the archive's Python
 // files into the main file as PEP 723 inline metadata.
 func (b *builder) addDependencies(main string) {
@@ -446,6 +467,9 @@ func (b *builder) addDependencies(main string) {
 				deps[path.Base(b.iss.Repo)] = true
 			}
 		}
+	}
+	if own := b.ownPackage(); own != "" && !deps[own] {
+		deps[own] = true
 	}
 	if len(deps) == 0 {
 		return
