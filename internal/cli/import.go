@@ -43,7 +43,18 @@ the text names, and third-party imports as PEP 723 dependencies.
 
 Then run it on every interpreter (--no-run skips this) and say what was found
 next to what the issue says. Nothing from the issue runs outside the sandbox.
-See docs/import.md.`,
+See docs/import.md.
+
+` + exitStatus("import"),
+		Example: `  # an issue through the API (no token needed for a public one)
+  reprokit import https://github.com/python/cpython/issues/115874
+  # the archive only, no run
+  reprokit import --no-run 'python/cpython#115874'
+  # an issue saved as Markdown, linked to where it came from
+  reprokit import --upstream https://github.com/msgspec/msgspec/issues/308 issue.md
+  # then: a confirmation comment for the issue, posted once on request
+  reprokit draft --comment repros/cpython_115874.txtar
+  reprokit file --comment reports/cpython_115874.comment.md`,
 		Args: nArgs(one, "import: name one issue URL, Markdown file or - (e.g. `reprokit import https://github.com/python/cpython/issues/123`)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Source = args[0]
