@@ -280,6 +280,8 @@ func classify(lang, s string) Kind {
 		return Session
 	case shellRE.MatchString(s) && commandIn(s):
 		return Shell
+	case isShellLang(lang) && bareCommands(s):
+		return Shell
 	case lang == "go" || lang == "golang":
 		if goPkgRE.MatchString(s) {
 			return GoSrc
@@ -304,6 +306,21 @@ func classify(lang, s string) Kind {
 // python: a def, an import or an assignment at the start of a line.
 func looksLikeCode(s string) bool {
 	return regexp.MustCompile(`(?m)^(import |from \S+ import |def |class |[A-Za-z_]\w* = )`).MatchString(s)
+}
+
+func isShellLang(lang string) bool {
+	switch lang {
+	case "sh", "shell", "bash", "zsh", "console", "shell-session", "sh-session", "terminal":
+		return true
+	}
+	return false
+}
+
+// bareCommands: a shell block written as a script (no prompts) whose
+// first line runs python or go.
+func bareCommands(s string) bool {
+	first := strings.TrimSpace(firstLine(s))
+	return first != "" && (pythonCommand(first) || goCommand(first))
 }
 
 // commandIn: a `$ ` line runs python or go.

@@ -137,8 +137,13 @@ type Step struct {
 
 func parseTranscript(s string) Transcript {
 	var t Transcript
+	bare := !shellRE.MatchString(s) // a script: every line is a command
 	for _, l := range strings.Split(s, "\n") {
-		if cmd, ok := shellCommand(l); ok {
+		cmd, ok := shellCommand(l)
+		if bare {
+			cmd, ok = strings.TrimSpace(l), strings.TrimSpace(l) != ""
+		}
+		if ok {
 			if c, ok := parseCommand(cmd); ok {
 				t.Steps = append(t.Steps, Step{Command: c})
 				continue
