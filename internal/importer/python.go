@@ -55,15 +55,16 @@ func (b *builder) buildPython() error {
 		}
 		pick := unnamed[0]
 		for _, bl := range unnamed {
-			// The first that parses: a block cut short is a quote, not the reproducer.
-			if a, ok := b.analysis[bl.Text]; ok && a.Parses {
+			// The first that parses: a block cut short is a quote, not the
+			// reproducer; nor is one the text calls fine ("this works:").
+			if a, ok := b.analysis[bl.Text]; ok && a.Parses && !(len(unnamed) > 1 && fineRE.MatchString(lastLineOf(bl.Lead))) {
 				pick = bl
 				break
 			}
 		}
 		b.files = append(b.files, txtar.File{Name: main, Data: []byte(pick.Text)})
 		if len(unnamed) > 1 {
-			b.note("the issue has %d Python blocks: the one at line %d (the first that parses) is the reproducer", len(unnamed), pick.Line)
+			b.note("the issue has %d Python blocks: the one at line %d (the first that parses and that the text does not call fine) is the reproducer", len(unnamed), pick.Line)
 		}
 	case len(b.blocks(Session)) > 0:
 		main = "repro.py"
@@ -102,6 +103,13 @@ func (b *builder) buildPython() error {
 		b.addDependencies(main)
 	}
 	return nil
+}
+
+func lastLineOf(s string) string {
+	if i := strings.LastIndex(s, "\n"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
 }
 
 func hasBlockNamed(bls []Block, name string) bool {

@@ -180,6 +180,11 @@ func Run(ctx context.Context, req Request) (*Outcome, error) {
 		cells = append(cells, draft.CellOf(r).On(jobs[i].Toolchain))
 	}
 	out.Compared = draft.Compare(res.Stated, cells)
+	if res.Assertion == "" {
+		// A script that asserts nothing "reproduces" wherever it exits 0:
+		// that says nothing about the bug.
+		out.Compared = draft.Comparison{Sentence: draft.Boundary(cells) + " The archive asserts nothing yet (ASSERTION MISSING): the matrix only says where the reproducer exits 0, so it is not compared with the issue."}
+	}
 	fmt.Fprintln(req.Out, out.Compared.Sentence)
 	return out, nil
 }
