@@ -29,7 +29,7 @@ func Inert(md string) string {
 	src := []byte(md)
 	doc := inertMD.Parser().Parse(text.NewReader(src))
 	var spans [][2]int
-	stray := map[int]bool{} // lines with a backtick the parser left as text
+	stray := map[int]bool{} // lengths of backtick runs the parser left as text
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -44,8 +44,8 @@ func Inert(md string) string {
 			}
 			return ast.WalkSkipChildren, nil
 		case *ast.Text:
-			if strings.Contains(string(n.Segment.Value(src)), "`") {
-				stray[lineNo(src, n.Segment.Start)] = true
+			for _, run := range tickRunRE.FindAll(n.Segment.Value(src), -1) {
+				stray[len(run)] = true
 			}
 			// Adjacent text nodes form one run: a mention split by the
 			// parser (at `_`, `*`) is still found whole.
@@ -56,8 +56,20 @@ func Inert(md string) string {
 			for next, ok := n.NextSibling().(*ast.Text); ok && next.Segment.Start == stop; next, ok = next.NextSibling().(*ast.Text) {
 				stop = next.Segment.Stop
 			}
-			for _, m := range liveRE.FindAllSubmatchIndex(src[start:stop], -1) {
-				spans = append(spans, [2]int{start + m[2], start + m[3]})
+			run := src[start:stop]
+			for _, m := range liveRE.FindAllSubmatchIndex(run, -1) {
+				// What follows a wrapped span directly ("@a#1") starts a
+				// text node once the span is code, where GitHub would link
+				// it: it joins the span.
+				end := m[3]
+				for end < len(run) {
+					loc := liveAtRE.FindIndex(run[end:])
+					if loc == nil || loc[1] == 0 {
+						break
+					}
+					end += loc[1]
+				}
+				spans = append(spans, [2]int{start + m[2], start + end})
 			}
 		}
 		return ast.WalkContinue, nil
@@ -66,14 +78,28 @@ func Inert(md string) string {
 		return md
 	}
 	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+	fence := "`"
+	for len(fence) < 64 && stray[len(fence)] {
+		fence += "`"
+	}
 	var b strings.Builder
 	last := 0
 	for _, s := range spans {
 		if s[0] < last {
 			continue
 		}
+		// A backtick right beside the span (a stray one, or a code span's
+		// own) would merge with its fence into another run: a space keeps
+		// them apart.
+		pre, post := "", ""
+		if s[0] > 0 && src[s[0]-1] == '`' {
+			pre = " "
+		}
+		if s[1] < len(src) && src[s[1]] == '`' {
+			post = " "
+		}
 		b.Write(src[last:s[0]])
-		b.WriteString(codeSpan(string(src[s[0]:s[1]]), stray[lineNo(src, s[0])]))
+		b.WriteString(pre + fence + string(src[s[0]:s[1]]) + fence + post)
 		last = s[1]
 	}
 	b.Write(src[last:])
@@ -90,13 +116,20 @@ func InertTitle(title string) string {
 
 var inertMD = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough))
 
-// liveRE finds what GitHub would turn live, each in group 1.
-var liveRE = regexp.MustCompile(`(?i)(?:^|[^a-z0-9_` + "`" + `&/\\@.-])(` +
-	`@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:/[a-z0-9_.-]+)?` + // @user, @org/team
-	`|(?:[a-z0-9_.-]+/[a-z0-9_.-]+)?\\?#[0-9]+\b` + // #12, owner/repo#12
-	`|\bgh-[0-9]+\b` + // GH-12
-	`|(?:https?://|www\.)[^\s<>` + "`" + `]*[^\s<>.,;:!?"')\]` + "`" + `]` + // bare URLs
-	`)`)
+// live is what GitHub turns live: @user and @org/team, #12 and
+// owner/repo#12, GH-12, bare URLs.
+const live = `@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:/[a-z0-9_.-]+)?` +
+	`|(?:[a-z0-9_.-]+/[a-z0-9_.-]+)?\\?#[0-9]+\b` +
+	`|\bgh-[0-9]+\b` +
+	`|(?:https?://|www\.)[^\s<>` + "`" + `]*[^\s<>.,;:!?"')\]` + "`" + `]`
+
+var (
+	// liveRE finds each live thing (group 1) where GitHub would see it:
+	// after the start of a text node or a character that ends a word.
+	liveRE = regexp.MustCompile(`(?i)(?:^|[^a-z0-9_` + "`" + `&/\\@.-])(` + live + `)`)
+	// liveAtRE is a live thing right at the start.
+	liveAtRE = regexp.MustCompile(`(?i)^(?:` + live + `)`)
+)
 
 func autoLinkSpan(n *ast.AutoLink, src []byte) ([2]int, bool) {
 	label := string(n.Label(src))
@@ -113,14 +146,8 @@ func autoLinkSpan(n *ast.AutoLink, src []byte) ([2]int, bool) {
 	return [2]int{from + i, from + i + len(label) + 2}, true
 }
 
-// lineNo is the 0-based line of offset i.
-func lineNo(src []byte, i int) int { return strings.Count(string(src[:i]), "\n") }
-
-// codeSpan wraps s in a code span that no backtick of s, nor a stray one
-// on its line, can close early.
-func codeSpan(s string, stray bool) string {
-	if !stray && !strings.Contains(s, "`") {
-		return "`" + s + "`"
-	}
-	return "`` " + s + " ``"
-}
+// tickRunRE is a run of backticks. The fence of the spans Inert adds is
+// one no stray run (a backtick the parser left as text) has, so that it
+// pairs only with its own closing run; the code spans the text already has
+// are parsed left to right with the new ones and keep their pairs.
+var tickRunRE = regexp.MustCompile("`+")
