@@ -418,14 +418,14 @@ func regexpQuote(s string) string { return regexp.QuoteMeta(s) }
 // ownPackage is the tracker's own package when the issue is a library's
 // and the code names it ("msgspec.Struct" in msgspec/msgspec): a report
 // quotes its users' code, which does not always show the import.
-func (b *builder) ownPackage() string {
+func (b *builder) ownPackage(imported map[string]bool) string {
 	if b.iss.Repo == "" || b.iss.Repo == "python/cpython" || b.iss.Repo == "golang/go" {
 		return ""
 	}
 	name := path.Base(b.iss.Repo)
 	mod := strings.ReplaceAll(strings.TrimPrefix(name, "python-"), "-", "_")
-	if b.opts.Stdlib[mod] {
-		return ""
+	if b.opts.Stdlib[mod] || imported[mod] {
+		return "" // imported: its distribution is already a dependency
 	}
 	re := regexp.MustCompile(`\b` + regexp.QuoteMeta(mod) + `\b`)
 	for _, f := range b.files {
@@ -447,6 +447,7 @@ func (b *builder) addDependencies(main string) {
 		}
 	}
 	deps := map[string]bool{}
+	imported := map[string]bool{}
 	for _, f := range b.files {
 		if !strings.HasSuffix(f.Name, ".py") {
 			continue
@@ -456,6 +457,7 @@ func (b *builder) addDependencies(main string) {
 			imps = a.Imports
 		}
 		for _, m := range imps {
+			imported[m] = true
 			if local[m] || b.opts.Stdlib[m] || m == "__main__" || strings.HasPrefix(m, "_") && b.opts.Stdlib[strings.TrimPrefix(m, "_")] {
 				continue
 			}
@@ -476,7 +478,7 @@ func (b *builder) addDependencies(main string) {
 			}
 		}
 	}
-	if own := b.ownPackage(); own != "" && !deps[own] {
+	if own := b.ownPackage(imported); own != "" && !deps[own] {
 		deps[own] = true
 	}
 	if len(deps) == 0 {
