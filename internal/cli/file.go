@@ -131,6 +131,8 @@ func commentTarget(d *draft.Draft, opts *FileOptions) (int, error) {
 		return 0, usagef("%s is not a confirmation comment: draft one with `reprokit draft --comment REPRO.txtar`, or pass the repro itself", opts.Path)
 	case opts.Comment && opts.CommentOn > 0:
 		return 0, usagef("--comment posts on the repro's upstream issue; leave out --comment-on")
+	case opts.Comment && opts.Web:
+		return 0, usagef("--web opens a new issue, not a comment: post %s with --comment (--dry-run shows the request), or paste it on %s#%d yourself", opts.Path, d.Repo, d.CommentOn)
 	case opts.Comment:
 		return d.CommentOn, nil
 	}
