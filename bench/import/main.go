@@ -75,7 +75,7 @@ func main() {
 			continue
 		}
 		r.imported = true
-		if m := regexp.MustCompile(`asserts "(.*?)";|ASSERTION MISSING`).FindStringSubmatch(outText); m != nil {
+		if m := regexp.MustCompile(`(?m)asserts "(.*?)"(?:;|$)|ASSERTION MISSING`).FindStringSubmatch(outText); m != nil {
 			r.assertion = m[1]
 			if m[0] == "ASSERTION MISSING" {
 				r.assertion = "(missing)"

@@ -2,6 +2,7 @@ package draft
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -29,6 +30,9 @@ type Comparison struct {
 	Sentence   string
 }
 
+// preRE is a pre-release: 3.13.0a5, 3.12.0rc1, 1.22rc2.
+var preRE = regexp.MustCompile(`\d(a|b|rc)\d+$`)
+
 // coarsen reads a stated patch release that is not here as its minor
 // version: a reporter names the build they had, not a boundary.
 func coarsen(st repro.Stated, cells []Cell) repro.Stated {
@@ -38,6 +42,12 @@ func coarsen(st repro.Stated, cells []Cell) repro.Stated {
 			here := false
 			for _, c := range cells {
 				here = here || toolchain.HasVersionPrefix(c.Version, v)
+			}
+			if !here && preRE.MatchString(v) {
+				// A pre-release regression says nothing of the final
+				// release: it stays as stated, and nothing here is it.
+				out = append(out, v)
+				continue
 			}
 			if parts := strings.Split(v, "."); !here && len(parts) == 3 {
 				v = parts[0] + "." + parts[1]
