@@ -283,7 +283,7 @@ type assertion struct {
 
 var (
 	fatalRE     = regexp.MustCompile(`(?m)^.*?(Fatal Python error: .+?)\s*$`)
-	segvRE      = regexp.MustCompile(`(?mi)(segmentation fault|segfault|sigsegv|exit code 139|signal 11\b|bus error)`)
+	segvRE      = regexp.MustCompile(`(?mi)(segmentation fault|segfault|sigsegv|\bSEGV\b|AddressSanitizer|exit code 139|signal 11\b|bus error)`)
 	abortRE     = regexp.MustCompile(`(?m)^(.*Assertion .* failed.*|Aborted( \(core dumped\))?)\s*$`)
 	exceptionRE = regexp.MustCompile(`^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Iteration|Warning|Failure|Fault)|KeyboardInterrupt|StopIteration|GeneratorExit)(?:: (.*))?$`)
 	warningRE   = regexp.MustCompile(`(?m)^\S.*?:\d+: ([A-Z]\w*Warning: .+?)\s*$`)
@@ -332,6 +332,9 @@ func (b *builder) pythonAssertion(step *Step) assertion {
 	if m := fatalRE.FindStringSubmatch(all); m != nil {
 		line := strings.TrimSpace(m[1])
 		return assertion{line: "stderr " + quoteWord(regexOf(line)), shown: line, neg: true, faulthandler: strings.Contains(line, "Segmentation fault")}
+	}
+	if strings.Contains(all, "AddressSanitizer") {
+		b.note("the issue shows an AddressSanitizer report: a build without ASan may not crash where it does")
 	}
 	if segvRE.MatchString(all) || segvRE.MatchString(b.iss.Title) && !strings.Contains(all, "Traceback") {
 		line := "Fatal Python error: Segmentation fault"
