@@ -360,7 +360,27 @@ func (b *builder) pythonAssertion(step *Step) assertion {
 			return assertion{line: "stdout " + quoteWord("^"+regexOf(line)+"$"), shown: line}
 		}
 	}
+	if b.crashReport() {
+		// A crash report without the crash's output: any fatal error
+		// (faulthandler names a SIGSEGV, SIGABRT, SIGFPE or SIGBUS).
+		b.note("a crash report that shows no output: the assertion is any fatal error of the interpreter")
+		line := "Fatal Python error: "
+		return assertion{line: "stderr " + quoteWord(regexOf(line)), shown: line, neg: true, faulthandler: true}
+	}
 	return assertion{}
+}
+
+var crashFormRE = regexp.MustCompile(`(?mi)^#+\s*crash report\s*$`)
+
+// crashReport: the issue says it is a crash (the tracker's crash form, a
+// crash label, or a title that says so).
+func (b *builder) crashReport() bool {
+	for _, l := range b.iss.Labels {
+		if l == "type-crash" {
+			return true
+		}
+	}
+	return crashFormRE.MatchString(b.iss.Body) || regexp.MustCompile(`(?i)\b(crash(es|ed)?|segfaults?|abort(s|ed)?)\b`).MatchString(b.iss.Title)
 }
 
 // lastException is the final exception line of the last traceback in s
