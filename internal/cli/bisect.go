@@ -26,6 +26,7 @@ type BisectOptions struct {
 	JSON      bool
 	Record    bool // write the result into the archive's metadata
 	Isolation string
+	Deps      DepsFlags // --index-url, --find-links, --allow-build, --installer
 }
 
 // NewCmdBisect is `reprokit bisect`; runF, if not nil, replaces its run function.
@@ -72,6 +73,7 @@ ambiguous, 2 for bad input, 3 when reprokit itself failed.`,
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as one JSON object")
 	fl.BoolVar(&opts.Record, "record", true, "write the result into the archive's metadata (bisect:), where draft and check find it")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
+	opts.Deps.registerInstall(fl)
 	return cmd
 }
 
@@ -80,6 +82,10 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		return usagef("--count must be at least 1")
 	}
 	iso, err := f.IsolationNow(ctx, opts.Isolation)
+	if err != nil {
+		return err
+	}
+	deps, err := opts.Deps.builder(f.IO.ErrOut, iso)
 	if err != nil {
 		return err
 	}
@@ -94,7 +100,7 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 	}
 	rep, err := probe.Run(ctx, r, src, probe.Options{
 		Count:    opts.Count,
-		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso},
+		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso, Deps: deps},
 		Progress: f.IO.ErrOut,
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ package scriptdeps
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -23,6 +24,47 @@ type Metadata struct {
 	Line           int      `toml:"-"` // the line of its `# /// script`
 	Dependencies   []string `toml:"dependencies"`
 	RequiresPython string   `toml:"requires-python"`
+	// Tool is the `[tool]` table: tools' own settings. reprokit reads
+	// none of them — `[tool.uv]` could name an index, and the index is
+	// the user's choice — and says so (Ignored).
+	Tool map[string]any `toml:"tool"`
+}
+
+// Ignored lists the settings of md that choose how or where from the
+// dependencies are installed, which reprokit ignores: `[tool.uv]` keys
+// such as index-url, extra-index-url, find-links, index or sources.
+func (md *Metadata) Ignored() []string {
+	var out []string
+	for tool, v := range md.Tool {
+		t, ok := v.(map[string]any)
+		if !ok || len(t) == 0 {
+			out = append(out, "[tool."+tool+"]")
+			continue
+		}
+		for k := range t {
+			out = append(out, "[tool."+tool+"] "+k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// configMembers are archive members an installer would read as its
+// configuration if it found them (pip.conf in a home or virtual
+// environment, uv.toml in a project): reprokit's installer never sees
+// the archive's files, and says so.
+var configMembers = map[string]bool{"pip.conf": true, "pip.ini": true, "uv.toml": true, ".pypirc": true, ".netrc": true, ".pydistutils.cfg": true}
+
+// ConfigMembers lists the members of files that look like installer
+// configuration.
+func ConfigMembers(files []File) []string {
+	var out []string
+	for _, f := range files {
+		if configMembers[path.Base(f.Name)] {
+			out = append(out, f.Name)
+		}
+	}
+	return out
 }
 
 // blockRE is the specification's reference regular expression.
