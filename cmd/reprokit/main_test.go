@@ -347,11 +347,38 @@ func cmdNoProcs(ts *testscript.TestScript, neg bool, args []string) {
 		for _, w := range words {
 			for _, m := range args {
 				if string(w) == m {
-					ts.Fatalf("process %s still running: %s", e.Name(), strings.Join(strings.Fields(string(bytes.ReplaceAll(data, []byte{0}, []byte{' '}))), " "))
+					ts.Fatalf("process %s still running: %s (%s)", e.Name(), strings.Join(strings.Fields(string(bytes.ReplaceAll(data, []byte{0}, []byte{' '}))), " "), procAncestry(e.Name()))
 				}
 			}
 		}
 	}
+}
+
+// procAncestry says where a process that should not be running is: its
+// PIDs in each namespace, its PID namespace, and its parents' commands.
+func procAncestry(pid string) string {
+	var parts []string
+	for i := 0; i < 6 && pid != "" && pid != "0"; i++ {
+		status, _ := os.ReadFile(filepath.Join("/proc", pid, "status"))
+		ns, _ := os.Readlink(filepath.Join("/proc", pid, "ns", "pid"))
+		cmd, _ := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
+		var nspid, ppid string
+		for _, l := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(l, "NSpid:"); ok {
+				nspid = strings.Join(strings.Fields(v), "/")
+			}
+			if v, ok := strings.CutPrefix(l, "PPid:"); ok {
+				ppid = strings.TrimSpace(v)
+			}
+		}
+		c := strings.Join(strings.Fields(string(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '}))), " ")
+		if len(c) > 80 {
+			c = c[:80] + "…"
+		}
+		parts = append(parts, fmt.Sprintf("pid %s nspid %s %s: %s", pid, nspid, ns, c))
+		pid = ppid
+	}
+	return strings.Join(parts, " <- ")
 }
 
 // nowrite MARKER: no file or directory whose name holds MARKER is in any

@@ -162,17 +162,11 @@ func (b *Builder) installer() (Installer, string, error) {
 // prepared is a request checked against the policy: what the installer
 // gets, what the sandbox shows, and what the cache key needs.
 type prepared struct {
-	args   []string   // requirements as the installer gets them
-	show   []string   // source trees the build may read
-	copies [][]string // commands that copy them into the sandbox's tmpfs
-	stamps []string   // their contents, for the key
-	build  bool       // something needs a build (allowed)
+	args    []string // requirements as the installer gets them
+	sources []string // source trees to build (Job.Sources)
+	stamps  []string // their contents, for the key
+	build   bool     // something needs a build (allowed)
 }
-
-// srcCopies is where source trees are copied inside the installer's
-// sandbox (its /tmp is the run's tmpfs): a build writes into its tree
-// (setuptools' egg-info), and the user's tree stays read-only.
-const srcCopies = "/tmp/reprokit-src"
 
 // check applies the policy to the requirements: installer options never,
 // editable installs never, and direct references and local paths only
@@ -215,11 +209,9 @@ func (b *Builder) check(req Request) (prepared, error) {
 		if name == "" {
 			return p, &RefusedError{fmt.Sprintf("%s: dependency %q: name the project, as \"NAME @ file://%s\"", req.From, r.What(), dir)}
 		}
-		copy := fmt.Sprintf("%s/%d", srcCopies, len(p.copies))
-		p.show = append(p.show, dir)
+		p.args = append(p.args, name+" @ file://"+SourcePath(len(p.sources)))
+		p.sources = append(p.sources, dir)
 		p.stamps = append(p.stamps, dir+" "+stamp)
-		p.copies = append(p.copies, []string{"/bin/mkdir", "-p", srcCopies}, []string{"/bin/cp", "-R", dir, copy})
-		p.args = append(p.args, name+" @ file://"+copy)
 	}
 	return p, nil
 }
@@ -379,8 +371,8 @@ func (b *Builder) Ensure(ctx context.Context, req Request) (Env, error) {
 	}
 	if b.Log != nil {
 		how := "wheels only"
-		if p.build {
-			how = "built in the installer's sandbox"
+		if b.AllowBuild {
+			how = "builds allowed, inside the installer's sandbox"
 		}
 		fmt.Fprintf(b.Log, "reprokit: built the environment for %s on %s with %s in %.1fs (%s; cached: %s)\n", strings.Join(Normalize(req.Reqs), " "), req.Interp.Name, inst, time.Since(began).Seconds(), how, dir)
 	}
@@ -412,8 +404,8 @@ func (b *Builder) build(ctx context.Context, req Request, p prepared, inst Insta
 		from = append(from, "--find-links", b.FindLinks)
 	}
 	py := filepath.Join(dir, "bin", "python3")
-	show := append(append([]string{}, in.Roots...), p.show...)
-	cmds := append([][]string{}, p.copies...)
+	show := append([]string{}, in.Roots...)
+	var cmds [][]string
 	switch inst {
 	case UV:
 		show = append(show, filepath.Dir(uv))
@@ -435,7 +427,7 @@ func (b *Builder) build(ctx context.Context, req Request, p prepared, inst Insta
 			cmds = append(cmds, append(append(append(args, from...), "--"), p.args...))
 		}
 	}
-	_, err := b.Sandboxed(ctx, Job{Title: "reprokit: build the environment for " + strings.Join(Normalize(req.Reqs), " "), Commands: cmds, Env: dir, Show: show, Build: p.build})
+	_, err := b.Sandboxed(ctx, Job{Title: "reprokit: build the environment for " + strings.Join(Normalize(req.Reqs), " "), Commands: cmds, Env: dir, Show: show, Sources: p.sources, Build: b.AllowBuild})
 	var je *jobError
 	if !errors.As(err, &je) {
 		if err != nil {

@@ -29,14 +29,28 @@ type Job struct {
 	Env string
 	// Show are host directories made visible read-only on top of what a
 	// repro sees (the host read-only, home directories masked): the
-	// interpreter's root, a source tree the user named. Never a
-	// directory an archive chose on its own.
+	// interpreter's root, the installer's. Never a directory an archive
+	// chose on its own.
 	Show []string
+	// Sources are source trees to build (a worktree the user named, a
+	// tree beside the archive with --allow-build): each is copied into
+	// the sandbox's tmpfs before the commands run, at SourcePath(i), so
+	// that a build can write into it (setuptools' egg-info) while the
+	// user's tree stays read-only and untouched.
+	Sources []string
 	// Build says that code from the packages may run (an sdist, a source
 	// tree): the job's download cache is then its own, on its tmpfs, so
 	// that nothing it writes reaches another environment.
 	Build bool
 }
+
+// srcCopies is where Job.Sources are copied inside the installer's
+// sandbox (its /tmp is the run's tmpfs).
+const srcCopies = "/tmp/reprokit-src"
+
+// SourcePath is where Job.Sources[i] is inside the installer's sandbox:
+// what the commands name to build it.
+func SourcePath(i int) string { return fmt.Sprintf("%s/%d", srcCopies, i) }
 
 // DefaultTimeout bounds one installer job.
 const DefaultTimeout = 10 * time.Minute
@@ -52,7 +66,11 @@ const DefaultTimeout = 10 * time.Minute
 // anything of the archive (see installerEnv). It returns the job's log;
 // a command that failed is an error carrying the installer's message.
 func (b *Builder) Sandboxed(ctx context.Context, job Job) (log string, err error) {
-	script, err := sandbox.Commands(job.Title, job.Commands...)
+	var cmds [][]string
+	for i, src := range job.Sources {
+		cmds = append(cmds, []string{"/bin/mkdir", "-p", srcCopies}, []string{"/bin/cp", "-R", src, SourcePath(i)})
+	}
+	script, err := sandbox.Commands(job.Title, append(cmds, job.Commands...)...)
 	if err != nil {
 		return "", err
 	}
@@ -81,7 +99,7 @@ func (b *Builder) Sandboxed(ctx context.Context, job Job) (log string, err error
 		Isolation:   iso,
 		HostNetwork: true,
 		Writable:    []string{job.Env},
-		Keep:        job.Show,
+		Keep:        append(append([]string{}, job.Show...), job.Sources...),
 		Env:         env,
 		Files:       files,
 		// An installer reserves address space for many threads; the
