@@ -30,7 +30,7 @@ func (d *DepsFlags) registerInstall(f *pflag.FlagSet) {
 	f.StringVar(&d.IndexURL, "index-url", "", "the package index (PEP 503 simple) dependencies are installed from (default: the installer's)")
 	f.StringVar(&d.FindLinks, "find-links", "", "a directory or page of archives to install dependencies from, e.g. for offline use")
 	f.BoolVar(&d.AllowBuild, "allow-build", false, "let dependencies be built from sdists, source trees beside the archive, URLs and repositories, inside the installer's sandbox (it has the network); default: wheels from the index only")
-	f.StringVar(&d.Installer, "installer", "auto", "what builds environments: uv, pip, or auto (uv when it is on PATH)")
+	f.StringVar(&d.Installer, "installer", "", "what builds environments: `uv` or pip (default: uv when it is on PATH, else pip)")
 }
 
 // builder checks the flags and makes the environment builder; iso is the

@@ -65,7 +65,7 @@ func Run(ctx context.Context, r *repro.Repro, src Source, opts Options) (bisect.
 		} else {
 			for k := 0; k < count && ctx.Err() == nil; k++ {
 				res := runner.Run(ctx, r, tc, ropts)
-				p.Runs = append(p.Runs, bisect.Observation{Verdict: string(res.Verdict), Signature: res.Signature})
+				p.Runs = append(p.Runs, bisect.Observation{Verdict: string(res.Verdict), Signature: res.Signature, Err: res.Error})
 			}
 		}
 		if opts.Progress != nil {
