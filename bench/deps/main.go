@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reprokit/reprokit/internal/pyindex"
+	"github.com/reprokit/reprokit/internal/fake/pyindex"
 )
 
 func main() {

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprokit/reprokit/internal/bisect"
-	"github.com/reprokit/reprokit/internal/probe"
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
@@ -20,7 +19,7 @@ import (
 // BisectOptions are the parsed flags of `reprokit bisect`.
 type BisectOptions struct {
 	File      string
-	Range     probe.Range
+	Range     bisect.Range
 	Count     int           // runs per probe
 	Timeout   time.Duration // per script run
 	JSON      bool
@@ -46,8 +45,19 @@ signature equal an end's; anything else (a build that fails, another
 crash) makes the candidate untestable and the search goes around it; when
 untestable candidates hide which one changed, all suspects are named.
 
-Exit status: 0 when one release or commit is named, 1 when the answer is
-ambiguous, 2 for bad input, 3 when reprokit itself failed.`,
+Builds run outside the sandbox, with the user's environment, in worktrees
+of the build cache; the checkout in --src is never touched. The result is
+written into the archive's metadata (bisect:), where draft and check find
+it. Recipes for CPython and Go checkouts: docs/bisect.md.
+
+` + exitStatus("bisect"),
+		Example: `  # over the interpreters here
+  reprokit bisect --python 3.6..3.13 repros/float_sum_precision.txtar
+  # over Go releases, fetching only those probed
+  reprokit bisect --go 1.22.0..1.22.12 repros/go_ice_zero_size_array.txtar
+  # over the commits of a CPython checkout
+  reprokit bisect --src ~/cpython --build './configure -q --with-pydebug && make -j2' \
+      --from v3.12.0 --to v3.13.0 repros/x.txtar`,
 		Args: nArgs(one, "bisect: name exactly one archive (e.g. `reprokit bisect --python 3.9..3.13 repros/x.txtar`)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -94,11 +104,11 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		return err
 	}
 	r := rs[0]
-	src, err := probe.NewSource(ctx, r, opts.Range)
+	src, err := bisect.NewSource(ctx, r, opts.Range)
 	if err != nil {
 		return bisectErr(err)
 	}
-	rep, err := probe.Run(ctx, r, src, probe.Options{
+	rep, err := bisect.Run(ctx, r, src, bisect.Options{
 		Count:    opts.Count,
 		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso, Deps: deps},
 		Progress: f.IO.ErrOut,
@@ -113,7 +123,7 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		rep.Write(f.IO.Out)
 	}
 	if opts.Record {
-		if err := probe.Record(r, rep); err != nil {
+		if err := bisect.Record(r, rep); err != nil {
 			return err
 		}
 	}
@@ -125,7 +135,7 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 
 // bisectErr makes bad ranges and ends exit 2: nothing was decided.
 func bisectErr(err error) error {
-	var ue *probe.UsageError
+	var ue *bisect.UsageError
 	var ee *bisect.EndError
 	if errors.As(err, &ue) || errors.As(err, &ee) {
 		return usage.Wrap(err)
