@@ -3,9 +3,11 @@
 // specification's "Inline script metadata"): a `# /// script` … `# ///`
 // comment block holding TOML with `dependencies` and `requires-python`,
 // the format `uv run repro.py` and pipx read. For each (interpreter,
-// requirement set) it builds a virtual environment outside the sandbox —
-// with uv when it is on PATH, else `python -m venv` and pip — cached under
-// the XDG cache directory, for the sandbox to mount read-only.
+// requirement set) it builds a virtual environment — with uv when it is on
+// PATH, else `python -m venv` and pip — cached under the XDG cache
+// directory, for the sandbox to mount read-only. The installer itself runs
+// in a sandbox of its own (Builder.Sandboxed), wheels only unless
+// AllowBuild; an archive chooses its requirements, never the index.
 package scriptdeps
 
 import (
