@@ -286,14 +286,10 @@ func treeStamp(dir string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil))[:16], err
 }
 
-// Key is the cache key of an environment: the interpreter's identity, the
-// normalized requirements (and the contents of local source trees), the
-// installer, whether builds were allowed, and where it installs from.
-func (b *Builder) Key(in Interpreter, reqs []string) string {
-	inst, _, _ := b.installer()
-	return b.key(in, reqs, inst, nil)
-}
-
+// key is the cache key of an environment: the interpreter's identity, the
+// normalized requirements and the contents of local source trees
+// (stamps), the installer, whether builds were allowed, and where it
+// installs from (flags, the user's variables and configuration files).
 func (b *Builder) key(in Interpreter, reqs []string, inst Installer, stamps []string) string {
 	h := sha256.New()
 	fmt.Fprintln(h, "v2", in.Identity, in.Path)
