@@ -26,7 +26,11 @@ type Toolchain struct {
 	Version string `json:"version"`       // e.g. "3.12.1", "1.26.8"
 	ABI     string `json:"abi,omitempty"` // Python's ABI flags beyond the default: "t" free-threaded, "d" debug
 	Path    string `json:"path"`          // the executable to run
-	Source  string `json:"source"`        // where it was found: PATH, pyenv, uv, system
+	// Source says where it came from: PATH, system (/usr/bin), pyenv,
+	// uv-managed (the user's uv installs), fetched (by reprokit: CPython
+	// through uv, Go through the module proxy), and for Go wrapper,
+	// modcache, sdk.
+	Source string `json:"source"`
 	// Roots are the directories the toolchain needs at run time (its
 	// prefix); the sandbox keeps them visible.
 	Roots []string `json:"roots,omitempty"`
@@ -94,6 +98,9 @@ func Candidates(env func(string) string) []Candidate {
 			}
 		}
 	}
+	// uv's managed installs (the user's `uv python install`), then the
+	// releases reprokit had uv fetch into its cache. With
+	// UV_PYTHON_INSTALL_DIR set the two are one directory: uv-managed.
 	uvDir := env("UV_PYTHON_INSTALL_DIR")
 	if uvDir == "" {
 		data := env("XDG_DATA_HOME")
@@ -104,11 +111,9 @@ func Candidates(env func(string) string) []Candidate {
 			uvDir = filepath.Join(data, "uv", "python")
 		}
 	}
-	if uvDir != "" {
-		uvs, _ := filepath.Glob(filepath.Join(uvDir, "*", "bin", "python3"))
-		for _, p := range uvs {
-			out = append(out, Candidate{"python", p, "uv"})
-		}
+	out = append(out, uvInstalls(uvDir, "uv-managed")...)
+	if fd := FetchDir(env); fd != "" && fd != uvDir {
+		out = append(out, uvInstalls(fd, "fetched")...)
 	}
 	sys, _ := filepath.Glob("/usr/bin/python3.[0-9]*")
 	for _, p := range sys {
@@ -117,6 +122,27 @@ func Candidates(env func(string) string) []Candidate {
 		}
 	}
 	return append(out, goCandidates(env, pathList)...)
+}
+
+// uvInstalls lists the interpreters of the installs in a uv install
+// directory. uv also links each minor to its newest install
+// (cpython-3.12-linux-x86_64-gnu -> cpython-3.12.1-linux-x86_64-gnu):
+// those links are not installs of their own.
+func uvInstalls(dir, source string) []Candidate {
+	if dir == "" {
+		return nil
+	}
+	var out []Candidate
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue // a symlink's DirEntry is not a directory
+		}
+		if p := installed(dir, e.Name()); p != "" {
+			out = append(out, Candidate{Python, p, source})
+		}
+	}
+	return out
 }
 
 // isPythonName accepts python3.X and the free-threaded and debug builds'
