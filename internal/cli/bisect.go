@@ -40,6 +40,12 @@ func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) 
 --build CMD --from REV --to REV), and say whether that introduced the bug
 or fixed it.
 
+A release range holds every release in it: for Go, those the module proxy
+lists; for CPython, those in uv's download list and those on this
+machine. Only the releases the search probes are fetched, and one already
+here is not fetched at all; without uv (or with UV_OFFLINE=1) the
+interpreters on this machine are the range.
+
 Both ends are re-verified first. A probe counts only when its verdict and
 signature equal an end's; anything else (a build that fails, another
 crash) makes the candidate untestable and the search goes around it; when
@@ -57,7 +63,7 @@ ambiguous, 2 for bad input, 3 when reprokit itself failed.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Range.Python, "python", "", "bisect over the Python interpreters here in `OLD..NEW`, e.g. 3.9..3.13")
+	fl.StringVar(&opts.Range.Python, "python", "", "bisect over CPython releases in `OLD..NEW`, e.g. 3.12.0..3.12.8 or 3.9..3.13: those here and those uv can fetch (fetched only when probed)")
 	fl.StringVar(&opts.Range.Go, "go", "", "bisect over Go releases in `OLD..NEW`, e.g. 1.22.0..1.22.12")
 	fl.StringVar(&opts.Range.Src, "src", "", "bisect over the commits of this git checkout (it is never touched: builds happen in worktrees)")
 	fl.StringVar(&opts.Range.Build, "build", "", "shell command that builds a commit, run in its worktree outside the sandbox")
