@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -154,5 +155,32 @@ func TestInstallFailures(t *testing.T) {
 		if !strings.Contains(err.Error(), c.contains) {
 			t.Errorf("error %q\nwant it to contain %q", err, c.contains)
 		}
+	}
+}
+
+// uv runs in an empty directory: a uv.toml where reprokit is started (an
+// unpacked archive, a project) does not choose where CPython comes from.
+func TestUVIgnoresTheWorkingDirectory(t *testing.T) {
+	uv, err := exec.LookPath("uv")
+	if err != nil {
+		t.Skip("needs uv on PATH (pip install uv)")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "empty.json"), []byte("{}"), 0o644)
+	os.WriteFile(filepath.Join(dir, "uv.toml"), []byte(`python-downloads-json-url = "`+filepath.Join(dir, "empty.json")+`"`+"\n"), 0o644)
+	t.Chdir(dir)
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "UV_") {
+			env = append(env, kv)
+		}
+	}
+	u := &UV{Path: uv, Dir: filepath.Join(dir, "py"), Env: append(env, "XDG_CONFIG_HOME="+filepath.Join(dir, "noconfig"))}
+	dl, err := u.Downloads(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dl) == 0 {
+		t.Errorf("uv read the uv.toml of the directory reprokit runs in: no downloads listed")
 	}
 }
