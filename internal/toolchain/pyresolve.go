@@ -81,6 +81,10 @@ func (r *Resolver) Python(ctx context.Context, all []Toolchain, spec string) ([]
 	}
 	var out []Toolchain
 	var want []Download
+	// optional: the releases wanted are all's newest of each minor, which
+	// are wanted if they can be had: one that cannot is left out (said
+	// once), not a skipped cell that a check would count as a transition.
+	optional := false
 	add := func(d Download) {
 		for _, t := range here {
 			if t.Version == d.Version {
@@ -105,6 +109,7 @@ func (r *Resolver) Python(ctx context.Context, all []Toolchain, spec string) ([]
 		for _, d := range NewestPerMinor(dl, oldestPython) {
 			add(d)
 		}
+		optional = true
 	}
 	for _, item := range items {
 		item = strings.TrimSpace(item)
@@ -160,6 +165,7 @@ func (r *Resolver) Python(ctx context.Context, all []Toolchain, spec string) ([]
 	// each try would wait out uv's retries for the same answer.
 	seen := map[string]bool{}
 	var blocked *FetchError
+	var left []string
 	for _, d := range want {
 		if seen[d.Key] {
 			continue
@@ -168,7 +174,7 @@ func (r *Resolver) Python(ctx context.Context, all []Toolchain, spec string) ([]
 		var t Toolchain
 		var err error
 		if blocked != nil {
-			err = &FetchError{Version: d.Version, Reason: fmt.Sprintf("not tried, as %s could not be fetched: %s", blocked.Version, blocked.Reason), Command: r.uv().Command(d), Err: ErrCannotFetch}
+			err = &FetchError{Version: d.Version, Reason: fmt.Sprintf("not tried, as fetching %s just failed (%s)", blocked.Version, cause(blocked.Reason)), Command: r.uv().Command(d), Err: ErrCannotFetch}
 		} else {
 			t, err = r.EnsurePython(ctx, d)
 		}
@@ -180,13 +186,37 @@ func (r *Resolver) Python(ctx context.Context, all []Toolchain, spec string) ([]
 			if blocked == nil {
 				blocked = fe
 			}
+			if optional {
+				left = append(left, d.Version)
+				continue
+			}
 			r.logf("skipping %s: %v", d.Version, err)
 			out = append(out, Toolchain{Kind: Python, Name: "cpython-" + d.Version, Version: d.Version, ABI: abiOf(d.Version), Unavailable: err.Error()})
 			continue
 		}
 		out = append(out, t)
 	}
+	if len(left) > 0 {
+		r.logf("--python all: cannot fetch %s (%s: %s); running the interpreters here and those fetched before. Fetch by hand with: %s",
+			and(left), blocked.Version, blocked.Reason, r.uv().Command(Download{Key: strings.Join(left, " ")}))
+	}
 	return dedupe(SortByVersion(out)), nil
+}
+
+// cause is the root cause at the end of a reason ("…: Connection refused").
+func cause(reason string) string {
+	if i := strings.LastIndex(reason, ": "); i >= 0 {
+		return reason[i+2:]
+	}
+	return reason
+}
+
+// and joins "a, b and c".
+func and(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // dedupe keeps one toolchain per version (the first: found before fetched).

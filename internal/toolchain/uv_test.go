@@ -184,3 +184,39 @@ func TestUVIgnoresTheWorkingDirectory(t *testing.T) {
 		t.Errorf("uv read the uv.toml of the directory reprokit runs in: no downloads listed")
 	}
 }
+
+// all, when the downloads cannot be reached: the releases that could not
+// be had are left out and named once, not turned into skipped cells (a
+// check would count those as transitions); one release named by itself is
+// a skipped cell with the reason. uv is asked to install once: after the
+// first failure the others are not tried.
+func TestAllUnreachable(t *testing.T) {
+	dir := t.TempDir()
+	uv := filepath.Join(dir, "uv")
+	os.WriteFile(uv, []byte("#!/bin/sh\n[ \"$2\" = list ] && { cat <<'EOF'\n"+uvList+"\nEOF\nexit 0; }\necho x >> "+dir+"/installs\necho 'error: Failed to install\n  cause: tcp connect error\n  cause: Connection refused (os error 111)' >&2; exit 1\n"), 0o755)
+	env := func(k string) string { return map[string]string{"PATH": dir, "XDG_CACHE_HOME": dir}[k] }
+	var log bytes.Buffer
+	r := &Resolver{UV: NewUV(env), Log: &log}
+	here := []Toolchain{{Kind: Python, Name: "cpython-3.11.2", Version: "3.11.2"}}
+	got, err := r.Python(context.Background(), here, "all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Version != "3.11.2" {
+		t.Errorf("all = %+v, want 3.11.2 alone", got)
+	}
+	if n, _ := os.ReadFile(filepath.Join(dir, "installs")); string(n) != "x\n" {
+		t.Errorf("uv was asked to install %d times, want once", strings.Count(string(n), "x"))
+	}
+	if want := "--python all: cannot fetch 3.12.4 and 3.14.10 (3.12.4: "; !strings.Contains(log.String(), want) || strings.Count(log.String(), "\n") != 2 {
+		t.Errorf("log:\n%s\nwant the fetching line and one line with %q", log.String(), want)
+	}
+	r = &Resolver{UV: NewUV(env)}
+	got, err = r.Python(context.Background(), here, "3.14,3.12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Version != "3.12.4" || !strings.Contains(got[0].Unavailable, "cannot fetch 3.12.4: not tried, as fetching 3.14.10 just failed (Connection refused (os error 111))") || !strings.Contains(got[1].Unavailable, "cannot fetch 3.14.10: u: Failed to install: Connection refused (os error 111); to fetch it by hand: ") {
+		t.Errorf("got %+v", got)
+	}
+}
