@@ -158,7 +158,7 @@ func cmdFakeGH(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	pymirror add MINOR|PREFIX   list the pyenv build of MINOR (3.12), or the
 //	                            interpreter installed at PREFIX, under its own version
-//	pymirror corrupt VERSION    the list gives VERSION a wrong sha256
+//	pymirror corrupt VERSION    the list gives VERSION (or a minor's releases) a wrong sha256
 //	pymirror down               stop serving (connections are refused)
 //	pymirror fetched            print the archives downloaded so far, one a line
 func cmdPyMirror(ts *testscript.TestScript, neg bool, args []string) {

@@ -74,7 +74,7 @@ func runToolchains(ctx context.Context, f *Factory, opts *ToolchainsOptions) err
 		if i == 0 && t.Kind == toolchain.Python {
 			def = "  (default)"
 		}
-		fmt.Fprintf(f.IO.Out, "%-7s %-16s %-8s %s%s\n", t.Kind, t.Name, t.Source, t.Path, def)
+		fmt.Fprintf(f.IO.Out, "%-7s %-16s %-10s %s%s\n", t.Kind, t.Name, t.Source, t.Path, def)
 	}
 	if opts.Available {
 		fmt.Fprintln(f.IO.Out)

@@ -85,15 +85,21 @@ func (m *Mirror) Add(version, dir string) error {
 	return nil
 }
 
-// Corrupt makes the list give version a sha256 its archive does not have.
+// Corrupt makes the list give version (or every release of a minor,
+// "3.10") a sha256 its archive does not have.
 func (m *Mirror) Corrupt(version string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	b, ok := m.builds[version]
-	if !ok {
+	n := 0
+	for v, b := range m.builds {
+		if v == version || strings.HasPrefix(v, version+".") {
+			b.sha256 = strings.Repeat("0", 64)
+			n++
+		}
+	}
+	if n == 0 {
 		return fmt.Errorf("no %s in the mirror", version)
 	}
-	b.sha256 = strings.Repeat("0", 64)
 	return nil
 }
 
