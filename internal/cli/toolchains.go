@@ -24,19 +24,30 @@ func NewCmdToolchains(f *Factory, runF func(context.Context, *ToolchainsOptions)
 	cmd := &cobra.Command{
 		Use:   "toolchains",
 		Short: "List the interpreters and compilers reprokit found, where each came from, and the sandbox it can use",
-		Long: `List the interpreters and compilers reprokit found, where each came from,
-and the sandbox it can use.
+		Long: `List the toolchains found, with version, source and path: python3 on PATH
+(the default), python3.X on PATH, pyenv, uv-managed Pythons, the CPython
+releases reprokit fetched and /usr/bin/python3.*; go on PATH, go1.X.Y
+wrappers, the releases in the module cache and ~/sdk/go*. Then the sandbox
+this machine gives (namespaces, or process-group and why).
 
-The source column says where a toolchain came from: PATH, system
-(/usr/bin), pyenv, uv-managed (installed by the user's uv), fetched (by
-reprokit: CPython through uv into $XDG_CACHE_HOME/reprokit/python, Go
-through the module proxy into the module cache), and for Go wrapper
-(go1.X.Y on PATH), modcache and sdk.
+The source column says where each came from: PATH, system (/usr/bin),
+pyenv, uv-managed (installed by the user's uv), fetched (by reprokit:
+CPython through uv into $XDG_CACHE_HOME/reprokit/python, Go through the
+module proxy), and for Go wrapper, modcache and sdk.
 
 With --available it also lists what --python and --go could fetch: the
-CPython builds in uv's download list (UV_PYTHON_DOWNLOADS_JSON_URL and
-UV_PYTHON_INSTALL_MIRROR are honoured) and the Go releases the module
-proxy publishes.`,
+CPython builds in uv's download list (UV_PYTHON_DOWNLOADS_JSON_URL is
+honoured) and the Go releases the module proxy publishes.
+
+Free-threaded and debug builds are toolchains of their own
+(cpython-3.13.0t). Probes are cached, keyed by path, size and mtime.
+Discovery and selection: docs/toolchains.md; fetching CPython:
+docs/fetching-python.md.
+
+` + exitStatus("toolchains"),
+		Example: `  reprokit toolchains
+  reprokit toolchains --json
+  reprokit toolchains --available`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
