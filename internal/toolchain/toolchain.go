@@ -6,6 +6,7 @@ package toolchain
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -194,8 +195,15 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 			}
 			t, err := probe(ctx, c)
 			if err != nil {
-				cache.put(id, Toolchain{Identity: id})
-				return // not a working toolchain: skip it
+				// Not a working toolchain: skip it, and remember that —
+				// unless the probe was cut short (an interrupt, its time
+				// limit on a loaded machine): that says nothing about the
+				// candidate, and a remembered failure would hide it from
+				// every later run.
+				if !errors.Is(err, errUnfinished) {
+					cache.put(id, Toolchain{Identity: id})
+				}
+				return
 			}
 			t.Identity = id
 			cache.put(id, t)
@@ -248,9 +256,21 @@ print(getattr(sys, "base_prefix", sys.prefix))
 import sysconfig
 print(getattr(sys, "abiflags", "") + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") and "t" not in getattr(sys, "abiflags", "") else ""))`
 
+// errUnfinished marks a probe cut short by its context: no answer about
+// the candidate.
+var errUnfinished = errors.New("probe cut short")
+
 func probe(ctx context.Context, c Candidate) (Toolchain, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	t, err := probeOnce(ctx, c)
+	if err != nil && ctx.Err() != nil {
+		return t, fmt.Errorf("%w: %s: %v", errUnfinished, c.Path, ctx.Err())
+	}
+	return t, err
+}
+
+func probeOnce(ctx context.Context, c Candidate) (Toolchain, error) {
 	switch c.Kind {
 	case "go":
 		return probeGo(ctx, c)
