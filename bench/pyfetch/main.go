@@ -26,7 +26,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reprokit/reprokit/internal/pyindex"
+	"github.com/reprokit/reprokit/internal/fake/pyindex"
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
 

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/reprokit/reprokit/internal/gofetch"
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
@@ -137,7 +136,7 @@ func availableReleases(ctx context.Context, f *Factory, all []toolchain.Toolchai
 	for _, d := range dl {
 		out = append(out, available{Kind: toolchain.Python, Name: "cpython-" + d.Version, State: state(toolchain.Python, d.Version), From: d.Key})
 	}
-	rel, err := (&gofetch.Fetcher{}).Releases(ctx)
+	rel, err := (&toolchain.GoFetcher{}).Releases(ctx)
 	if err != nil {
 		out = append(out, available{Kind: toolchain.Go, Error: err.Error()})
 	}
@@ -146,7 +145,7 @@ func availableReleases(ctx context.Context, f *Factory, all []toolchain.Toolchai
 		if strings.Count(v, ".") == 1 {
 			v += ".0"
 		}
-		out = append(out, available{Kind: toolchain.Go, Name: rel[i], State: state(toolchain.Go, v), From: gofetch.ToolchainModule + "@" + gofetch.ModuleVersion(rel[i])})
+		out = append(out, available{Kind: toolchain.Go, Name: rel[i], State: state(toolchain.Go, v), From: toolchain.GoToolchainModule + "@" + toolchain.GoModuleVersion(rel[i])})
 	}
 	return out
 }
