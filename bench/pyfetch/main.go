@@ -6,7 +6,7 @@
 // discovery), beside the same run on the local interpreter.
 //
 // The releases come from a downloads mirror on loopback (the specs' own,
-// internal/pyindex): this machine's pyenv builds packed as
+// internal/fake/pyindex): this machine's pyenv builds packed as
 // python-build-standalone install_only archives, with pyenv hidden from
 // reprokit's discovery. First it asks uv for one real release from its
 // real download list, to say whether the public downloads are reachable
