@@ -15,6 +15,9 @@ import (
 // A pyenv build packed as install_only and unpacked elsewhere runs on its
 // own files: its libpython comes from the copy, not from pyenv.
 func TestInstallOnlyRelocates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("packs a whole interpreter (seconds): the full run only")
+	}
 	home, _ := os.UserHomeDir()
 	builds, _ := filepath.Glob(filepath.Join(home, ".pyenv", "versions", "3.1[0-9].*"))
 	if len(builds) == 0 {
