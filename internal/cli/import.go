@@ -85,9 +85,13 @@ func runImport(ctx context.Context, f *Factory, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
+	deps, err := opts.Deps.builder(f.IO.ErrOut, iso)
+	if err != nil {
+		return err
+	}
 	req := importer.Request{Source: opts.Source, Upstream: opts.Upstream, In: f.IO.In, Forge: f.forge(opts.APIURL), Env: f.Env,
 		Output: opts.Output, Dir: opts.Dir, Force: opts.Force, NoRun: opts.NoRun, Python: opts.Python, Go: opts.Go, With: opts.Deps.With,
-		Timeout: opts.Timeout, Jobs: opts.Jobs, Isolation: iso, Deps: opts.Deps.builder(f.IO.ErrOut), Out: f.IO.Out, Log: f.IO.ErrOut}
+		Timeout: opts.Timeout, Jobs: opts.Jobs, Isolation: iso, Deps: deps, Out: f.IO.Out, Log: f.IO.ErrOut}
 	out, err := importer.Run(ctx, req)
 	if err != nil || opts.NoRun {
 		return err
