@@ -26,7 +26,7 @@ type Selection struct {
 
 // For returns the toolchains a repro of kind runs on.
 func (s *Selection) For(ctx context.Context, all []Toolchain, kind Kind) ([]Toolchain, error) {
-	if kind != "go" {
+	if kind != Go {
 		tcs, err := Select(all, kind, s.Python)
 		if err != nil || s.With == "" {
 			return tcs, err
