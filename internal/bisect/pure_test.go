@@ -8,9 +8,10 @@ import (
 )
 
 // The search shares its package with the code that builds and runs
-// candidates, but stays pure: search.go and report.go import nothing that
-// starts a process or touches the disk, so the oracle is the only way a
-// probe happens and the search is table-tested without processes.
+// candidates, but stays pure: search.go and report.go import only what
+// computes (no os, os/exec, runner, sandbox or toolchain), so the oracle is
+// the only way a probe happens and the search is table-tested without
+// processes.
 func TestSearchIsPure(t *testing.T) {
 	allowed := map[string]bool{
 		"context": true, "fmt": true, "io": true, "math": true, "strings": true,
