@@ -48,6 +48,7 @@ const (
 type Observation struct {
 	Verdict   repro.Verdict
 	Signature *signature.Signature
+	Err       string // why the harness failed, for an "error" verdict
 }
 
 // Probe is what the oracle saw on one candidate: its runs, or why nothing
@@ -238,7 +239,11 @@ func endRep(i int, name string, p Probe) (Observation, error) {
 	}
 	switch rep.Verdict {
 	case repro.ErrorVerdict:
-		return Observation{}, &EndError{i, fmt.Sprintf("the %s end ended in error (the harness failed or the time limit hit); fix that first", name)}
+		why := "the harness failed or the time limit hit"
+		if rep.Err != "" {
+			why = rep.Err
+		}
+		return Observation{}, &EndError{i, fmt.Sprintf("the %s end ended in error (%s); fix that first", name, why)}
 	case repro.Skipped:
 		return Observation{}, &EndError{i, fmt.Sprintf("the repro skips itself at the %s end; pick an end it runs on", name)}
 	}
