@@ -16,6 +16,7 @@ import (
 	"github.com/reprokit/reprokit/internal/cli"
 	"github.com/reprokit/reprokit/internal/fakegithub"
 	"github.com/reprokit/reprokit/internal/pyindex"
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 var sharedGoCache = filepath.Join(os.TempDir(), fmt.Sprintf("reprokit-spec-gocache-%d", os.Getuid()))
@@ -58,6 +59,9 @@ func TestSpecs(t *testing.T) {
 			env.Defer(idx.Close)
 			env.Setenv("PYINDEX", idx.IndexURL())
 			env.Setenv("HOST_PYENV_ROOT", hostPyenvRoot())
+			// Specs that run real Go releases opt in to the host's
+			// module cache with `env GOMODCACHE=$HOST_GOMODCACHE`.
+			env.Setenv("HOST_GOMODCACHE", toolchain.ModCache(os.Getenv))
 			return nil
 		},
 		// [pyenv:3.9] holds when a pyenv build of that minor version is on
@@ -67,6 +71,13 @@ func TestSpecs(t *testing.T) {
 				// python3 can make virtual environments with pip (Debian:
 				// python3-venv): the PEP 723 specs need it.
 				return exec.Command("python3", "-c", "import venv, ensurepip").Run() == nil, nil
+			}
+			if v, ok := strings.CutPrefix(cond, "gorelease:"); ok {
+				// [gorelease:1.21.13] holds when the host's module cache
+				// has that release (the go command downloaded it): a
+				// spec never fetches one.
+				found, _ := filepath.Glob(filepath.Join(toolchain.ModCache(os.Getenv), "golang.org", "toolchain@v0.0.1-go"+v+".*", "bin", "go"))
+				return len(found) > 0, nil
 			}
 			minor, ok := strings.CutPrefix(cond, "pyenv:")
 			if !ok {
