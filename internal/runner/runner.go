@@ -106,6 +106,10 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 		base.Verdict, base.Reason = repro.Skipped, reason
 		return base
 	}
+	if reason, log, ok := topSkip(r.Script(), versions(tc)); ok {
+		base.Verdict, base.Reason, base.Log = repro.Skipped, reason, log
+		return base
+	}
 	switch tc.Kind {
 	case "go":
 		opts.env, opts.keep = warmGoCache(ctx, r, tc)
@@ -304,11 +308,17 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 		Tools:     tools(tc, opts.python),
 		Keep:      append(append([]string{}, tc.Roots...), opts.keep...),
 		Env:       append(toolEnv(tc), opts.env...),
-		Versions:  map[string]string{string(tc.Kind): tc.Version},
+		Versions:  versions(tc),
 		KeepDir:   opts.Keep,
 		Hang:      r.Meta.HangAfter(),
 		Isolation: opts.Isolation,
 	})
+}
+
+// versions are the toolchain versions a script's conditions are judged
+// against ([python:3.12], [go1.22]).
+func versions(tc toolchain.Toolchain) map[string]string {
+	return map[string]string{string(tc.Kind): tc.Version}
 }
 
 // DirKind is the kind of a toolchain that is a directory of programs (a

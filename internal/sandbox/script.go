@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -72,12 +73,10 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
-			kind, ver, ok := strings.Cut(cond, ":")
-			have, known := spec.Versions[kind]
-			if !ok || !known {
-				return false, fmt.Errorf("unknown condition %q", cond)
+			if holds, known := VersionCondition(spec.Versions, cond); known {
+				return holds, nil
 			}
-			return toolchain.CompareVersions(have, ver) >= 0, nil
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	}
 	goParams(spec, &params)
@@ -123,6 +122,30 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 	}
 	return res
 }
+
+// VersionCondition judges one of reprokit's own version conditions
+// (without its "!") against the toolchain versions of a run, by kind:
+// python:3.12 and go:1.22 hold from that version on, and for a Go
+// toolchain the release tags go1.N hold as go/build has them. known is
+// false for any other condition. The sandbox judges the script's
+// conditions with it, and the runner the skips at a script's top before
+// it builds anything.
+func VersionCondition(versions map[string]string, cond string) (holds, known bool) {
+	if kind, ver, ok := strings.Cut(cond, ":"); ok {
+		have, known := versions[kind]
+		if !known {
+			return false, false
+		}
+		return toolchain.CompareVersions(have, ver) >= 0, true
+	}
+	if v, ok := versions["go"]; ok && releaseTagRE.MatchString(cond) {
+		return slices.Contains(releaseTags(v), cond), true
+	}
+	return false, false
+}
+
+// releaseTagRE is testscript's own pattern for the [go1.N] conditions.
+var releaseTagRE = regexp.MustCompile(`^go([1-9][0-9]*)\.([1-9][0-9]*)$`)
 
 // capLog keeps a log under max bytes: its head and, mostly, its tail,
 // where the deciding command and the failure are. The result is valid
