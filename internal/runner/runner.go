@@ -237,7 +237,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	case main.Hung:
 		return judgeHang(r, main, res)
 	case main.Outcome == "pass" && r.Meta.HangAfter() == 0:
-		sig, out := Capture(main.Log, r.Script(), main.Execs)
+		sig, out := Capture(main.Log, r.Script(), main.Execs, reapsFor(main))
 		res.Signature, res.Output = &sig, out
 		if want := r.Meta.Signature; want != nil && !signature.Match(want.Unasserted(Asserted(r.Script())), sig) {
 			res.Verdict = repro.Slipped
@@ -253,7 +253,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	if main.Outcome == "pass" {
 		res.Reason = "finished before hang: " + r.Meta.Hang
 	}
-	sig, out := Capture(main.Log, r.Script(), main.Execs)
+	sig, out := Capture(main.Log, r.Script(), main.Execs, reapsFor(main))
 	res.Signature, res.Output = &sig, out
 	if opts.NoTiers {
 		res.Verdict = repro.Changed
@@ -281,6 +281,15 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	}
 	res.Verdict = repro.Changed
 	return res
+}
+
+// reapsFor are the deaths a run's signature may use: none when
+// REPROKIT_REAPS=observe (recorded, not used) or off.
+func reapsFor(r sandbox.Result) []sandbox.Reap {
+	if sandbox.ReapModeFromEnv() != sandbox.ReapsOn {
+		return nil
+	}
+	return r.Reaps
 }
 
 func keptDir(r sandbox.Result) []string {
@@ -312,6 +321,7 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 		KeepDir:   opts.Keep,
 		Hang:      r.Meta.HangAfter(),
 		Isolation: opts.Isolation,
+		Reaps:     sandbox.ReapModeFromEnv(),
 	})
 }
 
@@ -378,10 +388,13 @@ type Exec struct {
 // deciding exec's, with a background exec that died of a signal taking
 // its place (its deciding foreground exec's status kept as Exec), and
 // warnings kept only when the script asserts them.
-func Capture(log, script string, ran []sandbox.Exec) (signature.Signature, string) {
+func Capture(log, script string, ran []sandbox.Exec, reaps []sandbox.Reap) (signature.Signature, string) {
 	execs := Execs(log, ran)
 	ex := pick(execs)
 	sig := signature.ExtractCommand(ex.Command, ex.Output, ex.Status)
+	if ex.index >= 0 {
+		sig = sig.WithDeaths(deaths(reaps, ex.index))
+	}
 	if ex.Background {
 		sig.Process = "background"
 		var fg []Exec
@@ -395,6 +408,17 @@ func Capture(log, script string, ran []sandbox.Exec) (signature.Signature, strin
 		}
 	}
 	return sig.Unasserted(Asserted(script)), ex.Output
+}
+
+// deaths are the reaps seen while exec line i ran.
+func deaths(reaps []sandbox.Reap, i int) []signature.Death {
+	var out []signature.Death
+	for _, r := range reaps {
+		if r.Exec == i {
+			out = append(out, signature.Death{Status: r.Status, Command: r.Command})
+		}
+	}
+	return out
 }
 
 // Asserted says whether a script's positive stdout/stderr assertions

@@ -99,6 +99,7 @@ type Spec struct {
 	KeepWork  bool              `json:"keep_work"` // the work directory outlives the run (--keep): on disk, not a tmpfs
 	Hang      time.Duration     `json:"hang"`      // still running after this is the bug (0: no hang deadline)
 	Info      map[string]string `json:"info"`      // for logs only
+	Reaps     ReapMode          `json:"reaps"`     // whether the repro's own reaps are recorded ("off": not)
 }
 
 // Result of one script run.
@@ -114,6 +115,9 @@ type Result struct {
 	// Execs are the exec lines that ran, in the order they started, with
 	// how each ended as its shim recorded it.
 	Execs []Exec `json:"execs"`
+	// Reaps are the repro's processes that ended and were reaped by the
+	// repro's own code or by the init, in the order they were reaped.
+	Reaps []Reap `json:"reaps,omitempty"`
 	// Hung says the script was still running at Options.Hang: its tree
 	// was killed after Stacks were taken (the same happens at the time
 	// limit, with TimedOut).
@@ -140,6 +144,9 @@ type Options struct {
 	// the kernel refuses namespaces, Run fails: the weaker process group
 	// is only ever used when asked for.
 	Isolation Isolation
+	// Reaps says whether the children the repro's own Python reaps are
+	// recorded (Result.Reaps); "" is ReapsOn.
+	Reaps ReapMode
 }
 
 // Run runs the txtar archive script in a fresh sandbox and waits for it.
@@ -200,6 +207,7 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		Versions:  opts.Versions,
 		Hang:      opts.Hang,
 		Isolation: iso,
+		Reaps:     opts.Reaps,
 		Exe:       self,
 		UID:       sandboxUID(),
 		KeepWork:  opts.KeepDir,

@@ -59,6 +59,7 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 	// Outside $WORK (the script's to list), inside what the script's user
 	// may write.
 	records := filepath.Join(workRoot, ".execs")
+	reaps := filepath.Join(workRoot, ".reaps")
 	var workDir string
 	params := testscript.Params{
 		Files:       []string{spec.Script},
@@ -67,6 +68,9 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 			workDir = env.WorkDir
 			dl.setWork(env.WorkDir)
 			env.Vars = append(env.Vars, execRecordEnv+"="+records)
+			if spec.Reaps != ReapsOff {
+				env.Vars = append(env.Vars, reapsEnv+"="+reaps)
+			}
 			for _, kv := range append(spec.Env, stackEnv(spec.RunDir, spec.Hang)...) {
 				env.Vars = append(env.Vars, strings.ReplaceAll(kv, "$WORK", env.WorkDir))
 			}
@@ -102,7 +106,10 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 		}
 	}
 	log = regexp.MustCompile(`\bexec `+regexp.QuoteMeta(shimWords(spec))+`:\d+`).ReplaceAllString(log, "exec")
-	res.Execs = readExecs(records)
+	var spans []execSpan
+	res.Execs, spans = readExecs(records)
+	res.Reaps = readReaps(reaps)
+	attributeReaps(res.Reaps, spans)
 	log = strings.ReplaceAll(log, bin, "$REPROKIT_BIN")
 	log = strings.ReplaceAll(log, spec.Script, spec.Name)
 	log = strings.ReplaceAll(log, spec.RunDir, "$REPROKIT_RUN") // REPROKIT_SITE in the environment

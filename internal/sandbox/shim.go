@@ -51,12 +51,13 @@ func ShimMain(args []string) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP)
 	rec := takeExecRecorder(index)
-	rec.started()
 	if err := cmd.Start(); err != nil {
+		rec.started(0)
 		fmt.Fprintf(os.Stderr, "reprokit: %v\n", err)
 		rec.ended("exit 127")
 		return 127
 	}
+	rec.started(cmd.Process.Pid)
 	go func() {
 		for s := range sigs {
 			cmd.Process.Signal(s)
