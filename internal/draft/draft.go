@@ -40,6 +40,10 @@ type Cell struct {
 	// (--with) ran with, e.g. "packaging" and "22.0"; Version stays the
 	// interpreter's.
 	Axis, AxisVersion string
+	// Installed are the distributions of the environment the cell ran in
+	// ("packaging==22.0"), listed inside the sandbox; nil without
+	// dependencies.
+	Installed []string
 }
 
 // On makes a run's cell on tc a cell of its dependency axis, if it has
@@ -53,12 +57,13 @@ func (c Cell) On(tc toolchain.Toolchain) Cell {
 }
 
 // label is how the matrix and its sentences name a cell: its version,
-// with the dependency's along a dependency axis ("3.11.2, packaging 22.0").
+// with the dependency's along a dependency axis, as a library's
+// maintainer says it ("3.11.2 with packaging 22.0").
 func (c Cell) label() string {
 	if c.Axis == "" {
 		return c.Version
 	}
-	return c.Version + ", " + c.Axis + " " + c.AxisVersion
+	return c.Version + " with " + c.Axis + " " + c.AxisVersion
 }
 
 // Environment is what the probes found; empty fields are left out.
@@ -230,6 +235,9 @@ type Data struct {
 	MinorVersions, OSFamily, PythonVV, Machine                string
 	GoVersion, GoEnv                                          string
 	Signature                                                 string
+	// Installed lists, for the cells with dependencies, the versions
+	// installed in the environment each ran in ("" without any).
+	Installed string
 	// Tested says which versions ran, which the form offers that did not
 	// run here, and the older ones the form does not list.
 	Tested string
@@ -280,7 +288,7 @@ func build(in Input) Data {
 	d.Flaky = flaky(cells)
 	d.Ask, d.MissingTiers = ask(r)
 	d.Related = related(in.Related)
-	d.FullOutput = details(fmt.Sprintf("Full output on %s", deciding.Name), fence("", stable(deciding.Output)))
+	d.FullOutput = details(fmt.Sprintf("Full output on %s", deciding.named()), fence("", stable(deciding.Output)))
 	if st := hangStacks(deciding); st != "" {
 		d.FullOutput = withStacks(st, deciding.Output, d.FullOutput)
 	}
@@ -289,6 +297,7 @@ func build(in Input) Data {
 	d.VersionGates = versiongate.Note(versiongate.Find(r.Files(), r.Script()))
 	d.OSFamily = "Linux"
 	d.PythonVV = pythonVV(cells, in.Env)
+	d.Installed = installedTable(cells)
 	d.Machine = machine(in.Env)
 	d.GoVersion = fence("", orDash(in.Env.GoVersion))
 	d.GoEnv = details("go env", fence("", orDash(in.Env.GoEnv)))
@@ -372,15 +381,15 @@ func whatHappens(c Cell) string {
 	status := sig.Status
 	switch {
 	case sig.Process != "" && status == "":
-		fmt.Fprintf(&b, "On %s a %s process dies with a fatal error (its parent reaped it, so its exit status is not seen here); the command itself ends with `%s`", c.Name, process(sig.Process), sig.Exec)
+		fmt.Fprintf(&b, "On %s a %s process dies with a fatal error (its parent reaped it, so its exit status is not seen here); the command itself ends with `%s`", c.named(), process(sig.Process), sig.Exec)
 	case sig.Process != "" && strings.HasPrefix(status, "SIG"):
-		fmt.Fprintf(&b, "On %s a %s process is killed by `%s` while the command itself ends with `%s`", c.Name, process(sig.Process), status, sig.Exec)
+		fmt.Fprintf(&b, "On %s a %s process is killed by `%s` while the command itself ends with `%s`", c.named(), process(sig.Process), status, sig.Exec)
 	case sig.Process != "":
-		fmt.Fprintf(&b, "On %s a %s process ends with `%s` while the command itself ends with `%s`", c.Name, process(sig.Process), status, sig.Exec)
+		fmt.Fprintf(&b, "On %s a %s process ends with `%s` while the command itself ends with `%s`", c.named(), process(sig.Process), status, sig.Exec)
 	case strings.HasPrefix(status, "SIG"):
-		fmt.Fprintf(&b, "On %s the process is killed by `%s`", c.Name, status)
+		fmt.Fprintf(&b, "On %s the process is killed by `%s`", c.named(), status)
 	default:
-		fmt.Fprintf(&b, "On %s the process ends with `%s`", c.Name, status)
+		fmt.Fprintf(&b, "On %s the process ends with `%s`", c.named(), status)
 	}
 	trimmed := trim(c.Output)
 	if trimmed == "" {
@@ -575,6 +584,9 @@ func Boundary(cells []Cell) string {
 	if len(cells) == 0 {
 		return ""
 	}
+	if along := alongAxis(cells); along != "" {
+		return along
+	}
 	type run struct {
 		from, to Cell
 	}
@@ -760,15 +772,28 @@ func pythonVV(cells []Cell, env Environment) string {
 		}
 	}
 	reproducing := func(c Cell) bool { return c.Verdict == repro.Reproduces || c.Verdict == repro.Flaky }
-	var b strings.Builder
+	// One line per interpreter: along a dependency axis it ran several
+	// cells, whose verdicts go on its line ("reproduces with attrs 23.1.0,
+	// fixed with attrs 23.2.0").
+	var order []string
+	notes := map[string][]string{}
 	for i, c := range ran {
 		near := reproducing(c) || (i > 0 && reproducing(ran[i-1])) || (i+1 < len(ran) && reproducing(ran[i+1]))
-		if !near {
+		if !near || env.VV[c.Version] == "" {
 			continue
 		}
-		if vv := env.VV[c.Version]; vv != "" {
-			fmt.Fprintf(&b, "%s  # %s\n", vv, c.Verdict)
+		if _, ok := notes[c.Version]; !ok {
+			order = append(order, c.Version)
 		}
+		note := string(c.Verdict)
+		if c.Axis != "" {
+			note += " with " + c.Axis + " " + c.AxisVersion
+		}
+		notes[c.Version] = append(notes[c.Version], note)
+	}
+	var b strings.Builder
+	for _, v := range order {
+		fmt.Fprintf(&b, "%s  # %s\n", env.VV[v], strings.Join(notes[v], ", "))
 	}
 	if b.Len() == 0 {
 		return "_not collected_"

@@ -103,7 +103,11 @@ func Make(ctx context.Context, req Request, r *repro.Repro, all []toolchain.Tool
 			reproducing++
 			reproTCs = append(reproTCs, jobs[i].Toolchain)
 		}
-		cells, tcs = append(cells, CellOf(res).On(jobs[i].Toolchain)), append(tcs, jobs[i].Toolchain)
+		cell := CellOf(res).On(jobs[i].Toolchain)
+		if res.Verdict != repro.Skipped && hasDeps(r, jobs[i].Toolchain) {
+			cell.Installed = Installed(ctx, r, jobs[i].Toolchain, ropts)
+		}
+		cells, tcs = append(cells, cell), append(tcs, jobs[i].Toolchain)
 	}
 	if reproducing == 0 && !req.Force {
 		return nil, usage.Errorf("%s: reproduces on none of %d interpreters: nothing to report (see `reprokit run --python all %s`; --force drafts it anyway)", r.Path, len(cells), r.Path)
