@@ -180,7 +180,7 @@ func newCellCache(p Plan, repros []*repro.Repro, jobs []runner.Job) *cellCache {
 	if p.Deps != nil {
 		index, findLinks = p.Deps.IndexURL, p.Deps.FindLinks
 	}
-	optKey := fmt.Sprintf("count=%d timeout=%s isolation=%s index=%s find-links=%s", max(p.Count, 1), p.Timeout, p.Isolation.Resolved(), index, findLinks)
+	optKey := fmt.Sprintf("count=%d timeout=%s isolation=%s index=%s find-links=%s reaps=%s", max(p.Count, 1), p.Timeout, p.Isolation.Resolved(), index, findLinks, sandbox.ReapModeFromEnv())
 	content := map[*repro.Repro][]byte{}
 	for _, r := range repros {
 		content[r] = cacheContent(r)
