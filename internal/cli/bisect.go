@@ -26,6 +26,7 @@ type BisectOptions struct {
 	JSON      bool
 	Record    bool // write the result into the archive's metadata
 	Isolation string
+	Verbose   bool // show each probe's testscript log
 }
 
 // NewCmdBisect is `reprokit bisect`; runF, if not nil, replaces its run function.
@@ -72,6 +73,7 @@ ambiguous, 2 for bad input, 3 when reprokit itself failed.`,
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as one JSON object")
 	fl.BoolVar(&opts.Record, "record", true, "write the result into the archive's metadata (bisect:), where draft and check find it")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the testscript log of each probe's run (work dir shown as $WORK), as `run -v` does")
 	return cmd
 }
 
@@ -96,6 +98,7 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		Count:    opts.Count,
 		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso},
 		Progress: f.IO.ErrOut,
+		Verbose:  opts.Verbose,
 	})
 	if err != nil {
 		return bisectErr(err)

@@ -37,6 +37,9 @@ type Options struct {
 	Runner runner.Options // sandbox limits and isolation (Count is ignored)
 	// Progress, if not nil, gets one line per probe.
 	Progress io.Writer
+	// Verbose adds each probe run's testscript log to Progress, under
+	// its line, as `run -v` shows it.
+	Verbose bool
 }
 
 // Run bisects r over src and returns the report.
@@ -60,16 +63,32 @@ func Run(ctx context.Context, r *repro.Repro, src Source, opts Options) (bisect.
 			return bisect.Probe{Skip: err.Error()}
 		}
 		var p bisect.Probe
+		var ran []runner.Result
 		if skip != "" {
 			p.Skip = skip
 		} else {
 			for k := 0; k < count && ctx.Err() == nil; k++ {
 				res := runner.Run(ctx, r, tc, ropts)
+				ran = append(ran, res)
+				// A program the script runs is not there: this candidate
+				// cannot tell, and an end that is so is named for it.
+				if why := runner.MissingProgram(res, tc); why != "" && res.Verdict != repro.Reproduces {
+					p.Skip = why
+					break
+				}
 				p.Runs = append(p.Runs, bisect.Observation{Verdict: string(res.Verdict), Signature: res.Signature})
+			}
+			if p.Skip != "" {
+				p.Runs = nil
 			}
 		}
 		if opts.Progress != nil {
 			fmt.Fprintf(opts.Progress, "probe %d: %s: %s\n", probes, cands[i], summary(p))
+			if opts.Verbose {
+				for _, res := range ran {
+					res.Details(opts.Progress, true)
+				}
+			}
 		}
 		return p
 	}

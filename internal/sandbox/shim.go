@@ -53,6 +53,12 @@ func ShimMain(args []string) int {
 	rec := takeExecRecorder(index)
 	if err := cmd.Start(); err != nil {
 		rec.started(0)
+		if errors.Is(err, exec.ErrNotFound) {
+			// Where it looked, for `run -v` and bisect's "which program
+			// is missing" (the engine shows the shims' directory as
+			// $REPROKIT_BIN).
+			err = fmt.Errorf("%w (PATH=%s)", err, os.Getenv("PATH"))
+		}
 		fmt.Fprintf(os.Stderr, "reprokit: %v\n", err)
 		rec.ended("exit 127")
 		return 127
