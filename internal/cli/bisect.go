@@ -46,8 +46,19 @@ signature equal an end's; anything else (a build that fails, another
 crash) makes the candidate untestable and the search goes around it; when
 untestable candidates hide which one changed, all suspects are named.
 
-Exit status: 0 when one release or commit is named, 1 when the answer is
-ambiguous, 2 for bad input, 3 when reprokit itself failed.`,
+Builds run outside the sandbox, with the user's environment, in worktrees
+of the build cache; the checkout in --src is never touched. The result is
+written into the archive's metadata (bisect:), where draft and check find
+it. Recipes for CPython and Go checkouts: docs/bisect.md.
+
+` + exitStatus("bisect"),
+		Example: `  # over the interpreters here
+  reprokit bisect --python 3.6..3.13 repros/float_sum_precision.txtar
+  # over Go releases, fetching only those probed
+  reprokit bisect --go 1.22.0..1.22.12 repros/go_ice_zero_size_array.txtar
+  # over the commits of a CPython checkout
+  reprokit bisect --src ~/cpython --build './configure -q --with-pydebug && make -j2' \
+      --from v3.12.0 --to v3.13.0 repros/x.txtar`,
 		Args: nArgs(one, "bisect: name exactly one archive (e.g. `reprokit bisect --python 3.9..3.13 repros/x.txtar`)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]

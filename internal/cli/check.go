@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -55,9 +54,21 @@ boundaries, and comment drafts for the upstream issues whose fix landed.
 With --merge, the arguments are the --json outputs of sharded checks, and
 the report is the one the unsharded check would have printed.
 
-Exit status: 0 when every cell is as expected (new toolchains included),
-1 when a transition or an upstream contradiction needs attention, 2 for bad
-input, 3 when a cell ended in error.`,
+Results are cached like go test's: a cell is reused while the archive (less
+its expect: block), the toolchain, reprokit and the run options are the
+same; cached cells are marked *. Transitions, expectations, outputs and
+shards: docs/check.md.
+
+` + exitStatus("check"),
+		Example: `  # the bundled corpus on every interpreter and Go release here
+  reprokit check
+  # after looking at the transitions: record this check's verdicts
+  reprokit check --update
+  # reports for CI
+  reprokit check --junit out/check.xml --html out/check.html
+  # one shard of three, then merge the shards' JSON
+  reprokit check --shard 1/3 --json > s1.json
+  reprokit check --merge s1.json s2.json s3.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
 			opts.CountSet = cmd.Flags().Changed("count")
@@ -68,10 +79,10 @@ input, 3 when a cell ended in error.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Python, "python", "all", "Python versions to check: `all`, or a list like 3.9,3.13")
-	fl.StringVar(&opts.Go, "go", "here", "Go releases to check: here (those on this machine), all, 1.22, 1.22.0,1.22.12, 1.22.*; missing ones are fetched")
+	fl.StringVar(&opts.Python, "python", "all", "Python versions to check: `VERSIONS` is all, or a list like 3.9,3.13")
+	fl.StringVar(&opts.Go, "go", "here", goSelectHelp)
 	opts.Deps.register(fl)
-	fl.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "cells run in parallel")
+	jobsFlag(fl, &opts.Jobs, "cells run in parallel")
 	fl.IntVar(&opts.Count, "count", 1, "runs per cell; given explicitly (even --count=1) it bypasses the result cache")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "run every cell, ignoring cached results")
 	fl.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "wall-clock limit per script run")

@@ -21,7 +21,20 @@ func NewCmdToolchains(f *Factory, runF func(context.Context, *ToolchainsOptions)
 	cmd := &cobra.Command{
 		Use:   "toolchains",
 		Short: "List the interpreters and compilers reprokit found, and the sandbox it can use",
-		Args:  cobra.NoArgs,
+		Long: `List the toolchains found, with version, source and path: python3 on PATH
+(the default), python3.X on PATH, pyenv, uv-managed Pythons and
+/usr/bin/python3.*; go on PATH, go1.X.Y wrappers, the releases in the
+module cache and ~/sdk/go*. Then the sandbox this machine gives
+(namespaces, or process-group and why).
+
+Free-threaded and debug builds are toolchains of their own
+(cpython-3.13.0t). Probes are cached, keyed by path, size and mtime.
+Discovery and selection: docs/toolchains.md.
+
+` + exitStatus("toolchains"),
+		Example: `  reprokit toolchains
+  reprokit toolchains --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)
