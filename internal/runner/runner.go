@@ -31,6 +31,9 @@ type Options struct {
 	// Deps builds the environments of scripts with inline metadata
 	// (PEP 723); nil: the default builder (uv or venv+pip, XDG cache).
 	Deps *scriptdeps.Builder
+	// Reaps is how the deaths of processes the repro's own code reaps are
+	// seen (sandbox.ReapMode); "": REPROKIT_REAPS, else on.
+	Reaps sandbox.ReapMode
 
 	// prepared by Run for every script run of a cell: the environment
 	// and read-only mounts of a warm Go cache or a dependency environment
@@ -237,7 +240,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	case main.Hung:
 		return judgeHang(r, main, res)
 	case main.Outcome == "pass" && r.Meta.HangAfter() == 0:
-		sig, out := Capture(main.Log, r.Script(), main.Execs, reapsFor(main))
+		sig, out := Capture(main.Log, r.Script(), main.Execs, reapsFor(main, opts))
 		res.Signature, res.Output = &sig, out
 		if want := r.Meta.Signature; want != nil && !signature.Match(want.Unasserted(Asserted(r.Script())), sig) {
 			res.Verdict = repro.Slipped
@@ -253,7 +256,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	if main.Outcome == "pass" {
 		res.Reason = "finished before hang: " + r.Meta.Hang
 	}
-	sig, out := Capture(main.Log, r.Script(), main.Execs, reapsFor(main))
+	sig, out := Capture(main.Log, r.Script(), main.Execs, reapsFor(main, opts))
 	res.Signature, res.Output = &sig, out
 	if opts.NoTiers {
 		res.Verdict = repro.Changed
@@ -285,11 +288,19 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 
 // reapsFor are the deaths a run's signature may use: none when
 // REPROKIT_REAPS=observe (recorded, not used) or off.
-func reapsFor(r sandbox.Result) []sandbox.Reap {
-	if sandbox.ReapModeFromEnv() != sandbox.ReapsOn {
+func reapsFor(r sandbox.Result, opts Options) []sandbox.Reap {
+	if !opts.ReapMode().Uses() {
 		return nil
 	}
 	return r.Reaps
+}
+
+// ReapMode is opts.Reaps, else REPROKIT_REAPS's.
+func (opts Options) ReapMode() sandbox.ReapMode {
+	if opts.Reaps != "" {
+		return opts.Reaps
+	}
+	return sandbox.ReapModeFromEnv()
 }
 
 func keptDir(r sandbox.Result) []string {
@@ -321,7 +332,7 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 		KeepDir:   opts.Keep,
 		Hang:      r.Meta.HangAfter(),
 		Isolation: opts.Isolation,
-		Reaps:     sandbox.ReapModeFromEnv(),
+		Reaps:     opts.ReapMode(),
 	})
 }
 

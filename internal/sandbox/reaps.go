@@ -83,14 +83,18 @@ if "REPROKIT_REAPS" in _o.environ:
 `
 
 // ReapMode is how deaths reaped by the repro's own processes are
-// recorded: ReapsOn (the default: recorded, and the signature uses them),
-// ReapsObserve (recorded, not used: the recorder's presence alone, which
-// must change nothing) or ReapsOff (no recorder). Set by
-// REPROKIT_REAPS=on|observe|off in reprokit's environment.
+// recorded: ReapsOn (the default: the Python recorder and the init's
+// orphans, and the signature uses them), ReapsTrace (that, and every
+// exec's command traced: any program's children, at a cost: see
+// deathTracer), ReapsObserve (recorded, not used: the recorder's
+// presence alone, which must change nothing) or ReapsOff (no recorder).
+// Set by REPROKIT_REAPS=on|trace|observe|off in reprokit's environment,
+// or by --trace-deaths.
 type ReapMode string
 
 const (
 	ReapsOn      ReapMode = "on"
+	ReapsTrace   ReapMode = "trace"
 	ReapsObserve ReapMode = "observe"
 	ReapsOff     ReapMode = "off"
 )
@@ -98,11 +102,14 @@ const (
 // ReapModeFromEnv reads REPROKIT_REAPS; anything else is ReapsOn.
 func ReapModeFromEnv() ReapMode {
 	switch m := ReapMode(os.Getenv(reapsEnv)); m {
-	case ReapsObserve, ReapsOff:
+	case ReapsTrace, ReapsObserve, ReapsOff:
 		return m
 	}
 	return ReapsOn
 }
+
+// Uses says whether a signature may use the deaths recorded in this mode.
+func (m ReapMode) Uses() bool { return m != ReapsObserve && m != ReapsOff }
 
 // readReaps reads the recorder's file: one Reap per line it can parse
 // (the repro can write there too, as it can print what it likes).
@@ -114,14 +121,17 @@ func readReaps(path string) []Reap {
 	defer f.Close()
 	var out []Reap
 	sc := bufio.NewScanner(f)
+	traced := map[[2]int]bool{}
 	for sc.Scan() && len(out) < reapsMax {
+		// "PID STATUS REAPER TIME" (the Python recorder), or with
+		// "trace NAME" after it (the shim's tracer)
 		var n [4]int64
 		fields := strings.Fields(sc.Text())
-		if len(fields) != 4 {
+		if len(fields) != 4 && (len(fields) != 6 || fields[4] != "trace") {
 			continue
 		}
 		ok := true
-		for i, s := range fields {
+		for i, s := range fields[:4] {
 			v, err := strconv.ParseInt(s, 10, 64)
 			ok = ok && err == nil
 			n[i] = v
@@ -129,9 +139,31 @@ func readReaps(path string) []Reap {
 		if !ok || n[0] <= 0 {
 			continue
 		}
-		out = append(out, Reap{PID: int(n[0]), Status: statusOf(syscall.WaitStatus(n[1])), By: "python", Reaper: int(n[2]), At: n[3], Exec: -1})
+		r := Reap{PID: int(n[0]), Status: statusOf(syscall.WaitStatus(n[1])), By: "python", Reaper: int(n[2]), At: n[3], Exec: -1}
+		if len(fields) == 6 {
+			r.By, r.Command = "trace", fields[5]
+			traced[[2]int{r.PID, int(n[1])}] = true
+		}
+		out = append(out, r)
 	}
-	return out
+	// A death both traced and reaped by Python is one death: the tracer's
+	// record has its name.
+	kept := out[:0]
+	for _, r := range out {
+		if r.By != "python" || !traced[[2]int{r.PID, rawStatus(r.Status)}] {
+			kept = append(kept, r)
+		}
+	}
+	return kept
+}
+
+// rawStatus is the wait status a Status names (for matching records).
+func rawStatus(status string) int {
+	if code, ok := strings.CutPrefix(status, "exit "); ok {
+		n, _ := strconv.Atoi(code)
+		return n << 8
+	}
+	return int(unix.SignalNum(status))
 }
 
 // reapsMax bounds what a run keeps: a repro that forks thousands of

@@ -32,3 +32,17 @@ func TestReadAndAttributeReaps(t *testing.T) {
 		t.Errorf("reaps %+v, want %+v", summary, want)
 	}
 }
+
+// A death both traced and reaped by Python is one, with the tracer's name.
+func TestReadReapsTraced(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".reaps")
+	os.WriteFile(path, []byte("12 11 9 100 trace python3\n12 11 9 101\n13 256 9 102\n14 6 9 103 trace sh\n"), 0o600)
+	var got []Reap
+	for _, r := range readReaps(path) {
+		got = append(got, Reap{PID: r.PID, Status: r.Status, By: r.By, Command: r.Command})
+	}
+	want := []Reap{{PID: 12, Status: "SIGSEGV", By: "trace", Command: "python3"}, {PID: 13, Status: "exit 1", By: "python"}, {PID: 14, Status: "SIGABRT", By: "trace", Command: "sh"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}

@@ -71,6 +71,9 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 			if spec.Reaps != ReapsOff {
 				env.Vars = append(env.Vars, reapsEnv+"="+reaps)
 			}
+			if spec.Reaps == ReapsTrace {
+				env.Vars = append(env.Vars, traceEnv+"=1")
+			}
 			for _, kv := range append(spec.Env, stackEnv(spec.RunDir, spec.Hang)...) {
 				env.Vars = append(env.Vars, strings.ReplaceAll(kv, "$WORK", env.WorkDir))
 			}
