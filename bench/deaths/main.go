@@ -3,7 +3,7 @@
 // (REPROKIT_REAPS=off), with the default recorder (the Python one and the
 // init's orphans) and with --trace-deaths (ptrace of every exec's tree),
 // and the time the workload took inside its program is printed side by
-// side, median of n runs.
+// side, median of n runs (the modes take turns, run by run).
 //
 //	go run ./bench/deaths [-n 5] [-python 3.12]
 //
@@ -105,10 +105,12 @@ func main() {
 	for _, w := range workloads {
 		r, err := repro.Parse("w.txtar", []byte(w.archive))
 		must(err)
-		row := "| " + w.name
-		for _, m := range modes {
-			var inner, whole []int
-			for i := 0; i < *n; i++ {
+		inner := make([][]int, len(modes))
+		whole := make([][]int, len(modes))
+		// The modes take turns, run by run, so that a machine whose load
+		// changes weighs on each alike.
+		for i := 0; i < *n; i++ {
+			for k, m := range modes {
 				began := time.Now()
 				res := runner.Run(ctx, r, tc, runner.Options{Reaps: m, Limits: sandbox.Limits{Timeout: 120 * time.Second}})
 				took := time.Since(began)
@@ -118,9 +120,12 @@ func main() {
 					os.Exit(1)
 				}
 				v, _ := strconv.Atoi(mm[1])
-				inner, whole = append(inner, v), append(whole, int(took.Milliseconds()))
+				inner[k], whole[k] = append(inner[k], v), append(whole[k], int(took.Milliseconds()))
 			}
-			row += fmt.Sprintf(" | %d (%d)", median(inner), median(whole))
+		}
+		row := "| " + w.name
+		for k := range modes {
+			row += fmt.Sprintf(" | %d (%d)", median(inner[k]), median(whole[k]))
 		}
 		fmt.Println(row + " |")
 	}
