@@ -263,7 +263,7 @@ func captureAndKill(dump string, iso Isolation) []Stack {
 			goProcs = append(goProcs, p.PID)
 		case catches(p.PID, StackSignal):
 			p.Kind = "python"
-			p.Dump = askDump(p.PID, dump)
+			p.Dump = withoutRecorderFrames(askDump(p.PID, dump))
 			asked++
 		}
 	}

@@ -245,3 +245,24 @@ func addOrphans(res *Result, orphans []Reap, records string) {
 	res.Reaps = append(res.Reaps, orphans...)
 	sort.SliceStable(res.Reaps, func(i, j int) bool { return res.Reaps[i].At < res.Reaps[j].At })
 }
+
+// withoutRecorderFrames drops the reap recorder's own frame from a
+// faulthandler dump: a process blocked in os.waitpid is blocked in the
+// recorder's wrapper, one frame below its caller, and that frame is
+// reprokit's, not the repro's (the caller's frame, kept, says where).
+func withoutRecorderFrames(dump string) string {
+	if !strings.Contains(dump, recorderFile) {
+		return dump
+	}
+	lines := strings.SplitAfter(dump, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if !strings.Contains(l, recorderFile) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "")
+}
+
+// recorderFile is how the recorder's frames name its file.
+const recorderFile = "/_reprokit_reaps.py\""

@@ -46,3 +46,11 @@ func TestReadReapsTraced(t *testing.T) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
 }
+
+func TestWithoutRecorderFrames(t *testing.T) {
+	dump := "Current thread 0x00007f (most recent call first):\n  File \"/run/x/site/_reprokit_reaps.py\", line 18 in w\n  File \"/w/repro.py\", line 9 in <module>\n"
+	want := "Current thread 0x00007f (most recent call first):\n  File \"/w/repro.py\", line 9 in <module>\n"
+	if got := withoutRecorderFrames(dump); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
