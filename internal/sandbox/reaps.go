@@ -205,16 +205,20 @@ type orphanReaper struct {
 }
 
 // reap waits for the next child of the init to end, notes it unless it is
-// the engine, and reaps it; it returns the pid and status reaped.
+// the engine, and reaps it; it returns the pid and status reaped. It peeks
+// first (WNOWAIT), so that a process that crashed still has its name to
+// read; nothing else costs more than that one call (at a deadline the
+// init reaps hundreds of killed processes, the engine among them).
 func (o *orphanReaper) reap() (int, unix.WaitStatus, error) {
 	var info unix.Siginfo
 	var ws unix.WaitStatus
 	if err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOWAIT, nil); err != nil {
 		return 0, ws, err
 	}
-	pid := int(siginfoPID(&info))
+	pid, code, sig := siginfoChild(&info)
 	comm := ""
-	if pid != o.engine {
+	crashed := (code == cldKilled || code == cldDumped) && crashSignal(sig)
+	if pid != o.engine && crashed {
 		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 		comm = strings.TrimSpace(string(b))
 	}
@@ -222,16 +226,35 @@ func (o *orphanReaper) reap() (int, unix.WaitStatus, error) {
 	if err != nil {
 		return 0, ws, err
 	}
-	if got != o.engine && len(o.reaps) < reapsMax {
+	// Only what a signature can use is kept: a crash, or an exit (a
+	// killed orphan is the deadline's doing, or the repro's on purpose).
+	if got != o.engine && len(o.reaps) < reapsMax && (crashed || ws.Exited()) {
 		o.reaps = append(o.reaps, Reap{PID: got, Status: statusOf(syscall.WaitStatus(ws)), Exec: -1, By: "init", Command: comm, At: time.Now().UnixMicro(), Reaper: 1})
 	}
 	return got, ws, nil
 }
 
-// siginfoPID is si_pid of a SIGCHLD siginfo: the first field of its union,
-// after three ints and the padding that aligns the union.
-func siginfoPID(info *unix.Siginfo) int32 {
-	return *(*int32)(unsafe.Add(unsafe.Pointer(info), 16))
+// The si_code values of a SIGCHLD siginfo for a child that a signal ended.
+const (
+	cldKilled = 2
+	cldDumped = 3
+)
+
+// siginfoChild reads si_pid, si_code and si_status of a SIGCHLD siginfo
+// (the union's si_pid, si_uid, si_status follow three ints and padding).
+func siginfoChild(info *unix.Siginfo) (pid int, code int32, status int32) {
+	p := unsafe.Pointer(info)
+	return int(*(*int32)(unsafe.Add(p, 16))), info.Code, *(*int32)(unsafe.Add(p, 24))
+}
+
+// crashSignal says whether a signal is one a process crashes by
+// (signature.WithDeaths keeps the same list).
+func crashSignal(sig int32) bool {
+	switch unix.Signal(sig) {
+	case unix.SIGSEGV, unix.SIGABRT, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP, unix.SIGSYS:
+		return true
+	}
+	return false
 }
 
 // addOrphans merges the init's reaps into the engine's result, each given
