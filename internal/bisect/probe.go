@@ -55,6 +55,11 @@ func Run(ctx context.Context, r *repro.Repro, src Source, opts Options) (Report,
 		probes  int
 	)
 	oracle := func(ctx context.Context, i int) Probe {
+		if failure != nil {
+			// The search asks for the other end after the first failed:
+			// keep the first failure, not the cancellation it caused.
+			return Probe{Skip: failure.Error()}
+		}
 		probes++
 		tc, skip, err := src.Toolchain(ctx, i)
 		if err != nil {
@@ -76,7 +81,7 @@ func Run(ctx context.Context, r *repro.Repro, src Source, opts Options) (Report,
 					p.Skip = why
 					break
 				}
-				p.Runs = append(p.Runs, Observation{Verdict: string(res.Verdict), Signature: res.Signature})
+				p.Runs = append(p.Runs, Observation{Verdict: string(res.Verdict), Signature: res.Signature, Err: res.Error})
 			}
 			if p.Skip != "" {
 				p.Runs = nil

@@ -74,7 +74,9 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 			if spec.Reaps == ReapsTrace {
 				env.Vars = append(env.Vars, traceEnv+"=1")
 			}
+			files := filepath.Join(spec.RunDir, filesDir)
 			for _, kv := range append(spec.Env, stackEnv(spec.RunDir, spec.Hang)...) {
+				kv = strings.ReplaceAll(kv, "$REPROKIT_FILES", files)
 				env.Vars = append(env.Vars, strings.ReplaceAll(kv, "$WORK", env.WorkDir))
 			}
 			return nil
