@@ -25,19 +25,20 @@ type BisectOptions struct {
 	JSON      bool
 	Record    bool // write the result into the archive's metadata
 	Isolation string
+	Verbose   bool      // show each probe's testscript log
+	Deps      DepsFlags // --index-url, --find-links, --allow-build, --installer
 }
 
-// NewCmdBisect is `reprokit bisect`; runF, if not nil, replaces its run function.
-func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) *cobra.Command {
-	opts := &BisectOptions{}
-	opts.Range.Env, opts.Range.Log = f.Env, f.IO.ErrOut
-	cmd := &cobra.Command{
-		Use:   "bisect [flags] FILE",
-		Short: "Find the release or commit where a repro's verdict changes",
-		Long: `Find where the repro's verdict changes, across releases (--python 3.9..3.13,
+const bisectLong = `Find where the repro's verdict changes, across releases (--python 3.9..3.13,
 --go 1.22.0..1.22.12) or across the commits of a git checkout (--src DIR
 --build CMD --from REV --to REV), and say whether that introduced the bug
 or fixed it.
+
+A release range holds every release in it: for Go, those the module proxy
+lists; for CPython, those in uv's download list and those on this
+machine. Only the releases the search probes are fetched, and one already
+here is not fetched at all; without uv (or with UV_OFFLINE=1) the
+interpreters on this machine are the range.
 
 Both ends are re-verified first. A probe counts only when its verdict and
 signature equal an end's; anything else (a build that fails, another
@@ -49,8 +50,17 @@ of the build cache; the checkout in --src is never touched. The result is
 written into the archive's metadata (bisect:), where draft and check find
 it. Recipes for CPython and Go checkouts: docs/bisect.md.
 
-` + exitStatus("bisect"),
-		Example: `  # over the interpreters here
+`
+
+// NewCmdBisect is `reprokit bisect`; runF, if not nil, replaces its run function.
+func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) *cobra.Command {
+	opts := &BisectOptions{}
+	opts.Range.Env, opts.Range.Log = f.Env, f.IO.ErrOut
+	cmd := &cobra.Command{
+		Use:   "bisect [flags] FILE",
+		Short: "Find the release or commit where a repro's verdict changes",
+		Long:  bisectLong + exitStatus("bisect"),
+		Example: `  # over CPython releases, here or fetched with uv (only those probed)
   reprokit bisect --python 3.6..3.13 repros/float_sum_precision.txtar
   # over Go releases, fetching only those probed
   reprokit bisect --go 1.22.0..1.22.12 repros/go_ice_zero_size_array.txtar
@@ -67,7 +77,7 @@ it. Recipes for CPython and Go checkouts: docs/bisect.md.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Range.Python, "python", "", "bisect over the Python interpreters here in `OLD..NEW`, e.g. 3.9..3.13")
+	fl.StringVar(&opts.Range.Python, "python", "", "bisect over CPython releases in `OLD..NEW`, e.g. 3.12.0..3.12.8 or 3.9..3.13: those here and those uv can fetch (fetched only when probed)")
 	fl.StringVar(&opts.Range.Go, "go", "", "bisect over Go releases in `OLD..NEW`, e.g. 1.22.0..1.22.12")
 	fl.StringVar(&opts.Range.Src, "src", "", "bisect over the commits of this git checkout (it is never touched: builds happen in worktrees)")
 	fl.StringVar(&opts.Range.Build, "build", "", "shell command that builds a commit, run in its worktree outside the sandbox")
@@ -82,6 +92,8 @@ it. Recipes for CPython and Go checkouts: docs/bisect.md.
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as one JSON object")
 	fl.BoolVar(&opts.Record, "record", true, "write the result into the archive's metadata (bisect:), where draft and check find it")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
+	opts.Deps.registerInstall(fl)
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the testscript log of each probe's run (work dir shown as $WORK), as `run -v` does")
 	return cmd
 }
 
@@ -90,6 +102,10 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		return usagef("--count must be at least 1")
 	}
 	iso, err := f.IsolationNow(ctx, opts.Isolation)
+	if err != nil {
+		return err
+	}
+	deps, err := opts.Deps.builder(f.IO.ErrOut, iso)
 	if err != nil {
 		return err
 	}
@@ -104,8 +120,9 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 	}
 	rep, err := bisect.Run(ctx, r, src, bisect.Options{
 		Count:    opts.Count,
-		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso},
+		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso, Deps: deps},
 		Progress: f.IO.ErrOut,
+		Verbose:  opts.Verbose,
 	})
 	if err != nil {
 		return bisectErr(err)

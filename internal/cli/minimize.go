@@ -29,8 +29,9 @@ type MinimizeOptions struct {
 	Timeout   time.Duration // per test; 0 = 3x the input's run time, at least 2s
 	Confirm   int           // runs that must all reproduce before and after
 	Isolation string
-	Passes    []string // pass order; default passes.Names()
-	Rounds    int      // rounds of passes at most; 0 = until nothing shrinks
+	Passes    []string  // pass order; default passes.Names()
+	Rounds    int       // rounds of passes at most; 0 = until nothing shrinks
+	Deps      DepsFlags // --index-url, --find-links, --allow-build, --installer
 }
 
 // NewCmdMinimize is `reprokit minimize`; runF, if not nil, replaces its run function.
@@ -83,13 +84,14 @@ The passes and the engine: docs/minimize.md.
 	jobsFlag(fl, &opts.Jobs, "candidates tested at once (the result is the same for any value)")
 	fl.DurationVar(&opts.Budget, "budget", 0, "stop after this long and write the best so far (0: no limit)")
 	fl.BoolVar(&opts.JSON, "json", false, "print statistics as JSON: tests, cache hits, syntax rejections, wall time, sizes, per pass")
-	fl.StringVar(&opts.Python, "python", "", "the Python versions whose verdicts to keep, e.g. 3.9,3.12 (default: one per verdict in expect:, else python3 on PATH)")
+	fl.StringVar(&opts.Python, "python", "", "the Python versions whose verdicts to keep, e.g. 3.9,3.12, fetched with uv when missing (default: one per verdict in expect:, else python3 on PATH)")
 	fl.StringVar(&opts.Go, "go", "", "the Go release to reduce on, fetched if missing (default: go on PATH)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
 	fl.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result (alone and under load, in turn)")
 	fl.IntVar(&opts.Rounds, "rounds", 0, "rounds of passes at most (0: until nothing shrinks); 1 trades some bytes for fewer tests, the result still 1-minimal")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
 	fl.StringSliceVar(&opts.Passes, "passes", passes.Names(), "the passes to run, in order; the last one certifies the result")
+	opts.Deps.registerInstall(fl)
 	return cmd
 }
 
@@ -98,6 +100,9 @@ func (opts *MinimizeOptions) config(ctx context.Context, f *Factory) (reduce.Con
 	c := reduce.Config{Jobs: opts.Jobs, Budget: opts.Budget, Timeout: opts.Timeout, Confirm: opts.Confirm, Rounds: opts.Rounds}
 	var err error
 	if c.Isolation, err = f.IsolationNow(ctx, opts.Isolation); err != nil {
+		return c, err
+	}
+	if c.Deps, err = opts.Deps.builder(f.IO.ErrOut, c.Isolation); err != nil {
 		return c, err
 	}
 	if opts.Confirm < 1 {

@@ -29,10 +29,10 @@ func pyInput(t *testing.T) Input {
 	return Input{
 		Repro: load(t, "pyrepro.txtar"),
 		Cells: []Cell{
-			{Name: "cpython-3.13.0", Version: "3.13.0", Verdict: repro.Reproduces, Rate: "3/3", Signature: crash, Output: crashOutput},
-			{Name: "cpython-3.11.7", Version: "3.11.7", Verdict: repro.FailsCleanly, Rate: "0/3", Signature: &signature.Signature{Status: "exit 1", Exception: "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string"}},
-			{Name: "cpython-3.12.1", Version: "3.12.1", Verdict: repro.Reproduces, Rate: "7/10", Signature: crash, Output: crashOutput},
-			{Name: "cpython-3.10.13", Version: "3.10.13", Verdict: repro.FailsCleanly, Rate: "0/3", Signature: &signature.Signature{Status: "exit 1", Exception: "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string"}},
+			{Name: "cpython-3.13.0", Version: "3.13.0", Verdict: repro.Reproduces, Rate: "3/3", Signature: crash, Output: crashOutput, Source: "fetched"},
+			{Name: "cpython-3.11.7", Version: "3.11.7", Verdict: repro.FailsCleanly, Rate: "0/3", Source: "PATH", Signature: &signature.Signature{Status: "exit 1", Exception: "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string"}},
+			{Name: "cpython-3.12.1", Version: "3.12.1", Verdict: repro.Reproduces, Rate: "7/10", Signature: crash, Output: crashOutput, Source: "pyenv"},
+			{Name: "cpython-3.10.13", Version: "3.10.13", Verdict: repro.FailsCleanly, Rate: "0/3", Source: "pyenv", Signature: &signature.Signature{Status: "exit 1", Exception: "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string"}},
 		},
 		Env: Environment{
 			OS: "Debian GNU/Linux 12 (bookworm)", Kernel: "Linux 6.1.0", Arch: "x86_64", Libc: "glibc 2.36",
@@ -158,4 +158,24 @@ func lineDiff(want, got string) string {
 		}
 	}
 	return ""
+}
+
+func TestCompareStated(t *testing.T) {
+	cells := []Cell{{Version: "3.12.1", Verdict: repro.Reproduces}, {Version: "3.13.0", Verdict: repro.Changed}}
+	for _, tt := range []struct {
+		affected, unaffected []string
+		comparable, agrees   bool
+	}{
+		{[]string{"3.12"}, nil, true, true},
+		{[]string{"3.12.4"}, nil, true, true},            // a patch release not here: its minor
+		{[]string{"3.13.0a5"}, nil, false, false},        // a pre-release: nothing here is it
+		{[]string{"3.12", "3.13"}, nil, true, false},     // 3.13.0 does not reproduce
+		{[]string{"3.12"}, []string{"3.13"}, true, true}, // and the issue says so
+		{[]string{"3.9"}, nil, false, false},             // not here
+	} {
+		c := Compare(repro.Stated{Affected: tt.affected, Unaffected: tt.unaffected}, cells)
+		if c.Comparable != tt.comparable || c.Agrees != tt.agrees {
+			t.Errorf("Compare(%v, not %v) = comparable %v, agrees %v (%s); want %v, %v", tt.affected, tt.unaffected, c.Comparable, c.Agrees, c.Sentence, tt.comparable, tt.agrees)
+		}
+	}
 }

@@ -20,7 +20,7 @@ func TestHelperOnEveryPython(t *testing.T) {
 	}
 	n := 0
 	for _, tc := range all {
-		if tc.Kind != "python" {
+		if tc.Kind != toolchain.Python {
 			continue
 		}
 		n++

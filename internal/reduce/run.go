@@ -14,6 +14,7 @@ import (
 	"github.com/reprokit/reprokit/internal/passes"
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/usage"
 )
@@ -30,6 +31,7 @@ type Config struct {
 	Confirm   int                   // runs that must all agree, before and after (at least 1)
 	Rounds    int                   // rounds of passes at most; 0 = until nothing shrinks
 	Isolation sandbox.Isolation
+	Deps      *scriptdeps.Builder // environments of PEP 723 dependencies; nil: the default
 	Progress  func(minimize.Progress)
 }
 
@@ -79,6 +81,20 @@ func Passes(names []string) ([]minimize.Pass, error) {
 // fetched if missing, as `run` resolves it.
 func ChooseFor(ctx context.Context, r *repro.Repro, all []toolchain.Toolchain, sel *toolchain.Selection) (Choice, error) {
 	if r.Kind() != toolchain.Go {
+		if sel.Python != "" && sel.Python != "all" {
+			// The versions named may have to be fetched first, as `run`
+			// fetches them; one that cannot be had cannot keep a verdict.
+			tcs, err := sel.For(ctx, all, r.Kind())
+			if err != nil {
+				return Choice{}, usage.Errorf("%s: %v", r.Path, err)
+			}
+			for _, t := range tcs {
+				if t.Unavailable != "" {
+					return Choice{}, fmt.Errorf("%s: cannot keep the verdict on %s: %s", r.Path, t.Name, t.Unavailable)
+				}
+			}
+			all = append(append([]toolchain.Toolchain{}, all...), tcs...)
+		}
 		c, err := Choose(r, all, sel.Python)
 		return c, usage.Wrap(err)
 	}
@@ -104,7 +120,7 @@ func ChooseFor(ctx context.Context, r *repro.Repro, all []toolchain.Toolchain, s
 func Run(ctx context.Context, c Config) (*Report, error) {
 	began := time.Now()
 	c.Confirm = max(c.Confirm, 1)
-	sess, err := Start(ctx, c.Repro, c.Choice, Options{Isolation: c.Isolation, Confirm: c.Confirm, Timeout: c.Timeout})
+	sess, err := Start(ctx, c.Repro, c.Choice, Options{Isolation: c.Isolation, Confirm: c.Confirm, Timeout: c.Timeout, Deps: c.Deps})
 	var refusal *Refusal
 	if errors.As(err, &refusal) {
 		return nil, usage.Wrap(refusal)

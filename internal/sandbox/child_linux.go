@@ -161,12 +161,15 @@ func superviseEngine(spec Spec) Result {
 
 	// The init reaps: every orphan reparents here, and an exited one left
 	// unreaped would hold a slot of RLIMIT_NPROC for the rest of the run.
+	// How each ended is kept: no one else sees an orphan die.
 	var ws unix.WaitStatus
+	orphans := orphanReaper{engine: proc.Pid}
 	for {
-		pid, err := unix.Wait4(-1, &ws, 0, nil)
+		pid, st, err := orphans.reap()
 		if err == unix.EINTR {
 			continue
 		}
+		ws = st
 		if err != nil || pid == proc.Pid {
 			break
 		}
@@ -184,6 +187,9 @@ func superviseEngine(spec Spec) Result {
 	}
 	var res Result
 	if len(data) > 0 && len(data) <= resultMax && json.Unmarshal(data, &res) == nil {
+		if spec.Reaps != ReapsOff {
+			addOrphans(&res, orphans.reaps, filepath.Join(spec.RunDir, "work", ".execs"))
+		}
 		return res
 	}
 	return Result{Err: engineDeath(ws, diag.String(), len(data))}
@@ -313,6 +319,16 @@ func isolate(spec Spec) error {
 			}
 		}
 	}
+	var writableTrees []string
+	for _, w := range spec.Writable {
+		if fi, err := os.Stat(w); err != nil || !fi.IsDir() {
+			return fmt.Errorf("writable directory %s: not a directory", w)
+		}
+		if err := clone(&trees, w, w, false); err != nil {
+			return err
+		}
+		writableTrees = append(writableTrees, w)
+	}
 	sortByLen(trees, func(b bind) string { return b.path })
 	work := filepath.Join(spec.RunDir, "work")
 	writable := []string{"/proc"}
@@ -338,6 +354,7 @@ func isolate(spec Spec) error {
 		}
 		writable = append(writable, strings.ReplaceAll(d.at, "$WORK", work))
 	}
+	writable = append(writable, writableTrees...)
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -388,8 +405,10 @@ func isolate(spec Spec) error {
 			return fmt.Errorf("making %s writable: %w", w, err)
 		}
 	}
-	if err := loopbackUp(); err != nil {
-		return fmt.Errorf("loopback: %w", err)
+	if !spec.HostNetwork {
+		if err := loopbackUp(); err != nil {
+			return fmt.Errorf("loopback: %w", err)
+		}
 	}
 	unix.Sethostname([]byte("reprokit"))
 	return nil
