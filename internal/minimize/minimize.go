@@ -419,6 +419,9 @@ func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify, late
 // stale reports whether a keyed fine pass last finished on another
 // candidate than cur.
 func stale(passes []Pass, seen map[string][32]byte, cur []byte) bool {
+	if len(passes) == 0 {
+		return false
+	}
 	h := sha256.Sum256(cur)
 	for _, p := range passes[:len(passes)-1] {
 		if tr := p.Traits(); tr.Fine && tr.Keys != nil && seen[p.Name()] != h {

@@ -563,3 +563,11 @@ func TestKeyedFinePassesLookAtTheResult(t *testing.T) {
 		t.Fatalf("got %q, %v; want the parentheses gone", got, err)
 	}
 }
+
+// No passes: the input is the result.
+func TestNoPasses(t *testing.T) {
+	got, _, err := New(func(context.Context, []byte) bool { return true }, Options{}).Run(context.Background(), []byte("a\n"), nil)
+	if err != nil || string(got) != "a\n" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+}
