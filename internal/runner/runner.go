@@ -79,6 +79,10 @@ type Result struct {
 	// Gates are the lines where the repro selects code by version: the
 	// matrix then compares different programs.
 	Gates []versiongate.Gate `json:"-"`
+	// NoSandbox is why no sandbox could be made for any run of the cell
+	// (nil when one ran a script): the machine's fault, not the repro's.
+	// A command's first such error answers its isolation probe.
+	NoSandbox error `json:"-"`
 }
 
 // Outcome is one distinct result among repeated runs.
@@ -128,6 +132,15 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 	}
 	res := aggregate(base, runs)
 	res.DurationMS = time.Since(began).Milliseconds()
+	res.NoSandbox = nil
+	if n := len(runs); n > 0 && runs[n-1].NoSandbox != nil {
+		res.NoSandbox = runs[n-1].NoSandbox
+		for _, r := range runs {
+			if r.NoSandbox == nil {
+				res.NoSandbox = nil // one of them ran
+			}
+		}
+	}
 	return res
 }
 
@@ -227,6 +240,9 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	switch {
 	case err != nil:
 		res.Verdict, res.Error = repro.ErrorVerdict, err.Error()
+		if ctx.Err() == nil {
+			res.NoSandbox = err
+		}
 		return res
 	case main.Err != "":
 		res.Verdict, res.Error = repro.ErrorVerdict, main.Err

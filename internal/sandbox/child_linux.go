@@ -60,8 +60,12 @@ func readSpec(path string) (Spec, error) {
 	return spec, nil
 }
 
+// setupPrefix starts the one line the init or the engine prints when it
+// cannot set up the isolation, before any script runs.
+const setupPrefix = "sandbox setup:"
+
 func setupFail(format string, args ...any) int {
-	fmt.Fprintf(os.Stderr, "sandbox setup: "+format+"\n", args...)
+	fmt.Fprintf(os.Stderr, setupPrefix+" "+format+"\n", args...)
 	return 125
 }
 
@@ -204,7 +208,7 @@ func engineDeath(ws unix.WaitStatus, diag string, resultLen int) string {
 	if i := strings.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]
 	}
-	if strings.HasPrefix(line, "sandbox setup:") {
+	if strings.HasPrefix(line, setupPrefix) {
 		return line
 	}
 	if len(line) > 300 {

@@ -143,6 +143,11 @@ type Options struct {
 }
 
 // Run runs the txtar archive script in a fresh sandbox and waits for it.
+// It returns an error only when no script ran: the sandbox could not be
+// made (run directory, namespaces, mounts, privileges; a
+// *NoNamespacesError when the kernel refused the namespaces), or ctx ended
+// (ctx.Err(), with what the run had by then). So the first Run of a
+// command is also its probe: see Probe.
 func Run(ctx context.Context, archive []byte, opts Options) (res Result, err error) {
 	lim := opts.Limits.withDefaults()
 	sweepOnce.Do(sweepStale)
@@ -300,14 +305,31 @@ func prepare(spec Spec, archive []byte, self string) error {
 		}
 	}
 	for _, t := range spec.Tools {
-		// No cap of its own (-1): every exec of the script is capped
-		// already, and a second cap would swallow the first one's note.
-		shim := fmt.Sprintf("#!/bin/sh\nexec %s __shim -1 %s \"$@\"\n", ShellQuote(spec.Exe), ShellQuote(t.Target))
-		if err := os.WriteFile(filepath.Join(bin, t.Name), []byte(shim), 0o755); err != nil {
+		if err := os.WriteFile(filepath.Join(bin, t.Name), []byte(toolShim(t.Target)), 0o755); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// toolShim is the script that puts target on the script's PATH under a
+// tool's name: a shell that execs it, so the tool runs as its own
+// process, directly below the exec's shim. No output cap of its own: the
+// exec's shim (shimWords) caps every exec already, and a second cap would
+// swallow the first one's note. It puts the stack-dumping sitecustomize
+// first on PYTHONPATH as shimEnv does, for a Python started with an
+// environment of the repro's making. (It was a `reprokit __shim -1`,
+// which cost every Python a second start of reprokit: bench/run.)
+func toolShim(target string) string {
+	return `#!/bin/sh
+if [ -n "$REPROKIT_SITE" ]; then
+	case "$PYTHONPATH" in
+	"$REPROKIT_SITE" | "$REPROKIT_SITE":*) ;;
+	*) PYTHONPATH="$REPROKIT_SITE${PYTHONPATH+:$PYTHONPATH}"; export PYTHONPATH ;;
+	esac
+fi
+exec ` + ShellQuote(target) + ` "$@"
+`
 }
 
 // ShellQuote quotes s as one word for sh, and only when it needs it.
@@ -437,6 +459,10 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 		if isSetupDenied(msg) && spec.Isolation == Namespaces {
 			return res, &NoNamespacesError{fmt.Errorf("%s: %w", msg, syscall.EPERM)}
 		}
+		if strings.HasPrefix(msg, setupPrefix) {
+			// The init could not set up the isolation: no script ran.
+			return res, errors.New("sandbox died without a result: " + msg)
+		}
 		res.Err = "sandbox died without a result: " + msg
 		return res, nil
 	}
@@ -446,6 +472,11 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 		return res, nil
 	}
 	child.Duration, child.Isolation = dur, spec.Isolation
+	if strings.HasPrefix(child.Err, setupPrefix) {
+		// The engine could not drop its privileges or set its limits: no
+		// script ran.
+		return res, errors.New(child.Err)
+	}
 	if child.TimedOut {
 		child.Err = fmt.Sprintf("time limit %s hit: the whole process tree was killed", spec.Limits.Timeout)
 	}
@@ -483,7 +514,7 @@ func namespaceDenied(err error) bool {
 }
 
 func isSetupDenied(msg string) bool {
-	return strings.Contains(msg, "sandbox setup:") && (strings.Contains(msg, "operation not permitted") || strings.Contains(msg, "permission denied"))
+	return strings.Contains(msg, setupPrefix) && (strings.Contains(msg, "operation not permitted") || strings.Contains(msg, "permission denied"))
 }
 
 // cappedBuffer keeps the first max bytes written to it.
@@ -515,7 +546,9 @@ func (c *cappedBuffer) String() string {
 // Probe runs an empty script in the sandbox and reports which isolation
 // this machine gives, and why namespaces failed when they did: a
 // *NoNamespacesError when the kernel refused them, another error when
-// something else is wrong (a TMPDIR that does not exist, say).
+// something else is wrong (a TMPDIR that does not exist, say). A command
+// that is about to run a sandbox anyway can skip it: Run's error says the
+// same.
 func Probe(ctx context.Context) (Isolation, error) {
 	res, err := Run(ctx, []byte("# probe\nexists repro.txtar\n"), Options{Isolation: Namespaces, Limits: Limits{Timeout: 10 * time.Second}})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
@@ -61,6 +62,7 @@ type Candidate struct {
 // python3 on PATH (the user's default) comes first.
 func Candidates(env func(string) string) []Candidate {
 	var out []Candidate
+	dirs := &listing{}
 	pathList := filepath.SplitList(env("PATH"))
 	for _, name := range []string{"python3"} {
 		if p := lookIn(pathList, name); p != "" {
@@ -71,8 +73,7 @@ func Candidates(env func(string) string) []Candidate {
 		if strings.Contains(dir, "/.pyenv/shims") {
 			continue // pyenv's shims stand for the versions listed below
 		}
-		matches, _ := filepath.Glob(filepath.Join(dir, "python3.[0-9]*"))
-		for _, m := range matches {
+		for _, m := range dirs.match(dir, "python3.[0-9]*") {
 			if isPythonName(filepath.Base(m)) {
 				out = append(out, Candidate{"python", m, "PATH"})
 			}
@@ -110,13 +111,54 @@ func Candidates(env func(string) string) []Candidate {
 			out = append(out, Candidate{"python", p, "uv"})
 		}
 	}
-	sys, _ := filepath.Glob("/usr/bin/python3.[0-9]*")
-	for _, p := range sys {
+	for _, p := range dirs.match("/usr/bin", "python3.[0-9]*") {
 		if isPythonName(filepath.Base(p)) {
 			out = append(out, Candidate{"python", p, "system"})
 		}
 	}
-	return append(out, goCandidates(env, pathList)...)
+	return append(out, goCandidates(env, pathList, dirs)...)
+}
+
+// listing reads each directory once for all the patterns asked of it, and
+// once for all the names it has on PATH (/bin and /usr/bin are often one
+// directory): a glob per pattern and PATH entry read /usr/bin four times
+// per discovery, the largest part of a `run`'s own start (bench/run).
+type listing struct {
+	names map[[2]uint64][]string // by device and inode, sorted
+}
+
+// match is filepath.Glob(filepath.Join(dir, pattern)) for a pattern
+// without a separator, dir taken literally.
+func (l *listing) match(dir, pattern string) []string {
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return nil
+	}
+	var key [2]uint64
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		key = [2]uint64{uint64(st.Dev), st.Ino}
+	}
+	names, ok := l.names[key]
+	if !ok || key == [2]uint64{} {
+		f, err := os.Open(dir)
+		if err != nil {
+			return nil
+		}
+		names, _ = f.Readdirnames(-1)
+		f.Close()
+		sort.Strings(names)
+		if l.names == nil {
+			l.names = map[[2]uint64][]string{}
+		}
+		l.names[key] = names
+	}
+	var out []string
+	for _, n := range names {
+		if ok, _ := filepath.Match(pattern, n); ok {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	return out
 }
 
 // isPythonName accepts python3.X and the free-threaded and debug builds'
