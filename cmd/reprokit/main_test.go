@@ -80,6 +80,7 @@ func TestSpecs(t *testing.T) {
 			"nowrite": cmdNoWrite,
 			"within":  cmdWithin,
 			"fakegh":  cmdFakeGH,
+			"ghstep":  cmdGHStep,
 		},
 	})
 }
