@@ -6,6 +6,7 @@ package toolchain
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -209,6 +210,9 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 				return
 			}
 			t, err := probe(ctx, c)
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return // not known: not cached either
+			}
 			if err != nil {
 				cache.put(id, Toolchain{Identity: id})
 				return // not a working toolchain: skip it
@@ -264,9 +268,16 @@ print(getattr(sys, "base_prefix", sys.prefix))
 import sysconfig
 print(getattr(sys, "abiflags", "") + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") and "t" not in getattr(sys, "abiflags", "") else ""))`
 
-func probe(ctx context.Context, c Candidate) (Toolchain, error) {
+func probe(ctx context.Context, c Candidate) (t Toolchain, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	defer func() {
+		if err != nil && ctx.Err() != nil {
+			// Killed by us (an interrupt, or a machine too busy to answer
+			// in time): that says nothing about the toolchain.
+			err = fmt.Errorf("probing %s: %w", c.Path, ctx.Err())
+		}
+	}()
 	switch c.Kind {
 	case "go":
 		return probeGo(ctx, c)
