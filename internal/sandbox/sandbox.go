@@ -215,7 +215,7 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 	if iso == Namespaces {
 		// Named reprokit: the binary dispatches on its name when it is a
 		// test binary (testscript.Main).
-		spec.Exe = filepath.Join(runDir, "self", "reprokit")
+		spec.Exe = filepath.Join(runDir, "reprokit")
 		spec.Mask = masks(append([]string{runDir}, opts.Keep...))
 	}
 	if err := prepare(spec, archive, self); err != nil {
@@ -304,10 +304,19 @@ func prepare(spec Spec, archive []byte, self string) error {
 			return err
 		}
 	}
+	// Tools with one target (python3, python, python3.12) share one file:
+	// a hard link costs no inode, and creating inodes is most of what a
+	// run directory costs on a busy ext4 (bench/run/RESULTS.md).
+	written := map[string]string{}
 	for _, t := range spec.Tools {
-		if err := os.WriteFile(filepath.Join(bin, t.Name), []byte(toolShim(t.Target)), 0o755); err != nil {
+		p := filepath.Join(bin, t.Name)
+		if first, ok := written[t.Target]; ok && os.Link(first, p) == nil {
+			continue
+		}
+		if err := os.WriteFile(p, []byte(toolShim(t.Target)), 0o755); err != nil {
 			return err
 		}
+		written[t.Target] = p
 	}
 	return nil
 }
