@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprokit/reprokit/internal/bisect"
-	"github.com/reprokit/reprokit/internal/probe"
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
@@ -20,13 +19,36 @@ import (
 // BisectOptions are the parsed flags of `reprokit bisect`.
 type BisectOptions struct {
 	File      string
-	Range     probe.Range
+	Range     bisect.Range
 	Count     int           // runs per probe
 	Timeout   time.Duration // per script run
 	JSON      bool
 	Record    bool // write the result into the archive's metadata
 	Isolation string
 }
+
+const bisectLong = `Find where the repro's verdict changes, across releases (--python 3.9..3.13,
+--go 1.22.0..1.22.12) or across the commits of a git checkout (--src DIR
+--build CMD --from REV --to REV), and say whether that introduced the bug
+or fixed it.
+
+A release range holds every release in it: for Go, those the module proxy
+lists; for CPython, those in uv's download list and those on this
+machine. Only the releases the search probes are fetched, and one already
+here is not fetched at all; without uv (or with UV_OFFLINE=1) the
+interpreters on this machine are the range.
+
+Both ends are re-verified first. A probe counts only when its verdict and
+signature equal an end's; anything else (a build that fails, another
+crash) makes the candidate untestable and the search goes around it; when
+untestable candidates hide which one changed, all suspects are named.
+
+Builds run outside the sandbox, with the user's environment, in worktrees
+of the build cache; the checkout in --src is never touched. The result is
+written into the archive's metadata (bisect:), where draft and check find
+it. Recipes for CPython and Go checkouts: docs/bisect.md.
+
+`
 
 // NewCmdBisect is `reprokit bisect`; runF, if not nil, replaces its run function.
 func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) *cobra.Command {
@@ -35,18 +57,14 @@ func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) 
 	cmd := &cobra.Command{
 		Use:   "bisect [flags] FILE",
 		Short: "Find the release or commit where a repro's verdict changes",
-		Long: `Find where the repro's verdict changes, across releases (--python 3.9..3.13,
---go 1.22.0..1.22.12) or across the commits of a git checkout (--src DIR
---build CMD --from REV --to REV), and say whether that introduced the bug
-or fixed it.
-
-Both ends are re-verified first. A probe counts only when its verdict and
-signature equal an end's; anything else (a build that fails, another
-crash) makes the candidate untestable and the search goes around it; when
-untestable candidates hide which one changed, all suspects are named.
-
-Exit status: 0 when one release or commit is named, 1 when the answer is
-ambiguous, 2 for bad input, 3 when reprokit itself failed.`,
+		Long:  bisectLong + exitStatus("bisect"),
+		Example: `  # over CPython releases, here or fetched with uv (only those probed)
+  reprokit bisect --python 3.6..3.13 repros/float_sum_precision.txtar
+  # over Go releases, fetching only those probed
+  reprokit bisect --go 1.22.0..1.22.12 repros/go_ice_zero_size_array.txtar
+  # over the commits of a CPython checkout
+  reprokit bisect --src ~/cpython --build './configure -q --with-pydebug && make -j2' \
+      --from v3.12.0 --to v3.13.0 repros/x.txtar`,
 		Args: nArgs(one, "bisect: name exactly one archive (e.g. `reprokit bisect --python 3.9..3.13 repros/x.txtar`)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -57,7 +75,7 @@ ambiguous, 2 for bad input, 3 when reprokit itself failed.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Range.Python, "python", "", "bisect over the Python interpreters here in `OLD..NEW`, e.g. 3.9..3.13")
+	fl.StringVar(&opts.Range.Python, "python", "", "bisect over CPython releases in `OLD..NEW`, e.g. 3.12.0..3.12.8 or 3.9..3.13: those here and those uv can fetch (fetched only when probed)")
 	fl.StringVar(&opts.Range.Go, "go", "", "bisect over Go releases in `OLD..NEW`, e.g. 1.22.0..1.22.12")
 	fl.StringVar(&opts.Range.Src, "src", "", "bisect over the commits of this git checkout (it is never touched: builds happen in worktrees)")
 	fl.StringVar(&opts.Range.Build, "build", "", "shell command that builds a commit, run in its worktree outside the sandbox")
@@ -88,11 +106,11 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		return err
 	}
 	r := rs[0]
-	src, err := probe.NewSource(ctx, r, opts.Range)
+	src, err := bisect.NewSource(ctx, r, opts.Range)
 	if err != nil {
 		return bisectErr(err)
 	}
-	rep, err := probe.Run(ctx, r, src, probe.Options{
+	rep, err := bisect.Run(ctx, r, src, bisect.Options{
 		Count:    opts.Count,
 		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso},
 		Progress: f.IO.ErrOut,
@@ -107,7 +125,7 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		rep.Write(f.IO.Out)
 	}
 	if opts.Record {
-		if err := probe.Record(r, rep); err != nil {
+		if err := bisect.Record(r, rep); err != nil {
 			return err
 		}
 	}
@@ -119,7 +137,7 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 
 // bisectErr makes bad ranges and ends exit 2: nothing was decided.
 func bisectErr(err error) error {
-	var ue *probe.UsageError
+	var ue *bisect.UsageError
 	var ee *bisect.EndError
 	if errors.As(err, &ue) || errors.As(err, &ee) {
 		return usage.Wrap(err)

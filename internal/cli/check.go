@@ -7,15 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
-	"github.com/reprokit/reprokit/internal/checkreport"
-	"github.com/reprokit/reprokit/internal/suite"
+	"github.com/reprokit/reprokit/internal/check"
 )
 
 // CheckOptions are the parsed flags of `reprokit check`.
@@ -55,9 +53,21 @@ boundaries, and comment drafts for the upstream issues whose fix landed.
 With --merge, the arguments are the --json outputs of sharded checks, and
 the report is the one the unsharded check would have printed.
 
-Exit status: 0 when every cell is as expected (new toolchains included),
-1 when a transition or an upstream contradiction needs attention, 2 for bad
-input, 3 when a cell ended in error.`,
+Results are cached like go test's: a cell is reused while the archive (less
+its expect: block), the toolchain, reprokit and the run options are the
+same; cached cells are marked *. Transitions, expectations, outputs and
+shards: docs/check.md.
+
+` + exitStatus("check"),
+		Example: `  # the bundled corpus on every interpreter and Go release here
+  reprokit check
+  # after looking at the transitions: record this check's verdicts
+  reprokit check --update
+  # reports for CI
+  reprokit check --junit out/check.xml --html out/check.html
+  # one shard of three, then merge the shards' JSON
+  reprokit check --shard 1/3 --json > s1.json
+  reprokit check --merge s1.json s2.json s3.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
 			opts.CountSet = cmd.Flags().Changed("count")
@@ -68,10 +78,10 @@ input, 3 when a cell ended in error.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Python, "python", "all", "Python versions to check: `all`, or a list like 3.9,3.13")
-	fl.StringVar(&opts.Go, "go", "here", "Go releases to check: here (those on this machine), all, 1.22, 1.22.0,1.22.12, 1.22.*; missing ones are fetched")
+	fl.StringVar(&opts.Python, "python", "all", "Python versions to check: `VERSIONS` is all (here, plus the newest release of each minor uv can fetch), here, or a list like 3.9,3.13 (fetched with uv when missing)")
+	fl.StringVar(&opts.Go, "go", "here", goSelectHelp)
 	opts.Deps.register(fl)
-	fl.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "cells run in parallel")
+	jobsFlag(fl, &opts.Jobs, "cells run in parallel")
 	fl.IntVar(&opts.Count, "count", 1, "runs per cell; given explicitly (even --count=1) it bypasses the result cache")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "run every cell, ignoring cached results")
 	fl.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "wall-clock limit per script run")
@@ -89,12 +99,12 @@ input, 3 when a cell ended in error.`,
 }
 
 // plan validates the flags and turns them into the check's plan.
-func (opts *CheckOptions) plan(f *Factory) (suite.Plan, error) {
-	count := suite.RunsPerCell(opts.Count, opts.CountSet, opts.Update)
-	p := suite.Plan{Paths: opts.Paths, Python: opts.Python, Go: opts.Go, With: opts.Deps.With, Deps: opts.Deps.builder(f.IO.ErrOut), Jobs: opts.Jobs, Count: count, NoCache: opts.NoCache || opts.CountSet,
+func (opts *CheckOptions) plan(f *Factory) (check.Plan, error) {
+	count := check.RunsPerCell(opts.Count, opts.CountSet, opts.Update)
+	p := check.Plan{Paths: opts.Paths, Python: opts.Python, Go: opts.Go, With: opts.Deps.With, Deps: opts.Deps.builder(f.IO.ErrOut), Jobs: opts.Jobs, Count: count, NoCache: opts.NoCache || opts.CountSet,
 		Timeout: opts.Timeout, Merge: opts.Merge, Reports: opts.Reports, Env: f.Env, Log: f.IO.ErrOut, Progress: checkProgress(f.IO)}
 	if opts.Shard != "" {
-		s, err := suite.ParseShard(opts.Shard)
+		s, err := check.ParseShard(opts.Shard)
 		switch {
 		case err != nil:
 			return p, usagef("%v", err)
@@ -120,7 +130,7 @@ func (opts *CheckOptions) plan(f *Factory) (suite.Plan, error) {
 		}
 	}
 	if opts.Upstream {
-		p.Upstream = suite.NewLookup(f.forge(opts.APIURL), f.Env)
+		p.Upstream = check.NewLookup(f.forge(opts.APIURL), f.Env)
 	}
 	return p, nil
 }
@@ -135,11 +145,11 @@ func runCheck(ctx context.Context, f *Factory, opts *CheckOptions) error {
 			return err
 		}
 	}
-	srep, err := suite.Check(ctx, p)
+	srep, err := check.Check(ctx, p)
 	if err != nil {
 		return err
 	}
-	rep := checkreport.From(srep)
+	rep := check.ViewOf(srep)
 	if opts.JSON {
 		err = rep.WriteJSON(f.IO.Out)
 	} else {
@@ -168,7 +178,7 @@ func runCheck(ctx context.Context, f *Factory, opts *CheckOptions) error {
 
 // updated records the expectations; errored cells keep their old one, and
 // the status says so.
-func updated(ios *IOStreams, rep *suite.Report, errs bool) error {
+func updated(ios *IOStreams, rep *check.Report, errs bool) error {
 	if err := rep.Update(ios.ErrOut); err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,7 +15,6 @@ import (
 	"github.com/reprokit/reprokit/internal/forge"
 	"github.com/reprokit/reprokit/internal/redact"
 	"github.com/reprokit/reprokit/internal/toolchain"
-	"github.com/reprokit/reprokit/internal/tracker"
 	"github.com/reprokit/reprokit/internal/usage"
 )
 
@@ -45,8 +43,25 @@ the standalone reproducer and its command, what happens, the version matrix
 with its boundary in words, the flakiness, the two-tier ask (make it work /
 fail cleanly) and the environment, redacted, in the tracker's own shape.
 
+Each repro runs --count times on each interpreter (--python all) and Go
+release here (--go here). Related upstream issues are searched by signature
+(public, no token; --offline skips it). Output is deterministic and
+redacted: home directories, user and host names, tokens, secrets, URL
+credentials.
+
 With no files, drafts every repro in repros/ whose metadata names --tracker.
-Drafts go to reports/NAME.TRACKER.md; -o - prints to stdout.`,
+Drafts go to reports/NAME.TRACKER.md; -o - prints to stdout. Trackers and
+the forms they follow: docs/draft-and-file.md.
+
+` + exitStatus("draft"),
+		Example: `  # the cpython draft of one repro, without the related-issue search
+  reprokit draft --offline repros/subint_fork.txtar
+  # print it instead of writing reports/subint_fork.cpython.md
+  reprokit draft --offline -o - repros/subint_fork.txtar
+  # every repro whose metadata names the go tracker
+  reprokit draft --tracker go
+  # a dependency as a matrix axis
+  reprokit draft --with 'packaging==21.3,22.0' repros/packaging_legacy_version.txtar`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			if runF != nil {
@@ -56,14 +71,14 @@ Drafts go to reports/NAME.TRACKER.md; -o - prints to stdout.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Tracker, "tracker", "", "tracker profile: cpython, go, github, or a file reports/trackers/NAME.yaml (default: the repro's metadata)")
+	fl.StringVar(&opts.Tracker, "tracker", "", "tracker profile: cpython, go, github, or a file reports/trackers/NAME.yaml (default: the repro's metadata, else github)")
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the draft here; - for stdout (default reports/NAME.TRACKER.md)")
-	fl.StringVar(&opts.Python, "python", "all", "Python versions for the matrix: all, or a list like 3.11,3.12")
-	fl.StringVar(&opts.Go, "go", "here", "Go releases for the matrix: here, all, 1.22, 1.22.0,1.22.12, 1.22.*; missing ones are fetched")
+	fl.StringVar(&opts.Python, "python", "all", "Python versions for the matrix: `VERSIONS` is all (here, plus the newest release of each minor uv can fetch), here, or a list like 3.11,3.12 (fetched with uv when missing)")
+	fl.StringVar(&opts.Go, "go", "here", goSelectHelp)
 	fl.IntVar(&opts.Count, "count", 3, "runs per interpreter, for the flakiness rate")
 	fl.BoolVar(&opts.Force, "force", false, "draft even a repro that reproduces nowhere (the draft says so at the top)")
 	fl.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "limit per script run")
-	fl.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "runs in parallel")
+	jobsFlag(fl, &opts.Jobs, "runs in parallel")
 	fl.StringVar(&opts.Corpus, "corpus", "repros", "directory drafted when no files are named")
 	fl.StringVar(&opts.Reports, "reports", "reports", "directory the drafts are written to")
 	fl.StringVar(&opts.TrackersDir, "trackers", filepath.Join("reports", "trackers"), "directory of tracker profile files that add to or override the built-in ones")
@@ -80,7 +95,7 @@ func runDraft(ctx context.Context, f *Factory, opts *DraftOptions) error {
 		return err
 	}
 	if opts.Tracker != "" {
-		if _, err := tracker.Load(opts.Tracker, opts.TrackersDir, draft.Funcs()); err != nil {
+		if _, err := draft.LoadProfile(opts.Tracker, opts.TrackersDir, draft.Funcs()); err != nil {
 			return usage.Wrap(err)
 		}
 	}

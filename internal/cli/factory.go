@@ -150,3 +150,6 @@ func (g *firstSandbox) admit(res runner.Result) bool {
 	}
 	return true
 }
+
+// goSelectHelp is the help of --go where it selects releases to run on.
+const goSelectHelp = "Go releases: `RELEASES` is all (the newest patch of every minor from 1.18), 1.22 (the 1.22.x here, else the newest 1.22), 1.22.0,1.22.12, 1.22.* (every 1.22 release) or here (every Go on this machine); a release not here is fetched through the Go module proxy"

@@ -55,7 +55,19 @@ any, unless --force; --comment-on N adds the repro to issue N instead.
 
 Token: GH_TOKEN or GITHUB_TOKEN (github.com), GH_ENTERPRISE_TOKEN or
 GITHUB_ENTERPRISE_TOKEN (GH_HOST), or ` + "`gh auth token`" + `. API base: --api-url or
-GITHUB_API_URL.`,
+GITHUB_API_URL. The token never appears in output, errors or requests other
+than their Authorization header. Rate limits are waited out (--no-wait gives
+up). Guide: docs/draft-and-file.md.
+
+` + exitStatus("file"),
+		Example: `  # see the exact request, send nothing
+  reprokit file --dry-run reports/subint_fork.cpython.md
+  # a pre-filled new-issue URL, no token needed
+  reprokit file --web reports/subint_fork.cpython.md
+  # file without the prompt
+  reprokit file --yes reports/subint_fork.cpython.md
+  # add the repro to an existing issue instead
+  reprokit file --comment-on 1234 reports/subint_fork.cpython.md`,
 		Args: nArgs(one, "file: name one draft or repro (e.g. `reprokit file reports/subint_fork.cpython.md`)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
@@ -68,13 +80,13 @@ GITHUB_API_URL.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Repo, "repo", "", "OWNER/NAME to file in (default: the draft's repo)")
 	fl.BoolVar(&opts.Yes, "yes", false, "file without asking")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the exact request and send nothing")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the exact request (method, URL, title, labels, body) and send nothing")
 	fl.BoolVar(&opts.Web, "web", false, "print a pre-filled new-issue URL (under 8000 characters) instead of calling the API")
 	fl.IntVar(&opts.CommentOn, "comment-on", 0, "add the repro as a comment to issue `N` instead of filing a new one")
 	fl.BoolVar(&opts.Force, "force", false, "file even though likely duplicates were found")
 	fl.BoolVar(&opts.NoWait, "no-wait", false, "give up on a rate limit instead of waiting for it to reset")
 	fl.StringVar(&opts.APIURL, "api-url", "", fmt.Sprintf(apiURLHelp, ""))
-	fl.StringVar(&opts.Ledger, "ledger", filepath.Join("reports", "filed.json"), "where what was filed is recorded")
+	fl.StringVar(&opts.Ledger, "ledger", filepath.Join("reports", "filed.json"), "where what was filed is recorded (atomic writes, locked against a second process)")
 	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "limit per API request")
 	fl.DurationVar(&opts.SecondaryWait, "secondary-wait", 60*time.Second, "least wait on a secondary rate limit without Retry-After")
 	fl.DurationVar(&opts.WriteGap, "write-gap", time.Second, "pause between writes")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -40,14 +39,35 @@ func NewCmdMinimize(f *Factory, runF func(context.Context, *MinimizeOptions) err
 	cmd := &cobra.Command{
 		Use:   "minimize [flags] FILE",
 		Short: "Shrink a repro while it still reproduces with the same signature",
-		Long: `Shrink a repro archive while it still reproduces, with the same signature,
-on one chosen toolchain: drop files, script lines, indentation blocks and
-lines, unwrap blocks and simplify inside lines, until nothing more goes.
+		Long: `Shrink a repro archive while it still reproduces with the same signature (a
+candidate that crashes differently has slipped to another bug and is
+rejected) on every toolchain it keeps, each with its own verdict: drop
+files, script lines, definitions and blocks, apply tree edits (inline,
+hoist, unwrap), simplify expressions and inside lines, until nothing more
+goes. A candidate that prints an exception or warning the input did not, or
+loads a name nothing binds, is rejected too.
+
+Which toolchains it keeps: --python names them; else, for an archive with
+expect: entries, the oldest toolchain of each expected verdict present here
+and the newest that reproduces (it says which); else python3 on PATH. The
+input must reproduce in every one of --confirm runs first; each pass's
+result is confirmed alone and with the other cores busy.
 
 The result (NAME.min.txtar next to the input, or -o) is written atomically
 and is 1-minimal at line level. The input is never overwritten unless
 --in-place, which keeps NAME.txtar.orig. Ctrl-C or --budget writes the
-smallest reproducing candidate found so far and says it is not minimal.`,
+smallest reproducing candidate found so far and says it is not minimal.
+The passes and the engine: docs/minimize.md.
+
+` + exitStatus("minimize"),
+		Example: `  # minimize on the toolchains the archive's expect: entries call for
+  reprokit minimize bench/minimize/inputs/deep_exception.txtar
+  # keep the verdicts of two versions, write elsewhere
+  reprokit minimize --python 3.9,3.12 -o small.txtar repros/x.txtar
+  # keep the repro's own names and layout: leave out rename, reindent, spaces
+  reprokit minimize --passes files,blank,script,dead,lines repros/x.txtar
+  # at most ten minutes, then the best so far
+  reprokit minimize --budget 10m repros/x.txtar`,
 		Args: nArgs(one, "minimize: name exactly one archive (e.g. `reprokit minimize repros/x.txtar`)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -58,15 +78,15 @@ smallest reproducing candidate found so far and says it is not minimal.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Output, "output", "o", "", "where to write the result (default NAME.min.txtar next to the input)")
+	fl.StringVarP(&opts.Output, "output", "o", "", "where to write the result, never the input (default NAME.min.txtar next to the input)")
 	fl.BoolVar(&opts.InPlace, "in-place", false, "replace the input with the result, keeping a backup NAME.txtar.orig")
-	fl.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "candidates tested at once (the result is the same for any value)")
+	jobsFlag(fl, &opts.Jobs, "candidates tested at once (the result is the same for any value)")
 	fl.DurationVar(&opts.Budget, "budget", 0, "stop after this long and write the best so far (0: no limit)")
-	fl.BoolVar(&opts.JSON, "json", false, "print statistics as JSON: tests, cache hits, wall time, sizes, per pass")
-	fl.StringVar(&opts.Python, "python", "", "the Python versions whose verdicts to keep, e.g. 3.9,3.12 (default: one per verdict in expect:, else python3 on PATH)")
+	fl.BoolVar(&opts.JSON, "json", false, "print statistics as JSON: tests, cache hits, syntax rejections, wall time, sizes, per pass")
+	fl.StringVar(&opts.Python, "python", "", "the Python versions whose verdicts to keep, e.g. 3.9,3.12, fetched with uv when missing (default: one per verdict in expect:, else python3 on PATH)")
 	fl.StringVar(&opts.Go, "go", "", "the Go release to reduce on, fetched if missing (default: go on PATH)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
-	fl.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result")
+	fl.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result (alone and under load, in turn)")
 	fl.IntVar(&opts.Rounds, "rounds", 0, "rounds of passes at most (0: until nothing shrinks); 1 trades some bytes for fewer tests, the result still 1-minimal")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
 	fl.StringSliceVar(&opts.Passes, "passes", passes.Names(), "the passes to run, in order; the last one certifies the result")

@@ -2,7 +2,7 @@
 // command is a constructor NewCmdX(f, runF) that parses argv into an
 // options struct and hands it to a run function (runF in tests), which
 // calls one domain package's workflow and prints its outcome. Errors are
-// mapped to exit codes in one place, Main. See README "Architecture".
+// mapped to exit codes in one place, Main. See docs/architecture.md.
 package cli
 
 import (
@@ -20,7 +20,7 @@ import (
 	"github.com/reprokit/reprokit/internal/usage"
 )
 
-// Exit codes, documented in the README.
+// Exit codes, documented in docs/exit-codes.md (`reprokit help exit-codes`).
 const (
 	ExitOK          = 0 // every run reproduced (or matched its recorded expectation)
 	ExitNotAsBefore = 1 // some run did not reproduce and did not match its expectation
@@ -99,7 +99,18 @@ func NewRoot(f *Factory) *cobra.Command {
 		Short: "Run, minimize, report and regression-test upstream bug repros",
 		Long: `reprokit is a workbench for bugs in software you do not maintain.
 A repro is a testscript .txtar archive whose script asserts the buggy
-behaviour; reprokit runs it in isolation on each toolchain and gives a verdict.`,
+behaviour; reprokit runs it in isolation on each toolchain and gives a verdict.
+
+The loop: run a repro, minimize it, draft the upstream issue, file it,
+check the corpus on every toolchain until the fix lands, bisect where the
+verdict changes. Guides: docs/README.md; the format, verdicts, exit codes
+and the sandbox: reprokit help format|verdicts|exit-codes|security.`,
+		Example: `  reprokit run repros/subint_fork.txtar
+  reprokit minimize bench/minimize/inputs/deep_exception.txtar
+  reprokit draft --offline repros/subint_fork.txtar
+  reprokit file --dry-run reports/subint_fork.cpython.md
+  reprokit check
+  reprokit bisect --python 3.6..3.13 repros/float_sum_precision.txtar`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -108,6 +119,7 @@ behaviour; reprokit runs it in isolation on each toolchain and gives a verdict.`
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%v (see `%s --help`)", err, c.CommandPath())
 	})
+	addHelpTopics(root)
 	root.AddCommand(NewCmdRun(f, nil), NewCmdMinimize(f, nil), NewCmdDraft(f, nil), NewCmdFile(f, nil), NewCmdToolchains(f, nil), NewCmdCheck(f, nil), NewCmdBisect(f, nil))
 	return root
 }

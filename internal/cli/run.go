@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,12 +37,25 @@ func NewCmdRun(f *Factory, runF func(context.Context, *RunOptions) error) *cobra
 	cmd := &cobra.Command{
 		Use:   "run [flags] FILE|DIR ...",
 		Short: "Run repros in the sandbox and print one verdict per (repro, toolchain)",
-		Long: `Run each repro on each selected toolchain, in a sandbox, and print a verdict:
-reproduces, fixed, fails-cleanly, changed, slipped, flaky, skipped or error.
+		Long: `Run each repro on each selected toolchain, in a sandbox, and print one line
+per (repro, toolchain): file, toolchain, verdict, signature or reason,
+duration. The verdict is one of reproduces, fixed, fails-cleanly, changed,
+slipped, flaky, skipped or error (reprokit help verdicts); "(as expected)"
+marks one the repro's expect: metadata records for that toolchain.
 
-Exit status: 0 when every run reproduced or matched the expectation recorded
-for its toolchain, 1 when some did not, 2 for bad input, 3 when a run ended
-in error (harness failure or time limit).`,
+A directory runs every .txtar in it. Guide: docs/run.md.
+
+` + exitStatus("run"),
+		Example: `  # one repro, on python3 on PATH
+  reprokit run repros/subint_fork.txtar
+  # two interpreters, each its own line
+  reprokit run --python 3.8,3.13 repros/subint_fork.txtar
+  # the Go repros on two releases, fetched if missing
+  reprokit run --go 1.22.0,1.22.12 repros/go_ice_zero_size_array.txtar
+  # ten runs each: mixed results give flaky 7/10
+  reprokit run --count 10 repros/hang_fork_subinterp.txtar
+  # write the captured signature into the archive
+  reprokit run --record repros/subint_fork.txtar`,
 		Args: nArgs(atLeastOne, "run: name at least one archive or directory (e.g. `reprokit run repros/`)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
@@ -54,16 +66,16 @@ in error (harness failure or time limit).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Python, "python", "", "Python versions to run on: `all`, or a list like 3.9,3.13 (default: python3 on PATH)")
-	fl.StringVar(&opts.Go, "go", "", "Go releases to run on: `all`, 1.22, 1.22.0,1.22.12, 1.22.*, here; missing ones are fetched (default: go on PATH)")
+	fl.StringVar(&opts.Python, "python", "", "Python versions to run on: `VERSIONS` is all, here, or a list like 3.9,3.13; 3.11.2 names one build, 3.13t the free-threaded one, 3.12.* every 3.12 release; a release not here is fetched with uv (default: python3 on PATH)")
+	fl.StringVar(&opts.Go, "go", "", goSelectHelp+" (default: go on PATH)")
 	opts.Deps.register(fl)
-	fl.IntVar(&opts.Count, "count", 1, "run each repro `N` times; mixed results give flaky with the rate")
+	fl.IntVar(&opts.Count, "count", 1, "run each repro `N` times; mixed results give flaky with the rate of reproducing runs (7/10)")
 	fl.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "wall-clock limit per script run; the whole process tree is killed after it")
-	fl.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "runs in parallel")
-	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the testscript log of each run (work dir shown as $WORK)")
-	fl.BoolVar(&opts.Keep, "keep", false, "keep each run's work directory and print where it is")
-	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object per (repro, toolchain) line")
-	fl.BoolVar(&opts.Record, "record", false, "record the captured signature in each reproducing archive's metadata")
+	jobsFlag(fl, &opts.Jobs, "runs in parallel (the output stays in order)")
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show each run's testscript log (work dir as $WORK), the isolation used, and the lines where the repro selects code by version (sys.version_info, hasattr, except ImportError …); with --count, each distinct outcome once")
+	fl.BoolVar(&opts.Keep, "keep", false, "keep each run's directory, with its testscript log as reprokit.log, and print where it is")
+	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object per (repro, toolchain) line; field names are stable (docs/run.md lists them)")
+	fl.BoolVar(&opts.Record, "record", false, "write the captured signature into each reproducing archive's metadata, atomically, nothing else changed; a slipped run's signature replaces the old one, like updating a golden file")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
 	return cmd
 }

@@ -11,7 +11,7 @@ import (
 
 // maxFuncLines bounds every function in this package: the cli parses
 // flags and calls one workflow, so a long function here is a workflow
-// that belongs in a domain package (README "Architecture").
+// that belongs in a domain package (docs/architecture.md).
 const maxFuncLines = 60
 
 func TestFunctionsAreShort(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"github.com/reprokit/reprokit/internal/redact"
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/signature"
-	"github.com/reprokit/reprokit/internal/tracker"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files (never the inputs)")
@@ -30,10 +29,10 @@ func pyInput(t *testing.T) Input {
 	return Input{
 		Repro: load(t, "pyrepro.txtar"),
 		Cells: []Cell{
-			{Name: "cpython-3.13.0", Version: "3.13.0", Verdict: repro.Reproduces, Rate: "3/3", Signature: crash, Output: crashOutput},
-			{Name: "cpython-3.11.7", Version: "3.11.7", Verdict: repro.FailsCleanly, Rate: "0/3", Signature: &signature.Signature{Status: "exit 1", Exception: "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string"}},
-			{Name: "cpython-3.12.1", Version: "3.12.1", Verdict: repro.Reproduces, Rate: "7/10", Signature: crash, Output: crashOutput},
-			{Name: "cpython-3.10.13", Version: "3.10.13", Verdict: repro.FailsCleanly, Rate: "0/3", Signature: &signature.Signature{Status: "exit 1", Exception: "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string"}},
+			{Name: "cpython-3.13.0", Version: "3.13.0", Verdict: repro.Reproduces, Rate: "3/3", Signature: crash, Output: crashOutput, Source: "fetched"},
+			{Name: "cpython-3.11.7", Version: "3.11.7", Verdict: repro.FailsCleanly, Rate: "0/3", Source: "PATH", Signature: &signature.Signature{Status: "exit 1", Exception: "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string"}},
+			{Name: "cpython-3.12.1", Version: "3.12.1", Verdict: repro.Reproduces, Rate: "7/10", Signature: crash, Output: crashOutput, Source: "pyenv"},
+			{Name: "cpython-3.10.13", Version: "3.10.13", Verdict: repro.FailsCleanly, Rate: "0/3", Source: "pyenv", Signature: &signature.Signature{Status: "exit 1", Exception: "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string"}},
 		},
 		Env: Environment{
 			OS: "Debian GNU/Linux 12 (bookworm)", Kernel: "Linux 6.1.0", Arch: "x86_64", Libc: "glibc 2.36",
@@ -84,7 +83,7 @@ func TestGolden(t *testing.T) {
 			tt.golden = tt.profile
 		}
 		t.Run(tt.golden, func(t *testing.T) {
-			p, err := tracker.Load(tt.profile, "", Funcs())
+			p, err := LoadProfile(tt.profile, "", Funcs())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +126,7 @@ func TestBoundary(t *testing.T) {
 }
 
 func TestLabels(t *testing.T) {
-	p, _ := tracker.Load("cpython", "", Funcs())
+	p, _ := LoadProfile("cpython", "", Funcs())
 	in := pyInput(t)
 	d, _ := Render(in, p, testRedactor)
 	if strings.Join(d.Labels, ",") != "type-crash" {

@@ -208,7 +208,7 @@ func metaError(file string, markerLine int, err error) error {
 }
 
 // Verdict is the closed set of outcomes of a run: exactly one per
-// (repro, toolchain), as the README's table defines them.
+// (repro, toolchain), as docs/verdicts.md defines them.
 type Verdict string
 
 // The verdicts a run can end in.

@@ -1,6 +1,7 @@
 // Package toolchain discovers the interpreters and compilers on this machine
 // (Python from PATH, pyenv, uv and /usr/bin; Go from PATH) and selects the
-// ones a run asks for.
+// ones a run asks for. Go releases it lacks are fetched the way the go
+// command fetches them (gofetch.go).
 package toolchain
 
 import (
@@ -28,7 +29,11 @@ type Toolchain struct {
 	Version string `json:"version"`       // e.g. "3.12.1", "1.26.8"
 	ABI     string `json:"abi,omitempty"` // Python's ABI flags beyond the default: "t" free-threaded, "d" debug
 	Path    string `json:"path"`          // the executable to run
-	Source  string `json:"source"`        // where it was found: PATH, pyenv, uv, system
+	// Source says where it came from: PATH, system (/usr/bin), pyenv,
+	// uv-managed (the user's uv installs), fetched (by reprokit: CPython
+	// through uv, Go through the module proxy), and for Go wrapper,
+	// modcache, sdk.
+	Source string `json:"source"`
 	// Roots are the directories the toolchain needs at run time (its
 	// prefix); the sandbox keeps them visible.
 	Roots []string `json:"roots,omitempty"`
@@ -96,6 +101,9 @@ func Candidates(env func(string) string) []Candidate {
 			}
 		}
 	}
+	// uv's managed installs (the user's `uv python install`), then the
+	// releases reprokit had uv fetch into its cache. With
+	// UV_PYTHON_INSTALL_DIR set the two are one directory: uv-managed.
 	uvDir := env("UV_PYTHON_INSTALL_DIR")
 	if uvDir == "" {
 		data := env("XDG_DATA_HOME")
@@ -106,11 +114,9 @@ func Candidates(env func(string) string) []Candidate {
 			uvDir = filepath.Join(data, "uv", "python")
 		}
 	}
-	if uvDir != "" {
-		uvs, _ := filepath.Glob(filepath.Join(uvDir, "*", "bin", "python3"))
-		for _, p := range uvs {
-			out = append(out, Candidate{"python", p, "uv"})
-		}
+	out = append(out, uvInstalls(uvDir, "uv-managed")...)
+	if fd := FetchDir(env); fd != "" && fd != uvDir {
+		out = append(out, uvInstalls(fd, "fetched")...)
 	}
 	for _, p := range dirs.match("/usr/bin", "python3.[0-9]*") {
 		if isPythonName(filepath.Base(p)) {
@@ -157,6 +163,27 @@ func (l *listing) match(dir, pattern string) []string {
 	for _, n := range names {
 		if ok, _ := filepath.Match(pattern, n); ok {
 			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	return out
+}
+
+// uvInstalls lists the interpreters of the installs in a uv install
+// directory. uv also links each minor to its newest install
+// (cpython-3.12-linux-x86_64-gnu -> cpython-3.12.1-linux-x86_64-gnu):
+// those links are not installs of their own.
+func uvInstalls(dir, source string) []Candidate {
+	if dir == "" {
+		return nil
+	}
+	var out []Candidate
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue // a symlink's DirEntry is not a directory
+		}
+		if p := installed(dir, e.Name()); p != "" {
+			out = append(out, Candidate{Python, p, source})
 		}
 	}
 	return out
@@ -210,12 +237,16 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 				return
 			}
 			t, err := probe(ctx, c)
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				return // not known: not cached either
-			}
 			if err != nil {
-				cache.put(id, Toolchain{Identity: id})
-				return // not a working toolchain: skip it
+				// Not a working toolchain: skip it, and remember that —
+				// unless the probe was cut short (an interrupt, its time
+				// limit on a loaded machine): that says nothing about the
+				// candidate, and a remembered failure would hide it from
+				// every later run.
+				if !errors.Is(err, errUnfinished) {
+					cache.put(id, Toolchain{Identity: id})
+				}
+				return
 			}
 			t.Identity = id
 			cache.put(id, t)
@@ -268,16 +299,21 @@ print(getattr(sys, "base_prefix", sys.prefix))
 import sysconfig
 print(getattr(sys, "abiflags", "") + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") and "t" not in getattr(sys, "abiflags", "") else ""))`
 
-func probe(ctx context.Context, c Candidate) (t Toolchain, err error) {
+// errUnfinished marks a probe cut short by its context: no answer about
+// the candidate.
+var errUnfinished = errors.New("probe cut short")
+
+func probe(ctx context.Context, c Candidate) (Toolchain, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	defer func() {
-		if err != nil && ctx.Err() != nil {
-			// Killed by us (an interrupt, or a machine too busy to answer
-			// in time): that says nothing about the toolchain.
-			err = fmt.Errorf("probing %s: %w", c.Path, ctx.Err())
-		}
-	}()
+	t, err := probeOnce(ctx, c)
+	if err != nil && ctx.Err() != nil {
+		return t, fmt.Errorf("%w: %s: %v", errUnfinished, c.Path, ctx.Err())
+	}
+	return t, err
+}
+
+func probeOnce(ctx context.Context, c Candidate) (Toolchain, error) {
 	switch c.Kind {
 	case "go":
 		return probeGo(ctx, c)
