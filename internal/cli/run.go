@@ -88,6 +88,10 @@ func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
 	if err != nil {
 		return err
 	}
+	// The first sandbox's init starts now, while the repros are read and
+	// the toolchains found (bench/run).
+	sandbox.Prestart(iso)
+	defer sandbox.Release()
 	repros, err := repro.Load(opts.Paths)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/user"
@@ -364,53 +365,163 @@ func chownTree(dir string, uid int) error {
 	})
 }
 
-// start launches the sandbox's init and enforces the deadline.
-func start(ctx context.Context, self, specPath string, spec Spec) (Result, error) {
-	resR, resW, err := os.Pipe()
-	if err != nil {
-		return Result{}, err
-	}
-	defer resR.Close()
-	// The init watches this pipe: EOF means reprokit died, and it takes
-	// everything down with it (in namespaces, Pdeathsig is the first line
-	// of defence).
-	lifeR, lifeW, err := os.Pipe()
-	if err != nil {
-		resW.Close()
-		return Result{}, err
-	}
-	defer lifeW.Close()
+// An initProc is a sandbox init that has started and waits for the path
+// of its spec on a pipe (its fd 4): the init of a command's first sandbox
+// can so be started early (Prestart), its start overlapping the command's
+// own work (discovery, the run directory), and a run that takes it only
+// hands it the path.
+type initProc struct {
+	iso   Isolation
+	cmd   *exec.Cmd
+	diag  *cappedBuffer
+	resR  *os.File // the result, which the init alone writes
+	lifeW *os.File // the lifeline: its EOF tells the init that reprokit died
+	specW *os.File // the spec's path, once the run directory is ready
+	err   error    // why it could not start
+}
 
-	cmd := exec.Command(self, "__sandbox", specPath)
+// launch starts an init in iso that waits for its spec.
+func launch(self string, iso Isolation) *initProc {
+	p := &initProc{iso: iso, diag: &cappedBuffer{max: 64 << 10}}
+	var pipes [3][2]*os.File // result, lifeline, spec: read and write ends
+	for i := range pipes {
+		r, w, err := os.Pipe()
+		if err != nil {
+			for _, q := range pipes[:i] {
+				q[0].Close()
+				q[1].Close()
+			}
+			p.err = err
+			return p
+		}
+		pipes[i] = [2]*os.File{r, w}
+	}
+	resR, resW := pipes[0][0], pipes[0][1]
+	lifeR, lifeW := pipes[1][0], pipes[1][1]
+	specR, specW := pipes[2][0], pipes[2][1]
+
+	cmd := exec.Command(self, "__sandbox", string(iso))
 	cmd.Args[0] = "reprokit"
 	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"}
+	// The init watches its stdin: EOF means reprokit died, and it takes
+	// everything down with it (in namespaces, Pdeathsig is the first line
+	// of defence).
 	cmd.Stdin = lifeR
-	var diag cappedBuffer
-	diag.max = 64 << 10
-	cmd.Stdout, cmd.Stderr = &diag, &diag
-	cmd.ExtraFiles = []*os.File{resW}
-	cmd.SysProcAttr = sysProcAttr(spec.Isolation)
+	cmd.Stdout, cmd.Stderr = p.diag, p.diag
+	cmd.ExtraFiles = []*os.File{resW, specR}
+	cmd.SysProcAttr = sysProcAttr(iso)
 	// Never wait on output pipes after the init is gone.
 	cmd.WaitDelay = time.Second
-	if spec.Isolation == ProcessGroup {
+	if iso == ProcessGroup {
 		adoptOrphans()
 	}
-
 	// Pdeathsig is tied to the thread that forks: keep it alive and ours.
 	runtime.LockOSThread()
-	began := time.Now()
-	err = cmd.Start()
+	err := cmd.Start()
 	runtime.UnlockOSThread()
 	lifeR.Close()
 	resW.Close()
+	specR.Close()
 	if err != nil {
-		if spec.Isolation == Namespaces && namespaceDenied(err) {
-			return Result{}, &NoNamespacesError{fmt.Errorf("starting the sandbox: %w", err)}
+		resR.Close()
+		lifeW.Close()
+		specW.Close()
+		if iso == Namespaces && namespaceDenied(err) {
+			p.err = &NoNamespacesError{fmt.Errorf("starting the sandbox: %w", err)}
+		} else {
+			p.err = fmt.Errorf("starting the sandbox (%s): %w", iso, err)
 		}
-		return Result{}, fmt.Errorf("starting the sandbox (%s): %w", spec.Isolation, err)
+		return p
 	}
 	liveInits.add(cmd.Process.Pid)
-	defer liveInits.remove(cmd.Process.Pid)
+	p.cmd, p.resR, p.lifeW, p.specW = cmd, resR, lifeW, specW
+	return p
+}
+
+// release closes what the parent holds of an init that has ended.
+func (p *initProc) release() {
+	liveInits.remove(p.cmd.Process.Pid)
+	p.resR.Close()
+	p.lifeW.Close()
+	p.specW.Close()
+}
+
+// discard ends an init no run took: without a spec it has started
+// nothing, and it dies with its namespaces.
+func (p *initProc) discard() {
+	if p.cmd == nil {
+		return
+	}
+	p.cmd.Process.Kill()
+	p.cmd.Wait()
+	p.release()
+}
+
+// spare is the init started by Prestart, until a run takes it.
+var spare struct {
+	mu sync.Mutex
+	p  *initProc
+}
+
+// Prestart starts the init of the next sandbox in iso now, so that its
+// start (a new process with new namespaces, which prestarts the engine)
+// overlaps what the caller does before its first Run; that Run takes it.
+// Call Release when done, for the case no Run did. Only namespaces are
+// prestarted; a failure to start is the first Run's error, as without.
+func Prestart(iso Isolation) {
+	iso = iso.Resolved()
+	if iso != Namespaces || os.Getenv(SimulateNoNamespaces) != "" {
+		return
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return
+	}
+	spare.mu.Lock()
+	defer spare.mu.Unlock()
+	if spare.p == nil {
+		spare.p = launch(self, iso)
+	}
+}
+
+// Release ends the prestarted init if no Run took it.
+func Release() {
+	spare.mu.Lock()
+	p := spare.p
+	spare.p = nil
+	spare.mu.Unlock()
+	if p != nil {
+		p.discard()
+	}
+}
+
+func takeSpare(iso Isolation) *initProc {
+	spare.mu.Lock()
+	defer spare.mu.Unlock()
+	if p := spare.p; p != nil && p.iso == iso {
+		spare.p = nil
+		return p
+	}
+	return nil
+}
+
+// start hands the spec to an init (the prestarted one, else a new one) and
+// enforces the deadline.
+func start(ctx context.Context, self, specPath string, spec Spec) (Result, error) {
+	p := takeSpare(spec.Isolation)
+	if p == nil {
+		p = launch(self, spec.Isolation)
+	}
+	if p.err != nil {
+		return Result{}, p.err
+	}
+	defer p.release()
+	cmd, diag, resR, lifeW := p.cmd, p.diag, p.resR, p.lifeW
+	began := time.Now()
+	// An init that died before reading it (EPIPE) is reported below,
+	// from what it said.
+	io.WriteString(p.specW, specPath+"\n")
+	p.specW.Close()
 
 	out := make(chan []byte, 1)
 	go func() { out <- readCapped(resR, resultMax+1) }()
