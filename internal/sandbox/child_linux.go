@@ -167,8 +167,8 @@ type engineProc struct {
 }
 
 // startEngine starts the engine, which waits for the path of its spec on
-// its fd 4. It is reprokit again, as the kernel knows our executable: the
-// path we were started from may be masked once the isolation is set up.
+// its fd 4. It is reprokit again, started before the isolation is set up
+// (which may mask the path we were started from).
 func startEngine() *engineProc {
 	e := &engineProc{diag: &cappedBuffer{max: 64 << 10}}
 	var pipes [3][2]*os.File // result, diagnostics, spec: read and write ends
@@ -188,7 +188,11 @@ func startEngine() *engineProc {
 	resR, resW := pipes[0][0], pipes[0][1]
 	diagR, diagW := pipes[1][0], pipes[1][1]
 	specR, specW := pipes[2][0], pipes[2][1]
-	proc, err := os.StartProcess("/proc/self/exe", []string{"reprokit", "__sandbox", "engine"}, &os.ProcAttr{
+	exe, err := os.Executable()
+	if err != nil {
+		exe = "/proc/self/exe" // the same file, under a name ps shows as "exe"
+	}
+	proc, err := os.StartProcess(exe, []string{"reprokit", "__sandbox", "engine"}, &os.ProcAttr{
 		Files: []*os.File{null, diagW, diagW, resW, specR},
 		Env:   []string{engineEnv + "=1", "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"},
 		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},

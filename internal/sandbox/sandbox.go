@@ -151,7 +151,7 @@ type Options struct {
 // command is also its probe: see Probe.
 func Run(ctx context.Context, archive []byte, opts Options) (res Result, err error) {
 	lim := opts.Limits.withDefaults()
-	sweepOnce.Do(sweepStale)
+	<-sweep()
 	memLimitOnce.Do(softMemoryLimit)
 	rd, err := newRunDir()
 	if err != nil {
@@ -477,6 +477,7 @@ func Prestart(iso Isolation) {
 	if err != nil {
 		return
 	}
+	sweep() // in the background too
 	spare.mu.Lock()
 	defer spare.mu.Unlock()
 	if spare.p == nil {

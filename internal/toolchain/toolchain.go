@@ -131,11 +131,11 @@ func Candidates(env func(string) string) []Candidate {
 // directory): a glob per pattern and PATH entry read /usr/bin four times
 // per discovery, the largest part of a `run`'s own start (bench/run).
 type listing struct {
-	names map[[2]uint64][]string // by device and inode, sorted
+	names map[[2]uint64][]string // by device and inode, in directory order
 }
 
 // match is filepath.Glob(filepath.Join(dir, pattern)) for a pattern
-// without a separator, dir taken literally.
+// without a separator, dir taken literally: the names that match, sorted.
 func (l *listing) match(dir, pattern string) []string {
 	fi, err := os.Stat(dir)
 	if err != nil || !fi.IsDir() {
@@ -153,18 +153,24 @@ func (l *listing) match(dir, pattern string) []string {
 		}
 		names, _ = f.Readdirnames(-1)
 		f.Close()
-		sort.Strings(names)
 		if l.names == nil {
 			l.names = map[[2]uint64][]string{}
 		}
 		l.names[key] = names
 	}
+	// The pattern's literal start rules out most names (a /usr/bin has
+	// a thousand) before the pattern is matched.
+	prefix := pattern[:strings.IndexAny(pattern+"*", `*?[\`)]
 	var out []string
 	for _, n := range names {
+		if !strings.HasPrefix(n, prefix) {
+			continue
+		}
 		if ok, _ := filepath.Match(pattern, n); ok {
 			out = append(out, filepath.Join(dir, n))
 		}
 	}
+	sort.Strings(out)
 	return out
 }
 
