@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reprokit/reprokit/internal/repro"
@@ -434,9 +435,12 @@ func Asserted(script string) func(string) bool {
 // The log lines that end an exec's output: its own status line, or, for a
 // background exec, the line `wait` logs before its output. They only route
 // the output; the status itself is the shim's record (sandbox.Exec).
+// Regexps and templates here are built on first use (sync.OnceValue), not
+// at init: every start of reprokit, four per sandboxed run, paid for all of
+// them (bench/run/RESULTS.md).
 var (
-	statusLineRE = regexp.MustCompile(`^\[(exit status \d+|signal: .*)\]$`)
-	backgroundRE = regexp.MustCompile(`^\[background\] .*: (exit status \d+|signal: .*)$`)
+	statusLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[(exit status \d+|signal: .*)\]$`) })
+	backgroundRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[background\] .*: (exit status \d+|signal: .*)$`) })
 )
 
 // builtinStatus reads the status the go built-in logs ("[exit status 2]",
@@ -531,7 +535,7 @@ func echoedExecs(log string) []Exec {
 			}
 			continue
 		}
-		if backgroundRE.MatchString(l) && len(waiting) > 0 {
+		if backgroundRE().MatchString(l) && len(waiting) > 0 {
 			cur, waiting = waiting[0], waiting[1:]
 			out[cur].waited = true
 			section = ""
@@ -544,7 +548,7 @@ func echoedExecs(log string) []Exec {
 		case l == "[stdout]" || l == "[stderr]":
 			section = l
 			continue
-		case statusLineRE.MatchString(l):
+		case statusLineRE().MatchString(l):
 			if out[cur].goBuiltin {
 				out[cur].Status = builtinStatus(l)
 			}
