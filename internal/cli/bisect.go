@@ -25,6 +25,8 @@ type BisectOptions struct {
 	JSON      bool
 	Record    bool // write the result into the archive's metadata
 	Isolation string
+	Verbose   bool      // show each probe's testscript log
+	Deps      DepsFlags // --index-url, --find-links, --allow-build, --installer
 }
 
 const bisectLong = `Find where the repro's verdict changes, across releases (--python 3.9..3.13,
@@ -90,6 +92,8 @@ func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) 
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as one JSON object")
 	fl.BoolVar(&opts.Record, "record", true, "write the result into the archive's metadata (bisect:), where draft and check find it")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
+	opts.Deps.registerInstall(fl)
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the testscript log of each probe's run (work dir shown as $WORK), as `run -v` does")
 	return cmd
 }
 
@@ -98,6 +102,10 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		return usagef("--count must be at least 1")
 	}
 	iso, err := f.IsolationNow(ctx, opts.Isolation)
+	if err != nil {
+		return err
+	}
+	deps, err := opts.Deps.builder(f.IO.ErrOut, iso)
 	if err != nil {
 		return err
 	}
@@ -112,8 +120,9 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 	}
 	rep, err := bisect.Run(ctx, r, src, bisect.Options{
 		Count:    opts.Count,
-		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso},
+		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso, Deps: deps},
 		Progress: f.IO.ErrOut,
+		Verbose:  opts.Verbose,
 	})
 	if err != nil {
 		return bisectErr(err)

@@ -131,7 +131,7 @@ func initMain(iso Isolation) int {
 		}
 	}
 
-	res := eng.run(specPath)
+	res := eng.run(spec, specPath)
 	res.Isolation = spec.Isolation
 	if spec.Isolation == ProcessGroup {
 		killDescendants()
@@ -216,7 +216,7 @@ func startEngine() *engineProc {
 // run hands the engine its spec, reaps every process that exits below
 // the init until the engine has, and returns the engine's result or why
 // there is none.
-func (e *engineProc) run(specPath string) Result {
+func (e *engineProc) run(spec Spec, specPath string) Result {
 	if e.err != nil {
 		return Result{Err: "sandbox: " + e.err.Error()}
 	}
@@ -225,12 +225,15 @@ func (e *engineProc) run(specPath string) Result {
 
 	// The init reaps: every orphan reparents here, and an exited one left
 	// unreaped would hold a slot of RLIMIT_NPROC for the rest of the run.
+	// How each ended is kept: no one else sees an orphan die.
 	var ws unix.WaitStatus
+	orphans := orphanReaper{engine: e.proc.Pid}
 	for {
-		pid, err := unix.Wait4(-1, &ws, 0, nil)
+		pid, st, err := orphans.reap()
 		if err == unix.EINTR {
 			continue
 		}
+		ws = st
 		if err != nil || pid == e.proc.Pid {
 			break
 		}
@@ -248,6 +251,9 @@ func (e *engineProc) run(specPath string) Result {
 	}
 	var res Result
 	if len(data) > 0 && len(data) <= resultMax && json.Unmarshal(data, &res) == nil {
+		if spec.Reaps != ReapsOff {
+			addOrphans(&res, orphans.reaps, filepath.Join(spec.RunDir, "work", ".execs"))
+		}
 		return res
 	}
 	return Result{Err: engineDeath(ws, e.diag.String(), len(data))}
@@ -381,6 +387,16 @@ func isolate(spec Spec) error {
 			}
 		}
 	}
+	var writableTrees []string
+	for _, w := range spec.Writable {
+		if fi, err := os.Stat(w); err != nil || !fi.IsDir() {
+			return fmt.Errorf("writable directory %s: not a directory", w)
+		}
+		if err := clone(&trees, w, w, false); err != nil {
+			return err
+		}
+		writableTrees = append(writableTrees, w)
+	}
 	sortByLen(trees, func(b bind) string { return b.path })
 	work := filepath.Join(spec.RunDir, "work")
 	writable := []string{"/proc"}
@@ -406,6 +422,7 @@ func isolate(spec Spec) error {
 		}
 		writable = append(writable, strings.ReplaceAll(d.at, "$WORK", work))
 	}
+	writable = append(writable, writableTrees...)
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -456,8 +473,10 @@ func isolate(spec Spec) error {
 			return fmt.Errorf("making %s writable: %w", w, err)
 		}
 	}
-	if err := loopbackUp(); err != nil {
-		return fmt.Errorf("loopback: %w", err)
+	if !spec.HostNetwork {
+		if err := loopbackUp(); err != nil {
+			return fmt.Errorf("loopback: %w", err)
+		}
 	}
 	unix.Sethostname([]byte("reprokit"))
 	return nil

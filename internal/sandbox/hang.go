@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // StackSignal is the signal on which every Python process in the sandbox
@@ -21,10 +23,10 @@ const StackSignal = unix.Signal(40) // SIGRTMIN+6 under glibc
 
 // Stack is what one process was doing when the deadline passed.
 type Stack struct {
-	PID     int    `json:"pid"`
-	PPID    int    `json:"ppid"`
-	Command string `json:"command"` // its command line
-	Kind    string `json:"kind"`    // "python", "go" or "" (no dump: not ours to ask)
+	PID     int            `json:"pid"`
+	PPID    int            `json:"ppid"`
+	Command string         `json:"command"` // its command line
+	Kind    toolchain.Kind `json:"kind"`    // Python, Go or "" (no dump: not ours to ask)
 	// Dump is faulthandler's all-threads dump (most recent call first) for
 	// a Python process; a Go process's goroutine dump goes to its own
 	// stderr, so it is in the log.
@@ -57,7 +59,7 @@ type Stack struct {
 // import made its every start 50 % dearer (14.5 ms of CPU for
 // `python3 -c 'print(1)'`, 21.9 with this file then, 16.4 now; median of
 // 60, bench/run/RESULTS.md).
-const sitecustomize = `# reprokit: stacks on REPROKIT_STACK_SIGNAL
+const sitecustomize = `# reprokit: stacks and reaps
 import os as _os, sys as _sys
 
 def _reg():
@@ -83,6 +85,7 @@ def _reg():
   e["REPROKIT_STACKS_PID"] = str(_os.getpid())
 
 try:
+  import _reprokit_reaps
   _reg()
 except Exception:
   pass
@@ -121,7 +124,10 @@ func prepareStacks(runDir string) error {
 	if err := os.MkdirAll(filepath.Join(runDir, "site"), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(runDir, "site", "sitecustomize.py"), []byte(sitecustomize), 0o644)
+	if err := os.WriteFile(filepath.Join(runDir, "site", "sitecustomize.py"), []byte(sitecustomize), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(runDir, "site", "_reprokit_reaps.py"), []byte(reapRecorder), 0o644)
 }
 
 // shimEnv puts the stack-dumping sitecustomize first on PYTHONPATH.
@@ -263,12 +269,12 @@ func captureAndKill(dump string, iso Isolation) []Stack {
 			if goParent[p.PID] {
 				continue // `go run`, `go test` waiting for its program: only the program's dump matters
 			}
-			p.Kind = "go"
+			p.Kind = toolchain.Go
 			unix.Kill(p.PID, unix.SIGQUIT)
 			goProcs = append(goProcs, p.PID)
 		case catches(p.PID, StackSignal):
-			p.Kind = "python"
-			p.Dump = askDump(p.PID, dump)
+			p.Kind = toolchain.Python
+			p.Dump = withoutRecorderFrames(askDump(p.PID, dump))
 			asked++
 		}
 	}

@@ -100,11 +100,30 @@ type Spec struct {
 	KeepWork  bool              `json:"keep_work"` // the work directory outlives the run (--keep): on disk, not a tmpfs
 	Hang      time.Duration     `json:"hang"`      // still running after this is the bug (0: no hang deadline)
 	Info      map[string]string `json:"info"`      // for logs only
+	// HostNetwork keeps the host's network namespace (an installer must
+	// reach the package index); everything else is as for a repro.
+	HostNetwork bool `json:"host_network,omitempty"`
+	// Writable are host directories mounted read-write: the one place on
+	// disk, besides the quota, the script may write (an environment
+	// being built).
+	Writable []string `json:"writable,omitempty"`
+	Reaps    ReapMode `json:"reaps"` // whether the repro's own reaps are recorded ("off": not)
 }
+
+// Outcome is how testscript ended a script; "" when the harness failed
+// (Result.Err says why).
+type Outcome string
+
+// The outcomes of a script run.
+const (
+	Pass Outcome = "pass"
+	Fail Outcome = "fail"
+	Skip Outcome = "skip" // the script ran `skip`
+)
 
 // Result of one script run.
 type Result struct {
-	Outcome   string        `json:"outcome"` // "pass", "fail", "skip", or "" on harness error
+	Outcome   Outcome       `json:"outcome"` // Pass, Fail, Skip, or "" on harness error
 	Reason    string        `json:"reason"`  // failure or skip message
 	Log       string        `json:"log"`     // testscript log, work dir shown as $WORK
 	TimedOut  bool          `json:"timed_out"`
@@ -115,6 +134,9 @@ type Result struct {
 	// Execs are the exec lines that ran, in the order they started, with
 	// how each ended as its shim recorded it.
 	Execs []Exec `json:"execs"`
+	// Reaps are the repro's processes that ended and were reaped by the
+	// repro's own code or by the init, in the order they were reaped.
+	Reaps []Reap `json:"reaps,omitempty"`
 	// Hung says the script was still running at Options.Hang: its tree
 	// was killed after Stacks were taken (the same happens at the time
 	// limit, with TimedOut).
@@ -141,6 +163,27 @@ type Options struct {
 	// the kernel refuses namespaces, Run fails: the weaker process group
 	// is only ever used when asked for.
 	Isolation Isolation
+	// Reaps says whether the children the repro's own Python reaps are
+	// recorded (Result.Reaps); "" is ReapsOn.
+	Reaps ReapMode
+	// HostNetwork leaves the script on the host's network (an installer
+	// fetching from the package index) instead of a loopback of its own.
+	HostNetwork bool
+	// Writable are existing host directories the script may write, the
+	// only ones besides its quota: they are handed to the sandbox's user
+	// for the run (as root) and back afterwards, with no set-id bit left.
+	Writable []string
+	// Files are written into the run directory, read-only to the script
+	// and removed with it; a value of Env may name their directory as
+	// $REPROKIT_FILES (the user's installer configuration, say: never in
+	// a place other processes could read).
+	Files []File
+}
+
+// File is a file given to a run (Options.Files): Name is a base name.
+type File struct {
+	Name string
+	Data []byte
 }
 
 // Run runs the txtar archive script in a fresh sandbox and waits for it.
@@ -165,7 +208,11 @@ func Run(ctx context.Context, archive []byte, opts Options) (res Result, err err
 		}
 		rd.remove()
 	}()
-	return runIn(ctx, rd.path, archive, opts, lim, opts.Isolation.Resolved())
+	iso := opts.Isolation.Resolved()
+	if iso == Namespaces && os.Geteuid() == 0 && len(opts.Writable) > 0 {
+		defer handBack(opts.Writable)
+	}
+	return runIn(ctx, rd.path, archive, opts, lim, iso)
 }
 
 var memLimitOnce sync.Once
@@ -206,9 +253,13 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		Versions:  opts.Versions,
 		Hang:      opts.Hang,
 		Isolation: iso,
+		Reaps:     opts.Reaps,
 		Exe:       self,
 		UID:       sandboxUID(),
 		KeepWork:  opts.KeepDir,
+		// The run's own files, then the ones it may write.
+		HostNetwork: opts.HostNetwork,
+		Writable:    opts.Writable,
 	}
 	if spec.Name == "" {
 		spec.Name = "repro.txtar"
@@ -217,9 +268,12 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		// Named reprokit: the binary dispatches on its name when it is a
 		// test binary (testscript.Main).
 		spec.Exe = filepath.Join(runDir, "reprokit")
-		spec.Mask = masks(append([]string{runDir}, opts.Keep...))
+		spec.Mask = masks(append(append([]string{runDir}, opts.Keep...), opts.Writable...))
 	}
 	if err := prepare(spec, archive, self); err != nil {
+		return Result{}, err
+	}
+	if err := writeFiles(runDir, opts.Files); err != nil {
 		return Result{}, err
 	}
 	data, _ := json.Marshal(spec)
@@ -230,6 +284,11 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 	if iso == Namespaces && os.Geteuid() == 0 {
 		if err := chownTree(runDir, spec.UID); err != nil {
 			return Result{}, fmt.Errorf("handing the run directory to the sandbox user: %w", err)
+		}
+		for _, w := range opts.Writable {
+			if err := chownTree(w, spec.UID); err != nil {
+				return Result{}, fmt.Errorf("handing %s to the sandbox user: %w", w, err)
+			}
 		}
 	}
 	if iso == Namespaces && os.Getenv(SimulateNoNamespaces) != "" {
@@ -356,6 +415,49 @@ func shimWords(spec Spec) string {
 	return fmt.Sprintf("%s __shim %d", ShellQuote(spec.Exe), spec.Limits.OutputCap)
 }
 
+// filesDir is where Options.Files are, inside the run directory.
+const filesDir = "files"
+
+func writeFiles(runDir string, files []File) error {
+	if len(files) == 0 {
+		return nil
+	}
+	dir := filepath.Join(runDir, filesDir)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if f.Name == "" || f.Name != filepath.Base(f.Name) || f.Name == "." || f.Name == ".." {
+			return fmt.Errorf("run file %q: a base name is needed", f.Name)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handBack gives Writable directories back to reprokit's user after a run
+// as root, whose sandbox user owned them meanwhile; whatever the run left
+// there loses its set-user-ID and set-group-ID bits (never follows a link).
+func handBack(dirs []string) {
+	uid, gid := os.Geteuid(), os.Getegid()
+	for _, d := range dirs {
+		filepath.WalkDir(d, func(p string, e os.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			os.Lchown(p, uid, gid)
+			if e.Type()&os.ModeSymlink == 0 {
+				if fi, err := e.Info(); err == nil && fi.Mode()&(os.ModeSetuid|os.ModeSetgid) != 0 {
+					os.Chmod(p, fi.Mode().Perm())
+				}
+			}
+			return nil
+		})
+	}
+}
+
 func chownTree(dir string, uid int) error {
 	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -371,18 +473,20 @@ func chownTree(dir string, uid int) error {
 // own work (discovery, the run directory), and a run that takes it only
 // hands it the path.
 type initProc struct {
-	iso   Isolation
-	cmd   *exec.Cmd
-	diag  *cappedBuffer
-	resR  *os.File // the result, which the init alone writes
-	lifeW *os.File // the lifeline: its EOF tells the init that reprokit died
-	specW *os.File // the spec's path, once the run directory is ready
-	err   error    // why it could not start
+	iso     Isolation
+	hostNet bool // in the host's network namespace (Spec.HostNetwork)
+	cmd     *exec.Cmd
+	diag    *cappedBuffer
+	resR    *os.File // the result, which the init alone writes
+	lifeW   *os.File // the lifeline: its EOF tells the init that reprokit died
+	specW   *os.File // the spec's path, once the run directory is ready
+	err     error    // why it could not start
 }
 
-// launch starts an init in iso that waits for its spec.
-func launch(self string, iso Isolation) *initProc {
-	p := &initProc{iso: iso, diag: &cappedBuffer{max: 64 << 10}}
+// launch starts an init in iso (on the host's network if hostNet) that
+// waits for its spec.
+func launch(self string, iso Isolation, hostNet bool) *initProc {
+	p := &initProc{iso: iso, hostNet: hostNet, diag: &cappedBuffer{max: 64 << 10}}
 	var pipes [3][2]*os.File // result, lifeline, spec: read and write ends
 	for i := range pipes {
 		r, w, err := os.Pipe()
@@ -409,7 +513,7 @@ func launch(self string, iso Isolation) *initProc {
 	cmd.Stdin = lifeR
 	cmd.Stdout, cmd.Stderr = p.diag, p.diag
 	cmd.ExtraFiles = []*os.File{resW, specR}
-	cmd.SysProcAttr = sysProcAttr(iso)
+	cmd.SysProcAttr = sysProcAttr(iso, hostNet)
 	// Never wait on output pipes after the init is gone.
 	cmd.WaitDelay = time.Second
 	if iso == ProcessGroup {
@@ -481,7 +585,7 @@ func Prestart(iso Isolation) {
 	spare.mu.Lock()
 	defer spare.mu.Unlock()
 	if spare.p == nil {
-		spare.p = launch(self, iso)
+		spare.p = launch(self, iso, false)
 	}
 }
 
@@ -496,10 +600,10 @@ func Release() {
 	}
 }
 
-func takeSpare(iso Isolation) *initProc {
+func takeSpare(iso Isolation, hostNet bool) *initProc {
 	spare.mu.Lock()
 	defer spare.mu.Unlock()
-	if p := spare.p; p != nil && p.iso == iso {
+	if p := spare.p; p != nil && p.iso == iso && p.hostNet == hostNet {
 		spare.p = nil
 		return p
 	}
@@ -509,9 +613,9 @@ func takeSpare(iso Isolation) *initProc {
 // start hands the spec to an init (the prestarted one, else a new one) and
 // enforces the deadline.
 func start(ctx context.Context, self, specPath string, spec Spec) (Result, error) {
-	p := takeSpare(spec.Isolation)
+	p := takeSpare(spec.Isolation, spec.HostNetwork)
 	if p == nil {
-		p = launch(self, spec.Isolation)
+		p = launch(self, spec.Isolation, spec.HostNetwork)
 	}
 	if p.err != nil {
 		return Result{}, p.err

@@ -35,7 +35,7 @@ func Hang(procs []HangProcess) Signature {
 		return sig
 	}
 	if !p.Top {
-		sig.Process = "child"
+		sig.Process = Child
 	}
 	sig.Frames = blockedFrames(p.Dump)
 	return sig
@@ -159,7 +159,7 @@ func (s Signature) HangString() string {
 		return "hangs (no stacks: the process had no faulthandler)"
 	}
 	out := "hangs in " + s.Frames[0]
-	if s.Process == "child" {
+	if s.Process == Child {
 		out += " (in a child process)"
 	}
 	if n := len(s.Frames) - 1; n > 0 {
