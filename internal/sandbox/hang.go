@@ -56,9 +56,7 @@ type Stack struct {
 // indent.) It returns at once on Python 2, which has no faulthandler, and
 // takes the signal module's C half, _signal, where it can: signal.py
 // imports enum, which Debian's python3 does not load at startup, and that
-// import made its every start 50 % dearer (14.5 ms of CPU for
-// `python3 -c 'print(1)'`, 21.9 with this file then, 16.4 now; median of
-// 60, bench/run/RESULTS.md).
+// import made every start of it markedly dearer (bench/run/RESULTS.md).
 const sitecustomize = `# reprokit: stacks and reaps
 import os as _os, sys as _sys
 
