@@ -87,3 +87,46 @@ func TestListingMatchesGlob(t *testing.T) {
 		}
 	}
 }
+
+// DefaultPython finds what Select(Discover(), Python, "") selects, or
+// says it cannot (a python3 on PATH that does not work, none at all).
+func TestDefaultPythonIsWhatSelectPicks(t *testing.T) {
+	real, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 on PATH")
+	}
+	cache := t.TempDir()
+	for _, tc := range []struct {
+		name   string
+		python string // python3's script in PATH's one directory; "" for none
+		ok     bool
+	}{
+		{"working", "#!/bin/sh\nexec " + real + " \"$@\"\n", true},
+		{"broken", "#!/bin/sh\nexit 3\n", false},
+		{"absent", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.python != "" {
+				if err := os.WriteFile(filepath.Join(dir, "python3"), []byte(tc.python), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			env := func(k string) string {
+				return map[string]string{"PATH": dir, "XDG_CACHE_HOME": cache}[k]
+			}
+			got, ok := DefaultPython(context.Background(), env)
+			if ok != tc.ok {
+				t.Fatalf("DefaultPython: ok %v, want %v", ok, tc.ok)
+			}
+			if !ok {
+				return
+			}
+			all, _ := Discover(context.Background(), env)
+			want, err := Select(all, Python, "")
+			if err != nil || len(want) != 1 || want[0].Identity != got.Identity || want[0].Source != got.Source {
+				t.Errorf("DefaultPython: %+v; Select(Discover()): %+v, %v", got, want, err)
+			}
+		})
+	}
+}

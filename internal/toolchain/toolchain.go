@@ -234,29 +234,7 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			id := identity(c.Path) + "|" + probeKey
-			if t, ok := cache.get(id); ok {
-				if t.Kind != "" { // "" caches a candidate that does not work
-					t.Source = c.Source
-					results[i] = &t
-				}
-				return
-			}
-			t, err := probe(ctx, c)
-			if err != nil {
-				// Not a working toolchain: skip it, and remember that —
-				// unless the probe was cut short (an interrupt, its time
-				// limit on a loaded machine): that says nothing about the
-				// candidate, and a remembered failure would hide it from
-				// every later run.
-				if !errors.Is(err, errUnfinished) {
-					cache.put(id, Toolchain{Identity: id})
-				}
-				return
-			}
-			t.Identity = id
-			cache.put(id, t)
-			results[i] = &t
+			results[i] = discoverOne(ctx, c, cache)
 		}()
 	}
 	wg.Wait()
@@ -275,6 +253,53 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 		out = append(out, *t)
 	}
 	return out, nil
+}
+
+// discoverOne is the toolchain at a candidate (from the cache, else
+// probed), or nil when it is not a working one.
+func discoverOne(ctx context.Context, c Candidate, cache *cacheFile) *Toolchain {
+	id := identity(c.Path) + "|" + probeKey
+	if t, ok := cache.get(id); ok {
+		if t.Kind == "" { // "" caches a candidate that does not work
+			return nil
+		}
+		t.Source = c.Source
+		return &t
+	}
+	t, err := probe(ctx, c)
+	if err != nil {
+		// Not a working toolchain: skip it, and remember that — unless
+		// the probe was cut short (an interrupt, its time limit on a
+		// loaded machine): that says nothing about the candidate, and a
+		// remembered failure would hide it from every later run.
+		if !errors.Is(err, errUnfinished) {
+			cache.put(id, Toolchain{Identity: id})
+		}
+		return nil
+	}
+	t.Identity = id
+	cache.put(id, t)
+	return &t
+}
+
+// DefaultPython is what `--python ""` selects (Select(Discover(), Python,
+// "")[0]) found without discovering the rest: the python3 on PATH, which
+// Candidates lists first, when it is a working interpreter. ok is false
+// otherwise, and then Discover and Select decide. Listing every PATH
+// directory, pyenv, uv and the module cache was most of a one-repro
+// `run`'s own work before its sandbox (bench/run/RESULTS.md).
+func DefaultPython(ctx context.Context, env func(string) string) (Toolchain, bool) {
+	p := lookIn(filepath.SplitList(env("PATH")), "python3")
+	if p == "" {
+		return Toolchain{}, false
+	}
+	cache := loadCache(env)
+	t := discoverOne(ctx, Candidate{Python, p, "PATH"}, cache)
+	cache.save()
+	if t == nil {
+		return Toolchain{}, false
+	}
+	return *t, true
 }
 
 // probeKey is part of every probe cache key: it changes when the probe
