@@ -14,8 +14,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/reprokit/reprokit/internal/cli"
-	"github.com/reprokit/reprokit/internal/fakegithub"
-	"github.com/reprokit/reprokit/internal/pyindex"
+	fakegithub "github.com/reprokit/reprokit/internal/fake/github"
+	"github.com/reprokit/reprokit/internal/fake/pyindex"
 )
 
 var sharedGoCache = filepath.Join(os.TempDir(), fmt.Sprintf("reprokit-spec-gocache-%d", os.Getuid()))

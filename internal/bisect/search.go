@@ -1,8 +1,8 @@
 // Package bisect finds where a repro's verdict changes along an ordered list
 // of candidates (releases, or the commits of a range) and says whether that
-// change introduced the bug or fixed it.
+// change introduced the bug or fixed it: `reprokit bisect`.
 //
-// It is pure: the oracle that runs the repro on a candidate is a parameter,
+// The search (search.go, report.go) is pure: the oracle that runs the repro on a candidate is a parameter,
 // so the search is table-tested without processes. What it takes from the
 // bisection tools whose users complained most (off-by-one answers, an
 // unrelated failure bisected instead of the bug, flaky bugs giving a wrong
@@ -17,6 +17,10 @@
 //     list of suspects, not one of them;
 //   - with several runs per probe, a mix of verdicts is reported, and the
 //     result carries a confidence computed from the bug's own rate.
+//
+// The rest runs the search for real (probe.go): each candidate, a release
+// or a commit of a git range (history.go) built in a cache
+// (buildcache.go), becomes a toolchain the runner runs the repro on.
 package bisect
 
 import (

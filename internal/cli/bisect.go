@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprokit/reprokit/internal/bisect"
-	"github.com/reprokit/reprokit/internal/probe"
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
@@ -20,7 +19,7 @@ import (
 // BisectOptions are the parsed flags of `reprokit bisect`.
 type BisectOptions struct {
 	File      string
-	Range     probe.Range
+	Range     bisect.Range
 	Count     int           // runs per probe
 	Timeout   time.Duration // per script run
 	JSON      bool
@@ -99,11 +98,11 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		return err
 	}
 	r := rs[0]
-	src, err := probe.NewSource(ctx, r, opts.Range)
+	src, err := bisect.NewSource(ctx, r, opts.Range)
 	if err != nil {
 		return bisectErr(err)
 	}
-	rep, err := probe.Run(ctx, r, src, probe.Options{
+	rep, err := bisect.Run(ctx, r, src, bisect.Options{
 		Count:    opts.Count,
 		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso},
 		Progress: f.IO.ErrOut,
@@ -118,7 +117,7 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		rep.Write(f.IO.Out)
 	}
 	if opts.Record {
-		if err := probe.Record(r, rep); err != nil {
+		if err := bisect.Record(r, rep); err != nil {
 			return err
 		}
 	}
@@ -130,7 +129,7 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 
 // bisectErr makes bad ranges and ends exit 2: nothing was decided.
 func bisectErr(err error) error {
-	var ue *probe.UsageError
+	var ue *bisect.UsageError
 	var ee *bisect.EndError
 	if errors.As(err, &ue) || errors.As(err, &ee) {
 		return usage.Wrap(err)

@@ -13,8 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
-	"github.com/reprokit/reprokit/internal/checkreport"
-	"github.com/reprokit/reprokit/internal/suite"
+	"github.com/reprokit/reprokit/internal/check"
 )
 
 // CheckOptions are the parsed flags of `reprokit check`.
@@ -100,12 +99,12 @@ shards: docs/check.md.
 }
 
 // plan validates the flags and turns them into the check's plan.
-func (opts *CheckOptions) plan(f *Factory) (suite.Plan, error) {
-	count := suite.RunsPerCell(opts.Count, opts.CountSet, opts.Update)
-	p := suite.Plan{Paths: opts.Paths, Python: opts.Python, Go: opts.Go, With: opts.Deps.With, Deps: opts.Deps.builder(f.IO.ErrOut), Jobs: opts.Jobs, Count: count, NoCache: opts.NoCache || opts.CountSet,
+func (opts *CheckOptions) plan(f *Factory) (check.Plan, error) {
+	count := check.RunsPerCell(opts.Count, opts.CountSet, opts.Update)
+	p := check.Plan{Paths: opts.Paths, Python: opts.Python, Go: opts.Go, With: opts.Deps.With, Deps: opts.Deps.builder(f.IO.ErrOut), Jobs: opts.Jobs, Count: count, NoCache: opts.NoCache || opts.CountSet,
 		Timeout: opts.Timeout, Merge: opts.Merge, Reports: opts.Reports, Env: f.Env, Log: f.IO.ErrOut, Progress: checkProgress(f.IO)}
 	if opts.Shard != "" {
-		s, err := suite.ParseShard(opts.Shard)
+		s, err := check.ParseShard(opts.Shard)
 		switch {
 		case err != nil:
 			return p, usagef("%v", err)
@@ -131,7 +130,7 @@ func (opts *CheckOptions) plan(f *Factory) (suite.Plan, error) {
 		}
 	}
 	if opts.Upstream {
-		p.Upstream = suite.NewLookup(f.forge(opts.APIURL), f.Env)
+		p.Upstream = check.NewLookup(f.forge(opts.APIURL), f.Env)
 	}
 	return p, nil
 }
@@ -146,11 +145,11 @@ func runCheck(ctx context.Context, f *Factory, opts *CheckOptions) error {
 			return err
 		}
 	}
-	srep, err := suite.Check(ctx, p)
+	srep, err := check.Check(ctx, p)
 	if err != nil {
 		return err
 	}
-	rep := checkreport.From(srep)
+	rep := check.ViewOf(srep)
 	if opts.JSON {
 		err = rep.WriteJSON(f.IO.Out)
 	} else {
@@ -179,7 +178,7 @@ func runCheck(ctx context.Context, f *Factory, opts *CheckOptions) error {
 
 // updated records the expectations; errored cells keep their old one, and
 // the status says so.
-func updated(ios *IOStreams, rep *suite.Report, errs bool) error {
+func updated(ios *IOStreams, rep *check.Report, errs bool) error {
 	if err := rep.Update(ios.ErrOut); err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/reprokit/reprokit/internal/forge"
 	"github.com/reprokit/reprokit/internal/redact"
 	"github.com/reprokit/reprokit/internal/toolchain"
-	"github.com/reprokit/reprokit/internal/tracker"
 	"github.com/reprokit/reprokit/internal/usage"
 )
 
@@ -96,7 +95,7 @@ func runDraft(ctx context.Context, f *Factory, opts *DraftOptions) error {
 		return err
 	}
 	if opts.Tracker != "" {
-		if _, err := tracker.Load(opts.Tracker, opts.TrackersDir, draft.Funcs()); err != nil {
+		if _, err := draft.LoadProfile(opts.Tracker, opts.TrackersDir, draft.Funcs()); err != nil {
 			return usage.Wrap(err)
 		}
 	}

@@ -1,6 +1,48 @@
+// The matrix's unit: one cell per (toolchain, verdict).
+
 package draft
 
-import "github.com/reprokit/reprokit/internal/runner"
+import (
+	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/runner"
+	"github.com/reprokit/reprokit/internal/signature"
+	"github.com/reprokit/reprokit/internal/toolchain"
+)
+
+// Cell is one (toolchain, verdict) of the matrix.
+type Cell struct {
+	Name      string // toolchain name, e.g. cpython-3.12.1
+	Version   string
+	Verdict   repro.Verdict
+	Rate      string // "7/10" when counted
+	Reason    string
+	Signature *signature.Signature
+	Output    string // the deciding command's stdout and stderr
+	Stacks    string // every process's stacks at a hang deadline, if any
+	// Axis and AxisVersion name the dependency a cell of a dependency axis
+	// (--with) ran with, e.g. "packaging" and "22.0"; Version stays the
+	// interpreter's.
+	Axis, AxisVersion string
+}
+
+// On makes a run's cell on tc a cell of its dependency axis, if it has
+// one: runner.Ref counts such a cell by the dependency's version, the
+// draft by the interpreter's with the dependency's beside it.
+func (c Cell) On(tc toolchain.Toolchain) Cell {
+	if c.Axis != "" {
+		c.AxisVersion, c.Version = c.Version, tc.Version
+	}
+	return c
+}
+
+// label is how the matrix and its sentences name a cell: its version,
+// with the dependency's along a dependency axis ("3.11.2, packaging 22.0").
+func (c Cell) label() string {
+	if c.Axis == "" {
+		return c.Version
+	}
+	return c.Version + ", " + c.Axis + " " + c.AxisVersion
+}
 
 // CellOf is a run's result as a cell of a draft's matrix.
 func CellOf(res runner.Result) Cell {

@@ -12,7 +12,6 @@ import (
 	"github.com/reprokit/reprokit/internal/redact"
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/signature"
-	"github.com/reprokit/reprokit/internal/tracker"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files (never the inputs)")
@@ -84,7 +83,7 @@ func TestGolden(t *testing.T) {
 			tt.golden = tt.profile
 		}
 		t.Run(tt.golden, func(t *testing.T) {
-			p, err := tracker.Load(tt.profile, "", Funcs())
+			p, err := LoadProfile(tt.profile, "", Funcs())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +126,7 @@ func TestBoundary(t *testing.T) {
 }
 
 func TestLabels(t *testing.T) {
-	p, _ := tracker.Load("cpython", "", Funcs())
+	p, _ := LoadProfile("cpython", "", Funcs())
 	in := pyInput(t)
 	d, _ := Render(in, p, testRedactor)
 	if strings.Join(d.Labels, ",") != "type-crash" {

@@ -13,7 +13,6 @@ import (
 	"github.com/reprokit/reprokit/internal/sandbox"
 	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/toolchain"
-	"github.com/reprokit/reprokit/internal/tracker"
 	"github.com/reprokit/reprokit/internal/usage"
 )
 
@@ -79,7 +78,7 @@ func Make(ctx context.Context, req Request, r *repro.Repro, all []toolchain.Tool
 		req.Log = io.Discard
 	}
 	name := firstOf(req.Tracker, r.Meta.Tracker, "github")
-	prof, err := tracker.Load(name, req.TrackersDir, Funcs())
+	prof, err := LoadProfile(name, req.TrackersDir, Funcs())
 	if err != nil {
 		return nil, usage.Wrap(fmt.Errorf("%s: %w", r.Path, err))
 	}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/reprokit/reprokit/internal/draft"
-	"github.com/reprokit/reprokit/internal/ledger"
 	"github.com/reprokit/reprokit/internal/usage"
 )
 
@@ -69,7 +68,7 @@ func DryRun(ep Endpoint, f Filing) error {
 	body, d := f.body(), f.Draft
 	// The ledger is read, not locked: a damaged one is said now, as the
 	// real run would refuse on it.
-	if _, err := (ledger.Ledger{Path: f.Ledger}).Find(d.Fingerprint, repo); err != nil {
+	if _, err := (Ledger{Path: f.Ledger}).Find(d.Fingerprint, repo); err != nil {
 		fmt.Fprintf(f.Log, "reprokit: warning: %v; a real `file` refuses until it is fixed\n", err)
 	}
 	path := "repos/" + repo + "/issues"
@@ -145,7 +144,7 @@ func File(ctx context.Context, opts Options, env func(string) string, f Filing) 
 		return err
 	}
 	body := f.body()
-	led := ledger.Ledger{Path: f.Ledger}
+	led := Ledger{Path: f.Ledger}
 	unlock, err := led.Lock()
 	if err != nil {
 		return fmt.Errorf("locking %s: %w", f.Ledger, err)
@@ -175,13 +174,13 @@ func File(ctx context.Context, opts Options, env func(string) string, f Filing) 
 type session struct {
 	Filing
 	client     *Client
-	led        ledger.Ledger
+	led        Ledger
 	repo, body string
 }
 
 func (s *session) record(kind string, number int, url string) error {
 	d := s.Draft
-	return s.led.Add(ledger.Entry{Fingerprint: d.Fingerprint, Repo: s.repo, Number: number, URL: url, Kind: kind, Title: d.Title, Draft: s.DraftPath, Date: s.now().UTC()})
+	return s.led.Add(Entry{Fingerprint: d.Fingerprint, Repo: s.repo, Number: number, URL: url, Kind: kind, Title: d.Title, Draft: s.DraftPath, Date: s.now().UTC()})
 }
 
 func (s *session) now() time.Time {

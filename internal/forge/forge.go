@@ -4,7 +4,8 @@
 // does, waits out rate limits, classifies errors into messages that say
 // what to do, and never creates the same issue twice: every body carries a
 // hidden fingerprint, and before every create — retries included — it
-// looks for an issue with that fingerprint by the same user.
+// looks for an issue with that fingerprint by the same user. What it
+// filed is recorded in the ledger (ledger.go).
 package forge
 
 import (

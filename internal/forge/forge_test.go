@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reprokit/reprokit/internal/fakegithub"
+	fakegithub "github.com/reprokit/reprokit/internal/fake/github"
 )
 
 const token = "ghp_LeakCheck0123456789abcdefABCDEF0123456"

@@ -8,7 +8,6 @@ import (
 
 	"golang.org/x/mod/modfile"
 
-	"github.com/reprokit/reprokit/internal/gocache"
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/sandbox"
 	"github.com/reprokit/reprokit/internal/toolchain"
@@ -55,14 +54,14 @@ func warmGoCache(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain) (e
 	if root == "" || os.Getenv("REPROKIT_NO_GOCACHE") != "" {
 		return nil, nil
 	}
-	var files []gocache.File
+	var files []goSource
 	for _, f := range r.Files() {
-		files = append(files, gocache.File{Name: f.Name, Data: f.Data})
+		files = append(files, goSource{Name: f.Name, Data: f.Data})
 	}
-	buildEnv := gocache.ScriptEnv(r.Script())
-	dir := gocache.Dir(root, tc.Identity, buildEnv)
+	buildEnv := goScriptEnv(r.Script())
+	dir := goCacheDir(root, tc.Identity, buildEnv)
 	warm := append([]string{"PATH=" + sandboxPath, "HOME=/no-home", "GOTOOLCHAIN=local", "GOENV=off", "GOPROXY=off"}, buildEnv...)
-	if err := gocache.Warm(ctx, tc.Path, dir, warm, gocache.StdImports(files)); err != nil {
+	if err := buildStdPackages(ctx, tc.Path, dir, warm, goStdImports(files)); err != nil {
 		return nil, nil
 	}
 	return []string{sandbox.GoCacheSeed + "=" + dir}, []string{dir}

@@ -1,7 +1,9 @@
 // Package runner turns sandboxed script runs into verdicts: it runs a
 // repro's script on a toolchain, captures the signature, decides between
 // reproduces, slipped, fixed, fails-cleanly, changed, skipped and error, and
-// aggregates repeated runs into flaky rates.
+// aggregates repeated runs into flaky rates. Around a run it keeps a warm
+// Go build cache per toolchain (gocache.go) and finds the lines where the
+// repro selects code by version (versiongate.go).
 package runner
 
 import (
@@ -18,7 +20,6 @@ import (
 	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
-	"github.com/reprokit/reprokit/internal/versiongate"
 )
 
 // Options for running repros. Zero values are the defaults.
@@ -78,7 +79,7 @@ type Result struct {
 	Outcomes []Outcome `json:"-"`
 	// Gates are the lines where the repro selects code by version: the
 	// matrix then compares different programs.
-	Gates []versiongate.Gate `json:"-"`
+	Gates []Gate `json:"-"`
 }
 
 // Outcome is one distinct result among repeated runs.
@@ -96,7 +97,7 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 		File:      r.Path,
 		Title:     r.Title(),
 		Toolchain: Ref(tc),
-		Gates:     versiongate.Find(r.Files(), r.Script()),
+		Gates:     FindGates(r.Files(), r.Script()),
 	}
 	if exp, ok := r.Meta.Expected(base.Toolchain.Version); ok {
 		base.Expected = exp

@@ -7,23 +7,21 @@ import (
 	"io"
 	"strings"
 	"time"
-
-	"github.com/reprokit/reprokit/internal/gofetch"
 )
 
 // Resolver selects Go releases, fetching the ones this machine lacks.
 type Resolver struct {
-	Fetcher *gofetch.Fetcher // nil: the go on PATH, with the caller's environment
-	Log     io.Writer        // where fetching is said; nil: nowhere
+	Fetcher *GoFetcher // nil: the go on PATH, with the caller's environment
+	Log     io.Writer  // where fetching is said; nil: nowhere
 	// Oldest is the oldest minor `all` reaches; default 1.18.
 	Oldest string
 }
 
-func (r *Resolver) fetcher() *gofetch.Fetcher {
+func (r *Resolver) fetcher() *GoFetcher {
 	if r.Fetcher != nil {
 		return r.Fetcher
 	}
-	return &gofetch.Fetcher{}
+	return &GoFetcher{}
 }
 
 func (r *Resolver) logf(format string, args ...any) {
@@ -36,9 +34,9 @@ func (r *Resolver) logf(format string, args ...any) {
 // the module cache when it is not there. This is the API a release
 // bisection uses.
 func (r *Resolver) Ensure(ctx context.Context, v string) (Toolchain, error) {
-	name := gofetch.ReleaseName(v)
+	name := GoReleaseName(v)
 	began := time.Now()
-	r.logf("fetching %s: not on this machine; through the Go module proxy as %s@%s (the go command verifies it against the checksum database)", name, gofetch.ToolchainModule, gofetch.ModuleVersion(name))
+	r.logf("fetching %s: not on this machine; through the Go module proxy as %s@%s (the go command verifies it against the checksum database)", name, GoToolchainModule, GoModuleVersion(name))
 	goroot, err := r.fetcher().Fetch(ctx, name)
 	if err != nil {
 		return Toolchain{}, err
@@ -186,11 +184,11 @@ func (r *Resolver) Go(ctx context.Context, all []Toolchain, spec string) ([]Tool
 		t, err := r.Ensure(ctx, v)
 		if err != nil {
 			reason := err.Error()
-			if !errors.Is(err, gofetch.ErrOffline) {
+			if !errors.Is(err, ErrOffline) {
 				return nil, fmt.Errorf("--go %s: %w", v, err)
 			}
 			r.logf("skipping go%s: %s", v, reason)
-			out = append(out, Toolchain{Kind: "go", Name: gofetch.ReleaseName(v), Version: v, Unavailable: reason})
+			out = append(out, Toolchain{Kind: "go", Name: GoReleaseName(v), Version: v, Unavailable: reason})
 			continue
 		}
 		out = append(out, t)

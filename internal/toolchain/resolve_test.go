@@ -10,8 +10,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-
-	"github.com/reprokit/reprokit/internal/gofetch"
 )
 
 // TestResolveAll reads the release list through a real module proxy (a
@@ -50,7 +48,7 @@ func TestResolveAll(t *testing.T) {
 
 	env := append(os.Environ(), "GOPROXY=file://"+dir, "GONOSUMDB=*", "GOFLAGS=")
 	var log bytes.Buffer
-	r := &Resolver{Fetcher: &gofetch.Fetcher{Go: gobin, Env: env}, Log: &log}
+	r := &Resolver{Fetcher: &GoFetcher{Go: gobin, Env: env}, Log: &log}
 	here := []Toolchain{{Kind: "go", Name: host, Version: strings.TrimPrefix(host, "go"), Path: gobin}}
 	got, err := r.Go(context.Background(), here, "all")
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package toolchain discovers the interpreters and compilers on this machine
 // (Python from PATH, pyenv, uv and /usr/bin; Go from PATH) and selects the
-// ones a run asks for.
+// ones a run asks for. Go releases it lacks are fetched the way the go
+// command fetches them (gofetch.go).
 package toolchain
 
 import (
