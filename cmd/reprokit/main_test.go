@@ -57,6 +57,13 @@ func TestSpecs(t *testing.T) {
 			}
 			env.Defer(idx.Close)
 			env.Setenv("PYINDEX", idx.IndexURL())
+			// A Python downloads mirror on loopback, empty until a spec
+			// adds builds to it (pymirror add): uv, where a spec finds it
+			// on PATH, never reaches past loopback for an interpreter.
+			mirror := pyindex.NewMirror()
+			env.Defer(mirror.Close)
+			env.Values["pymirror"] = mirror
+			env.Setenv("UV_PYTHON_DOWNLOADS_JSON_URL", mirror.JSONURL())
 			env.Setenv("HOST_PYENV_ROOT", hostPyenvRoot())
 			return nil
 		},
@@ -76,10 +83,11 @@ func TestSpecs(t *testing.T) {
 			return len(found) > 0, nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"noprocs": cmdNoProcs,
-			"nowrite": cmdNoWrite,
-			"within":  cmdWithin,
-			"fakegh":  cmdFakeGH,
+			"noprocs":  cmdNoProcs,
+			"nowrite":  cmdNoWrite,
+			"within":   cmdWithin,
+			"fakegh":   cmdFakeGH,
+			"pymirror": cmdPyMirror,
 		},
 	})
 }
@@ -143,6 +151,54 @@ func cmdFakeGH(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	default:
 		ts.Fatalf("unknown fakegh command %q", args[0])
+	}
+}
+
+// pymirror drives the script's Python downloads mirror:
+//
+//	pymirror add MINOR|PREFIX   list the pyenv build of MINOR (3.12), or the
+//	                            interpreter installed at PREFIX, under its own version
+//	pymirror corrupt VERSION    the list gives VERSION (or a minor's releases) a wrong sha256
+//	pymirror down               stop serving (connections are refused)
+//	pymirror fetched            print the archives downloaded so far, one a line
+func cmdPyMirror(ts *testscript.TestScript, neg bool, args []string) {
+	m := ts.Value("pymirror").(*pyindex.Mirror)
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: pymirror add|corrupt|down|fetched ...")
+	}
+	switch args[0] {
+	case "add":
+		if len(args) != 2 {
+			ts.Fatalf("usage: pymirror add MINOR|PREFIX")
+		}
+		prefix := args[1]
+		if !strings.Contains(prefix, "/") {
+			found, _ := filepath.Glob(filepath.Join(hostPyenvRoot(), "versions", prefix+".*"))
+			if len(found) == 0 {
+				ts.Fatalf("no pyenv build of %s in %s", prefix, hostPyenvRoot())
+			}
+			prefix = found[len(found)-1]
+		}
+		out, err := exec.Command(filepath.Join(prefix, "bin", "python3"), "-c", `import sys, sysconfig; print("%d.%d.%d" % sys.version_info[:3] + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") else ""))`).Output()
+		ts.Check(err)
+		version := strings.TrimSpace(string(out))
+		ts.Check(m.Add(version, prefix))
+		fmt.Fprintf(ts.Stdout(), "listed %s from %s\n", version, prefix)
+	case "corrupt":
+		if len(args) != 2 {
+			ts.Fatalf("usage: pymirror corrupt VERSION")
+		}
+		ts.Check(m.Corrupt(args[1]))
+	case "down":
+		m.Close()
+	case "fetched":
+		for _, p := range m.Requests() {
+			if strings.HasSuffix(p, ".tar.gz") {
+				fmt.Fprintln(ts.Stdout(), p)
+			}
+		}
+	default:
+		ts.Fatalf("unknown pymirror command %q", args[0])
 	}
 }
 

@@ -52,6 +52,11 @@ func Run(ctx context.Context, r *repro.Repro, src Source, opts Options) (Report,
 		probes  int
 	)
 	oracle := func(ctx context.Context, i int) Probe {
+		if failure != nil {
+			// The search asks for the other end after the first failed:
+			// keep the first failure, not the cancellation it caused.
+			return Probe{Skip: failure.Error()}
+		}
 		probes++
 		tc, skip, err := src.Toolchain(ctx, i)
 		if err != nil {

@@ -1,6 +1,11 @@
 package bisect
 
 import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -45,5 +50,34 @@ func TestGoVersion(t *testing.T) {
 		if got := goVersion(in); got != want {
 			t.Errorf("goVersion(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A patch-release range of CPython is every patch release in uv's download
+// list (here uv's own, built in: listing it needs no network) and on this
+// machine, in version order; listing fetches nothing.
+func TestPythonPatchReleases(t *testing.T) {
+	uv, err := exec.LookPath("uv")
+	if err != nil {
+		t.Skip("needs uv on PATH (pip install uv)")
+	}
+	cache := t.TempDir()
+	env := func(k string) string {
+		return map[string]string{"PATH": filepath.Dir(uv), "XDG_CACHE_HOME": cache, "HOME": cache}[k]
+	}
+	here := []toolchain.Toolchain{{Kind: "python", Name: "cpython-3.12.1", Version: "3.12.1", Source: "pyenv"}, {Kind: "python", Name: "cpython-3.12.3t", Version: "3.12.3t", ABI: "t"}}
+	var log bytes.Buffer
+	r := pythonReleases(context.Background(), here, "3.12.0", "3.12.8", Range{Env: env, Log: &log})
+	want := []string{"3.12.0", "3.12.1", "3.12.2", "3.12.3", "3.12.4", "3.12.5", "3.12.6", "3.12.7", "3.12.8"}
+	if !reflect.DeepEqual(r.Names, want) {
+		t.Fatalf("3.12.0..3.12.8 = %v, want %v (log: %s)", r.Names, want, log.String())
+	}
+	// The one here is used as it is, never fetched.
+	tc, err := r.Ensure(context.Background(), 1)
+	if err != nil || tc.Source != "pyenv" {
+		t.Errorf("3.12.1: %+v, %v; want the pyenv build here", tc, err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(cache, "reprokit", "python")); len(entries) > 0 {
+		t.Errorf("listing fetched something: %v", entries)
 	}
 }

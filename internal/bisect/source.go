@@ -2,8 +2,11 @@ package bisect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -15,7 +18,7 @@ import (
 // Range is what the user asked to bisect over: exactly one of Python, Go
 // or Src.
 type Range struct {
-	Python string // "3.9..3.13": the interpreters on this machine
+	Python string // "3.9..3.13": CPython releases, here or fetched through uv
 	Go     string // "1.22.0..1.22.12": Go releases
 	// Commits of a checkout, each built by Build.
 	Src, Build, From, To string
@@ -83,7 +86,7 @@ func NewSource(ctx context.Context, r *repro.Repro, rg Range) (Source, error) {
 			return nil, err
 		}
 	} else {
-		src = Installed(all, kind, lo, hi)
+		src = pythonReleases(ctx, all, lo, hi, rg)
 	}
 	if len(src.Names) < 2 {
 		return nil, usage("--%s %s: found %d %s release(s) in that range here (%v); bisecting needs two. `reprokit toolchains` lists what exists", kind, spec, len(src.Names), kind, src.Names)
@@ -130,6 +133,61 @@ func goReleases(ctx context.Context, all []toolchain.Toolchain, lo, hi string, r
 		r.Names = append(r.Names, toolchain.GoReleaseName(v))
 	}
 	return r, nil
+}
+
+// pythonReleases lists every CPython release in lo..hi that is on this
+// machine or in uv's download list (final releases of the default build),
+// oldest first; only the releases the search probes are fetched, and a
+// release already here is not fetched at all. Without uv or its list, the
+// interpreters on this machine are the range.
+func pythonReleases(ctx context.Context, all []toolchain.Toolchain, lo, hi string, rg Range) *Releases {
+	env := rg.Env
+	if env == nil {
+		env = os.Getenv
+	}
+	resolver := &toolchain.Resolver{Log: rg.Log, UV: toolchain.NewUV(env)}
+	dl, err := resolver.UV.Downloads(ctx)
+	if err == nil && resolver.UV.Offline != "" {
+		err = fmt.Errorf("%w: %s", toolchain.ErrCannotFetch, resolver.UV.Offline)
+	}
+	if err != nil {
+		if rg.Log != nil {
+			fmt.Fprintf(rg.Log, "reprokit: %v; bisecting over the Python interpreters on this machine\n", err)
+		}
+		return Installed(all, "python", lo, hi)
+	}
+	type release struct {
+		tc *toolchain.Toolchain // here, or nil: fetch d
+		d  toolchain.Download
+	}
+	byVersion := map[string]release{}
+	for _, d := range toolchain.DownloadsInRange(dl, lo, hi) {
+		byVersion[d.Version] = release{d: d}
+	}
+	for _, t := range toolchain.OfKind(all, toolchain.Python) {
+		if t.ABI == "" && InRange(t.Version, lo, hi) {
+			if r, ok := byVersion[t.Version]; !ok || r.tc == nil {
+				byVersion[t.Version] = release{tc: &t}
+			}
+		}
+	}
+	var versions []string
+	for v := range byVersion {
+		versions = append(versions, v)
+	}
+	sort.Slice(versions, func(i, j int) bool { return toolchain.CompareVersions(versions[i], versions[j]) < 0 })
+	r := &Releases{Names: versions, Ensure: func(ctx context.Context, i int) (toolchain.Toolchain, error) {
+		rel := byVersion[versions[i]]
+		if rel.tc != nil {
+			return *rel.tc, nil
+		}
+		t, err := resolver.EnsurePython(ctx, rel.d)
+		if errors.Is(err, toolchain.ErrCannotFetch) {
+			return t, fmt.Errorf("%w (set UV_OFFLINE=1 to bisect over the interpreters on this machine only)", err)
+		}
+		return t, err
+	}}
+	return r
 }
 
 // Record writes the report into the archive's metadata (a `bisect:`

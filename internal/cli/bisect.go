@@ -27,17 +27,16 @@ type BisectOptions struct {
 	Isolation string
 }
 
-// NewCmdBisect is `reprokit bisect`; runF, if not nil, replaces its run function.
-func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) *cobra.Command {
-	opts := &BisectOptions{}
-	opts.Range.Env, opts.Range.Log = f.Env, f.IO.ErrOut
-	cmd := &cobra.Command{
-		Use:   "bisect [flags] FILE",
-		Short: "Find the release or commit where a repro's verdict changes",
-		Long: `Find where the repro's verdict changes, across releases (--python 3.9..3.13,
+const bisectLong = `Find where the repro's verdict changes, across releases (--python 3.9..3.13,
 --go 1.22.0..1.22.12) or across the commits of a git checkout (--src DIR
 --build CMD --from REV --to REV), and say whether that introduced the bug
 or fixed it.
+
+A release range holds every release in it: for Go, those the module proxy
+lists; for CPython, those in uv's download list and those on this
+machine. Only the releases the search probes are fetched, and one already
+here is not fetched at all; without uv (or with UV_OFFLINE=1) the
+interpreters on this machine are the range.
 
 Both ends are re-verified first. A probe counts only when its verdict and
 signature equal an end's; anything else (a build that fails, another
@@ -49,8 +48,17 @@ of the build cache; the checkout in --src is never touched. The result is
 written into the archive's metadata (bisect:), where draft and check find
 it. Recipes for CPython and Go checkouts: docs/bisect.md.
 
-` + exitStatus("bisect"),
-		Example: `  # over the interpreters here
+`
+
+// NewCmdBisect is `reprokit bisect`; runF, if not nil, replaces its run function.
+func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) *cobra.Command {
+	opts := &BisectOptions{}
+	opts.Range.Env, opts.Range.Log = f.Env, f.IO.ErrOut
+	cmd := &cobra.Command{
+		Use:   "bisect [flags] FILE",
+		Short: "Find the release or commit where a repro's verdict changes",
+		Long:  bisectLong + exitStatus("bisect"),
+		Example: `  # over CPython releases, here or fetched with uv (only those probed)
   reprokit bisect --python 3.6..3.13 repros/float_sum_precision.txtar
   # over Go releases, fetching only those probed
   reprokit bisect --go 1.22.0..1.22.12 repros/go_ice_zero_size_array.txtar
@@ -67,7 +75,7 @@ it. Recipes for CPython and Go checkouts: docs/bisect.md.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Range.Python, "python", "", "bisect over the Python interpreters here in `OLD..NEW`, e.g. 3.9..3.13")
+	fl.StringVar(&opts.Range.Python, "python", "", "bisect over CPython releases in `OLD..NEW`, e.g. 3.12.0..3.12.8 or 3.9..3.13: those here and those uv can fetch (fetched only when probed)")
 	fl.StringVar(&opts.Range.Go, "go", "", "bisect over Go releases in `OLD..NEW`, e.g. 1.22.0..1.22.12")
 	fl.StringVar(&opts.Range.Src, "src", "", "bisect over the commits of this git checkout (it is never touched: builds happen in worktrees)")
 	fl.StringVar(&opts.Range.Build, "build", "", "shell command (sh -c) that builds a commit, run in its worktree outside the sandbox with your environment; a failed build makes the commit untestable")

@@ -78,7 +78,7 @@ shards: docs/check.md.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Python, "python", "all", "Python versions to check: `VERSIONS` is all, or a list like 3.9,3.13")
+	fl.StringVar(&opts.Python, "python", "all", "Python versions to check: `VERSIONS` is all (here, plus the newest release of each minor uv can fetch), here, or a list like 3.9,3.13 (fetched with uv when missing)")
 	fl.StringVar(&opts.Go, "go", "here", goSelectHelp)
 	opts.Deps.register(fl)
 	jobsFlag(fl, &opts.Jobs, "cells run in parallel")

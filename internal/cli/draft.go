@@ -73,7 +73,7 @@ the forms they follow: docs/draft-and-file.md.
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Tracker, "tracker", "", "tracker profile: cpython, go, github, or a file reports/trackers/NAME.yaml (default: the repro's metadata, else github)")
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the draft here; - for stdout (default reports/NAME.TRACKER.md)")
-	fl.StringVar(&opts.Python, "python", "all", "Python versions for the matrix: `VERSIONS` is all, or a list like 3.11,3.12")
+	fl.StringVar(&opts.Python, "python", "all", "Python versions for the matrix: `VERSIONS` is all (here, plus the newest release of each minor uv can fetch), here, or a list like 3.11,3.12 (fetched with uv when missing)")
 	fl.StringVar(&opts.Go, "go", "here", goSelectHelp)
 	fl.IntVar(&opts.Count, "count", 3, "runs per interpreter, for the flakiness rate")
 	fl.BoolVar(&opts.Force, "force", false, "draft even a repro that reproduces nowhere (the draft says so at the top)")

@@ -83,7 +83,7 @@ The passes and the engine: docs/minimize.md.
 	jobsFlag(fl, &opts.Jobs, "candidates tested at once (the result is the same for any value)")
 	fl.DurationVar(&opts.Budget, "budget", 0, "stop after this long and write the best so far (0: no limit)")
 	fl.BoolVar(&opts.JSON, "json", false, "print statistics as JSON: tests, cache hits, syntax rejections, wall time, sizes, per pass")
-	fl.StringVar(&opts.Python, "python", "", "the Python versions whose verdicts to keep, e.g. 3.9,3.12 (default: one per verdict in expect:, else python3 on PATH)")
+	fl.StringVar(&opts.Python, "python", "", "the Python versions whose verdicts to keep, e.g. 3.9,3.12, fetched with uv when missing (default: one per verdict in expect:, else python3 on PATH)")
 	fl.StringVar(&opts.Go, "go", "", "the Go release to reduce on, fetched if missing (default: go on PATH)")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "limit per test (default: 3x the input's run time, at least 2s)")
 	fl.IntVar(&opts.Confirm, "confirm", 3, "runs that must all reproduce, before minimizing and on the result (alone and under load, in turn)")

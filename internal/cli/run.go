@@ -67,7 +67,7 @@ A directory runs every .txtar in it. Guide: docs/run.md.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Python, "python", "", "Python versions to run on: `VERSIONS` is all, or a list like 3.9,3.13; 3.11.2 names one build, 3.13t the free-threaded one (default: python3 on PATH)")
+	fl.StringVar(&opts.Python, "python", "", "Python versions to run on: `VERSIONS` is all, here, or a list like 3.9,3.13; 3.11.2 names one build, 3.13t the free-threaded one, 3.12.* every 3.12 release; a release not here is fetched with uv (default: python3 on PATH)")
 	fl.StringVar(&opts.Go, "go", "", goSelectHelp+" (default: go on PATH)")
 	opts.Deps.register(fl)
 	fl.IntVar(&opts.Count, "count", 1, "run each repro `N` times; mixed results give flaky with the rate of reproducing runs (7/10)")

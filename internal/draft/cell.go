@@ -23,12 +23,16 @@ type Cell struct {
 	// (--with) ran with, e.g. "packaging" and "22.0"; Version stays the
 	// interpreter's.
 	Axis, AxisVersion string
+	// Source says where the interpreter came from (toolchain.Toolchain's
+	// Source: PATH, system, pyenv, uv-managed, fetched); "" when unknown.
+	Source string
 }
 
 // On makes a run's cell on tc a cell of its dependency axis, if it has
 // one: runner.Ref counts such a cell by the dependency's version, the
 // draft by the interpreter's with the dependency's beside it.
 func (c Cell) On(tc toolchain.Toolchain) Cell {
+	c.Source = tc.Source
 	if c.Axis != "" {
 		c.AxisVersion, c.Version = c.Version, tc.Version
 	}

@@ -29,10 +29,10 @@ func pyInput(t *testing.T) Input {
 	return Input{
 		Repro: load(t, "pyrepro.txtar"),
 		Cells: []Cell{
-			{Name: "cpython-3.13.0", Version: "3.13.0", Verdict: repro.Reproduces, Rate: "3/3", Signature: crash, Output: crashOutput},
-			{Name: "cpython-3.11.7", Version: "3.11.7", Verdict: repro.FailsCleanly, Rate: "0/3", Signature: &signature.Signature{Status: "exit 1", Exception: "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string"}},
-			{Name: "cpython-3.12.1", Version: "3.12.1", Verdict: repro.Reproduces, Rate: "7/10", Signature: crash, Output: crashOutput},
-			{Name: "cpython-3.10.13", Version: "3.10.13", Verdict: repro.FailsCleanly, Rate: "0/3", Signature: &signature.Signature{Status: "exit 1", Exception: "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string"}},
+			{Name: "cpython-3.13.0", Version: "3.13.0", Verdict: repro.Reproduces, Rate: "3/3", Signature: crash, Output: crashOutput, Source: "fetched"},
+			{Name: "cpython-3.11.7", Version: "3.11.7", Verdict: repro.FailsCleanly, Rate: "0/3", Source: "PATH", Signature: &signature.Signature{Status: "exit 1", Exception: "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string"}},
+			{Name: "cpython-3.12.1", Version: "3.12.1", Verdict: repro.Reproduces, Rate: "7/10", Signature: crash, Output: crashOutput, Source: "pyenv"},
+			{Name: "cpython-3.10.13", Version: "3.10.13", Verdict: repro.FailsCleanly, Rate: "0/3", Source: "pyenv", Signature: &signature.Signature{Status: "exit 1", Exception: "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode string"}},
 		},
 		Env: Environment{
 			OS: "Debian GNU/Linux 12 (bookworm)", Kernel: "Linux 6.1.0", Arch: "x86_64", Libc: "glibc 2.36",

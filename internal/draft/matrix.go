@@ -181,7 +181,7 @@ func tested(cells []Cell, offered []string) (field, prose string) {
 		if len(order) == 0 {
 			return "_none: the repro ran on no interpreter here_", ""
 		}
-		return strings.Join(order, ", "), ""
+		return strings.Join(order, ", "), sources(cells)
 	}
 	isOffered := map[string]bool{}
 	var numeric []string
@@ -219,9 +219,56 @@ func tested(cells []Cell, offered []string) (field, prose string) {
 		parts = append(parts, "Older than the versions the form lists, also run here: "+runner.EnglishList(older)+".")
 	}
 	if len(notRun) > 0 {
-		parts = append(parts, "**Not tested here** (no such interpreter on this machine): "+runner.EnglishList(notRun)+".")
+		parts = append(parts, "**Not tested here** (not on this machine, and not fetched): "+runner.EnglishList(notRun)+".")
+	}
+	if src := sources(cells); src != "" {
+		parts = append(parts, src)
 	}
 	return field, strings.Join(parts, " ")
+}
+
+// sourceWords says where an interpreter came from, in a draft's words.
+var sourceWords = []struct{ source, words string }{
+	{"PATH", "on PATH"},
+	{"system", "in /usr/bin"},
+	{"pyenv", "from pyenv"},
+	{"uv-managed", "uv-managed (python-build-standalone)"},
+	{"fetched", "fetched with uv for this report (python-build-standalone)"},
+}
+
+// sources says where the interpreters that ran came from: a maintainer
+// reads a distribution's build, a pyenv build and a python-build-standalone
+// build differently. "" when no cell knows.
+func sources(cells []Cell) string {
+	by := map[string][]string{}
+	for _, c := range cells {
+		if c.Verdict == repro.Skipped || c.Source == "" {
+			continue
+		}
+		vs := by[c.Source]
+		if len(vs) == 0 || vs[len(vs)-1] != c.Version {
+			by[c.Source] = append(vs, c.Version)
+		}
+	}
+	var parts []string
+	for _, w := range sourceWords {
+		if vs := by[w.source]; len(vs) > 0 {
+			parts = append(parts, runner.EnglishList(vs)+" "+w.words)
+			delete(by, w.source)
+		}
+	}
+	var rest []string
+	for s := range by {
+		rest = append(rest, s)
+	}
+	sort.Strings(rest)
+	for _, s := range rest {
+		parts = append(parts, runner.EnglishList(by[s])+" from "+s)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Where the interpreters came from: " + strings.Join(parts, "; ") + "."
 }
 
 // pythonVV shows `python -VV` for the versions that reproduce and their

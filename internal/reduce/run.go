@@ -77,6 +77,20 @@ func Passes(names []string) ([]minimize.Pass, error) {
 // fetched if missing, as `run` resolves it.
 func ChooseFor(ctx context.Context, r *repro.Repro, all []toolchain.Toolchain, sel *toolchain.Selection) (Choice, error) {
 	if r.Kind() != toolchain.Go {
+		if sel.Python != "" && sel.Python != "all" {
+			// The versions named may have to be fetched first, as `run`
+			// fetches them; one that cannot be had cannot keep a verdict.
+			tcs, err := sel.For(ctx, all, r.Kind())
+			if err != nil {
+				return Choice{}, usage.Errorf("%s: %v", r.Path, err)
+			}
+			for _, t := range tcs {
+				if t.Unavailable != "" {
+					return Choice{}, fmt.Errorf("%s: cannot keep the verdict on %s: %s", r.Path, t.Name, t.Unavailable)
+				}
+			}
+			all = append(append([]toolchain.Toolchain{}, all...), tcs...)
+		}
 		c, err := Choose(r, all, sel.Python)
 		return c, usage.Wrap(err)
 	}

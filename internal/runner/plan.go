@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/toolchain"
@@ -29,7 +31,12 @@ func PlanOn(ctx context.Context, all []toolchain.Toolchain, repros []*repro.Repr
 	var jobs []Job
 	for _, r := range repros {
 		tcs, err := sel.For(ctx, all, r.Kind())
-		if err != nil {
+		var fe *toolchain.FetchError
+		switch {
+		case errors.As(err, &fe):
+			// A broken download is the harness's failure, not bad input.
+			return nil, fmt.Errorf("%s: %w", r.Path, err)
+		case err != nil:
 			return nil, usage.Errorf("%s: %v", r.Path, err)
 		}
 		for _, tc := range tcs {

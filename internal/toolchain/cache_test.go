@@ -1,7 +1,9 @@
 package toolchain
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -34,5 +36,28 @@ func TestFIFOCacheIsCold(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("loadCache blocked on a FIFO")
+	}
+}
+
+// A probe cut short (an interrupt while discovering) is not remembered as
+// a broken interpreter: the next discovery probes it again. minimize
+// interrupted at the wrong moment left every interpreter cached as broken.
+func TestInterruptedProbeIsNotCached(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("needs python3 on PATH")
+	}
+	cache := t.TempDir()
+	env := func(k string) string {
+		return map[string]string{"PATH": filepath.Dir(py), "XDG_CACHE_HOME": cache}[k]
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got, _ := Discover(ctx, env); len(OfKind(got, Python)) != 0 {
+		t.Fatalf("a cancelled discovery found %v", got)
+	}
+	got, err := Discover(context.Background(), env)
+	if err != nil || len(OfKind(got, Python)) == 0 {
+		t.Errorf("after a cancelled discovery: %v, %v; want the python3 on PATH", got, err)
 	}
 }

@@ -9,9 +9,12 @@ import (
 	"time"
 )
 
-// Resolver selects Go releases, fetching the ones this machine lacks.
+// Resolver selects Go releases and CPython interpreters, fetching the
+// ones this machine lacks (Go through the module proxy, CPython through
+// uv).
 type Resolver struct {
 	Fetcher *GoFetcher // nil: the go on PATH, with the caller's environment
+	UV      *UV        // nil: NewUV of the process's environment
 	Log     io.Writer  // where fetching is said; nil: nowhere
 	// Oldest is the oldest minor `all` reaches; default 1.18.
 	Oldest string

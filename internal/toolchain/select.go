@@ -42,7 +42,7 @@ func Select(all []Toolchain, kind Kind, spec string) ([]Toolchain, error) {
 }
 
 var where = map[Kind]string{
-	"python": "on PATH, in pyenv, uv and /usr/bin",
+	"python": "on PATH, in pyenv, uv, reprokit's fetched releases and /usr/bin",
 	"go":     "on PATH (go and go1.X.Y), in the module cache and ~/sdk",
 }
 

@@ -9,34 +9,48 @@ import (
 )
 
 // Selection is what a command's flags ask for: --python and --go specs.
-// Go releases not on this machine are fetched (said on Log), once per
-// Selection however many repros ask.
+// Releases not on this machine are fetched (said on Log): Go through the
+// module proxy, CPython through uv; once per Selection however many
+// repros ask.
 type Selection struct {
-	Python string    // "" python3 on PATH, "all", "3.12", "3.13t" …
+	Python string    // "" python3 on PATH, "here", "all", "3.12", "3.12.4", "3.13t", "3.12.*" …
 	Go     string    // "" go on PATH, "here", "all", "1.22", "1.22.0,1.22.12", "1.22.*"
 	Log    io.Writer // where fetching is said (stderr)
 	// With is a dependency axis for Python repros: "trio==0.22.0,0.27.0"
 	// runs every selected interpreter once per listed version.
 	With string
 
-	goDone bool
-	goTCs  []Toolchain
-	goErr  error
+	// Resolver fetches what is missing; nil: the defaults (the go on
+	// PATH, uv on PATH).
+	Resolver *Resolver
+
+	goDone, pyDone bool
+	goTCs, pyTCs   []Toolchain
+	goErr, pyErr   error
+}
+
+func (s *Selection) resolver() *Resolver {
+	if s.Resolver == nil {
+		s.Resolver = &Resolver{Log: s.Log}
+	}
+	return s.Resolver
 }
 
 // For returns the toolchains a repro of kind runs on.
 func (s *Selection) For(ctx context.Context, all []Toolchain, kind Kind) ([]Toolchain, error) {
-	if kind != "go" {
-		tcs, err := Select(all, kind, s.Python)
-		if err != nil || s.With == "" {
-			return tcs, err
+	if kind != Go {
+		if !s.pyDone {
+			s.pyDone = true
+			s.pyTCs, s.pyErr = s.resolver().Python(ctx, all, s.Python)
 		}
-		return WithAxis(tcs, s.With)
+		if s.pyErr != nil || s.With == "" {
+			return s.pyTCs, s.pyErr
+		}
+		return WithAxis(s.pyTCs, s.With)
 	}
 	if !s.goDone {
 		s.goDone = true
-		r := &Resolver{Log: s.Log}
-		s.goTCs, s.goErr = r.Go(ctx, all, s.Go)
+		s.goTCs, s.goErr = s.resolver().Go(ctx, all, s.Go)
 	}
 	return s.goTCs, s.goErr
 }

@@ -7,6 +7,7 @@ package toolchain
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,7 +28,11 @@ type Toolchain struct {
 	Version string `json:"version"`       // e.g. "3.12.1", "1.26.8"
 	ABI     string `json:"abi,omitempty"` // Python's ABI flags beyond the default: "t" free-threaded, "d" debug
 	Path    string `json:"path"`          // the executable to run
-	Source  string `json:"source"`        // where it was found: PATH, pyenv, uv, system
+	// Source says where it came from: PATH, system (/usr/bin), pyenv,
+	// uv-managed (the user's uv installs), fetched (by reprokit: CPython
+	// through uv, Go through the module proxy), and for Go wrapper,
+	// modcache, sdk.
+	Source string `json:"source"`
 	// Roots are the directories the toolchain needs at run time (its
 	// prefix); the sandbox keeps them visible.
 	Roots []string `json:"roots,omitempty"`
@@ -95,6 +100,9 @@ func Candidates(env func(string) string) []Candidate {
 			}
 		}
 	}
+	// uv's managed installs (the user's `uv python install`), then the
+	// releases reprokit had uv fetch into its cache. With
+	// UV_PYTHON_INSTALL_DIR set the two are one directory: uv-managed.
 	uvDir := env("UV_PYTHON_INSTALL_DIR")
 	if uvDir == "" {
 		data := env("XDG_DATA_HOME")
@@ -105,11 +113,9 @@ func Candidates(env func(string) string) []Candidate {
 			uvDir = filepath.Join(data, "uv", "python")
 		}
 	}
-	if uvDir != "" {
-		uvs, _ := filepath.Glob(filepath.Join(uvDir, "*", "bin", "python3"))
-		for _, p := range uvs {
-			out = append(out, Candidate{"python", p, "uv"})
-		}
+	out = append(out, uvInstalls(uvDir, "uv-managed")...)
+	if fd := FetchDir(env); fd != "" && fd != uvDir {
+		out = append(out, uvInstalls(fd, "fetched")...)
 	}
 	sys, _ := filepath.Glob("/usr/bin/python3.[0-9]*")
 	for _, p := range sys {
@@ -118,6 +124,27 @@ func Candidates(env func(string) string) []Candidate {
 		}
 	}
 	return append(out, goCandidates(env, pathList)...)
+}
+
+// uvInstalls lists the interpreters of the installs in a uv install
+// directory. uv also links each minor to its newest install
+// (cpython-3.12-linux-x86_64-gnu -> cpython-3.12.1-linux-x86_64-gnu):
+// those links are not installs of their own.
+func uvInstalls(dir, source string) []Candidate {
+	if dir == "" {
+		return nil
+	}
+	var out []Candidate
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue // a symlink's DirEntry is not a directory
+		}
+		if p := installed(dir, e.Name()); p != "" {
+			out = append(out, Candidate{Python, p, source})
+		}
+	}
+	return out
 }
 
 // isPythonName accepts python3.X and the free-threaded and debug builds'
@@ -169,8 +196,15 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 			}
 			t, err := probe(ctx, c)
 			if err != nil {
-				cache.put(id, Toolchain{Identity: id})
-				return // not a working toolchain: skip it
+				// Not a working toolchain: skip it, and remember that —
+				// unless the probe was cut short (an interrupt, its time
+				// limit on a loaded machine): that says nothing about the
+				// candidate, and a remembered failure would hide it from
+				// every later run.
+				if !errors.Is(err, errUnfinished) {
+					cache.put(id, Toolchain{Identity: id})
+				}
+				return
 			}
 			t.Identity = id
 			cache.put(id, t)
@@ -223,9 +257,21 @@ print(getattr(sys, "base_prefix", sys.prefix))
 import sysconfig
 print(getattr(sys, "abiflags", "") + ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") and "t" not in getattr(sys, "abiflags", "") else ""))`
 
+// errUnfinished marks a probe cut short by its context: no answer about
+// the candidate.
+var errUnfinished = errors.New("probe cut short")
+
 func probe(ctx context.Context, c Candidate) (Toolchain, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	t, err := probeOnce(ctx, c)
+	if err != nil && ctx.Err() != nil {
+		return t, fmt.Errorf("%w: %s: %v", errUnfinished, c.Path, ctx.Err())
+	}
+	return t, err
+}
+
+func probeOnce(ctx context.Context, c Candidate) (Toolchain, error) {
 	switch c.Kind {
 	case "go":
 		return probeGo(ctx, c)
