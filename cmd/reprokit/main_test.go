@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/reprokit/reprokit/internal/cli"
 	fakegithub "github.com/reprokit/reprokit/internal/fake/github"
 	"github.com/reprokit/reprokit/internal/fake/pyindex"
+	"github.com/reprokit/reprokit/internal/redact"
 )
 
 var sharedGoCache = filepath.Join(os.TempDir(), fmt.Sprintf("reprokit-spec-gocache-%d", os.Getuid()))
@@ -115,6 +117,7 @@ func TestSpecs(t *testing.T) {
 			"fakegh":   cmdFakeGH,
 			"pyindex":  cmdPyindex,
 			"pymirror": cmdPyMirror,
+			"inert":    cmdInert,
 		},
 	})
 }
@@ -254,6 +257,9 @@ const fakeToken = "ghp_SpecToken0123456789abcdefABCDEF012345"
 //
 //	fakegh fault ENDPOINT KIND [N]   inject N failures (see fakegithub.Fault)
 //	fakegh seed STATE TITLE BODY     add an issue by someone else
+//	fakegh issue REPO N STATE FILE [LABELS]  serve FILE (`# Title` then the body) as REPO#N
+//	fakegh body N                    print issue N's body
+//	fakegh comments N                print the comments on issue N
 //	fakegh droplabels                creates ignore labels (no push access)
 //	fakegh issues                    print the issues: number, state, labels, body size, comments, title
 //	fakegh requests                  print method, path, query and body of every request
@@ -276,6 +282,31 @@ func cmdFakeGH(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: fakegh seed STATE TITLE BODY")
 		}
 		srv.Seed(args[1], args[2], args[3])
+	case "issue":
+		if len(args) != 5 && len(args) != 6 {
+			ts.Fatalf("usage: fakegh issue OWNER/NAME N STATE FILE [LABEL,...]")
+		}
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		title, body, _ := strings.Cut(ts.ReadFile(args[4]), "\n")
+		var labels []string
+		if len(args) == 6 {
+			labels = strings.Split(args[5], ",")
+		}
+		srv.Put(args[1], n, args[3], strings.TrimSpace(strings.TrimPrefix(title, "# ")), body, labels)
+	case "body", "comments":
+		for _, i := range srv.Issues() {
+			if len(args) == 2 && fmt.Sprint(i.Number) == args[1] {
+				if args[0] == "body" {
+					fmt.Fprintln(ts.Stdout(), i.Body)
+				}
+				for _, c := range i.Comments {
+					if args[0] == "comments" {
+						fmt.Fprintln(ts.Stdout(), c)
+					}
+				}
+			}
+		}
 	case "droplabels":
 		srv.DropLabels = true
 	case "issues":
@@ -358,6 +389,31 @@ func mustGetwd() string {
 		panic(err)
 	}
 	return wd
+}
+
+// inert FILE… fails when any FILE (Markdown) holds a live @mention, issue
+// reference or bare URL outside code: where redact.Inert would change it,
+// showing the lines it would change.
+func cmdInert(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: inert FILE...")
+	}
+	live := false
+	for _, f := range args {
+		text := ts.ReadFile(f)
+		if fixed := redact.Inert(text); fixed != text {
+			live = true
+			got, want := strings.Split(text, "\n"), strings.Split(fixed, "\n")
+			for i := range got {
+				if i < len(want) && got[i] != want[i] {
+					ts.Logf("%s:%d: live: %s", f, i+1, got[i])
+				}
+			}
+		}
+	}
+	if live != neg {
+		ts.Fatalf("inert: live mentions, references or links found (or none, under !)")
+	}
 }
 
 // noprocs MARKER…: no process on the machine has any MARKER as a word of

@@ -55,5 +55,5 @@ func LandedComment(r *repro.Repro, cells, landed []Cell, upstream string, red *r
 	if red != nil {
 		out = red.String(out)
 	}
-	return out
+	return redact.Inert(out)
 }

@@ -37,8 +37,10 @@ func Render(in Input, p *Profile, red *redact.Redactor) (*Draft, error) {
 		return nil, fmt.Errorf("%s: body template: %w", p.Source, err)
 	}
 	d := &Draft{
-		Title:   red.String(strings.TrimSpace(title.String())),
-		Body:    red.String(tidy(body.String())),
+		// Inert: a repro's title, output or signature (and a related
+		// issue's title) must not ping anyone or cross-reference an issue.
+		Title:   redact.InertTitle(red.String(strings.TrimSpace(title.String()))),
+		Body:    redact.Inert(red.String(tidy(body.String()))),
 		Labels:  p.LabelsFor(data.Crash),
 		Repo:    p.Repo,
 		Missing: data.MissingTiers,
@@ -275,7 +277,9 @@ func ask(r *repro.Repro) (string, []string) {
 func related(rs []Related) string {
 	var b strings.Builder
 	for _, r := range rs {
-		fmt.Fprintf(&b, "- #%d %s (%s) %s\n", r.Number, r.Title, r.State, r.URL)
+		// The number links on purpose (a link, so Inert leaves it); the
+		// title is someone else's text and goes through Inert.
+		fmt.Fprintf(&b, "- [#%d](%s) %s (%s)\n", r.Number, r.URL, r.Title, r.State)
 	}
 	return strings.TrimSpace(b.String())
 }

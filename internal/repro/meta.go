@@ -44,6 +44,16 @@ type Meta struct {
 	// Bisect holds the results of `reprokit bisect`, at most one per kind
 	// of range (releases, commits); a new result replaces its kind's.
 	Bisect []Bisection `yaml:"bisect,omitempty"`
+	// Stated are the versions the upstream issue names, kept by `reprokit
+	// import` to compare the matrix with what the issue says.
+	Stated *Stated `yaml:"stated,omitempty"`
+}
+
+// Stated is what an upstream issue says about versions: where the bug
+// happens and where it does not.
+type Stated struct {
+	Affected   []string `yaml:"affected,omitempty"`
+	Unaffected []string `yaml:"unaffected,omitempty"`
 }
 
 // Bisection is one `reprokit bisect` result, as drafts quote it.
