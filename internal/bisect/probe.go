@@ -17,8 +17,8 @@ import (
 
 // Source is an ordered range of candidates, oldest first.
 type Source interface {
-	// Over is "releases" or "commits".
-	Over() string
+	// Over is what the source's candidates are.
+	Over() repro.Candidates
 	Candidates() []Candidate
 	// Toolchain readies candidate i: fetches a release, builds a commit.
 	// skip is non-empty when the candidate cannot be tested (a build that
@@ -70,7 +70,7 @@ func Run(ctx context.Context, r *repro.Repro, src Source, opts Options) (Report,
 		} else {
 			for k := 0; k < count && ctx.Err() == nil; k++ {
 				res := runner.Run(ctx, r, tc, ropts)
-				p.Runs = append(p.Runs, Observation{Verdict: string(res.Verdict), Signature: res.Signature, Err: res.Error})
+				p.Runs = append(p.Runs, Observation{Verdict: res.Verdict, Signature: res.Signature, Err: res.Error})
 			}
 		}
 		if opts.Progress != nil {
@@ -103,7 +103,7 @@ func summary(p Probe) string {
 // Bisection is the report as the archive's metadata records it.
 func Bisection(rep Report) repro.Bisection {
 	b := repro.Bisection{
-		Direction: string(rep.Direction),
+		Direction: rep.Direction,
 		Over:      rep.Over,
 		By:        rep.Culprit.ID,
 		Subject:   rep.Culprit.Subject,

@@ -23,7 +23,7 @@ func hangHappens(c Cell, r *repro.Repro) string {
 	after := r.Meta.Hang
 	var b strings.Builder
 	who := "the process"
-	if c.Signature.Process == "child" {
+	if c.Signature.Process == signature.Child {
 		who = "a child process it forks"
 	}
 	fmt.Fprintf(&b, "On %s %s never finishes", c.Name, who)
@@ -104,7 +104,7 @@ func hangTitle(r *repro.Repro, sig *signature.Signature) string {
 		} else {
 			where += " in " + f
 		}
-		if sig.Process == "child" {
+		if sig.Process == signature.Child {
 			where += " (forked child)"
 		}
 	}

@@ -211,11 +211,11 @@ func whatHappens(c Cell) string {
 	return b.String()
 }
 
-func process(p string) string {
-	if p == "child" {
+func process(p signature.Process) string {
+	if p == signature.Child {
 		return "child (forked)"
 	}
-	return p
+	return string(p)
 }
 
 // trim keeps what matters: the fatal error with the frames after it, or

@@ -108,9 +108,9 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 		return base
 	}
 	switch tc.Kind {
-	case "go":
+	case toolchain.Go:
 		opts.env, opts.keep = warmGoCache(ctx, r, tc)
-	case "python":
+	case toolchain.Python:
 		python, keep, skip, err := pythonEnv(ctx, r, tc, opts.Deps)
 		switch {
 		case err != nil:
@@ -139,7 +139,7 @@ func cannotRun(r *repro.Repro, tc toolchain.Toolchain) string {
 	if tc.Unavailable != "" {
 		return tc.Unavailable
 	}
-	if tc.Kind == "go" {
+	if tc.Kind == toolchain.Go {
 		return newerGoLine(r, tc)
 	}
 	return ""
@@ -232,12 +232,12 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	case main.Err != "":
 		res.Verdict, res.Error = repro.ErrorVerdict, main.Err
 		return res
-	case main.Outcome == "skip":
+	case main.Outcome == sandbox.Skip:
 		res.Verdict, res.Reason = repro.Skipped, main.Reason
 		return res
 	case main.Hung:
 		return judgeHang(r, main, res)
-	case main.Outcome == "pass" && r.Meta.HangAfter() == 0:
+	case main.Outcome == sandbox.Pass && r.Meta.HangAfter() == 0:
 		sig, out := Capture(main.Log, r.Script(), main.Execs)
 		res.Signature, res.Output = &sig, out
 		if want := r.Meta.Signature; want != nil && !signature.Match(want.Unasserted(Asserted(r.Script())), sig) {
@@ -251,7 +251,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	// The bug's script does not pass (or, for a hang, finished in time):
 	// which tier, if any, holds now?
 	res.Reason = main.Reason
-	if main.Outcome == "pass" {
+	if main.Outcome == sandbox.Pass {
 		res.Reason = "finished before hang: " + r.Meta.Hang
 	}
 	sig, out := Capture(main.Log, r.Script(), main.Execs)
@@ -275,7 +275,7 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 			res.Error = fmt.Sprintf("%s check: %s", t.verdict, firstNonEmpty(chk.Err, fmt.Sprint(err)))
 			return res
 		}
-		if chk.Outcome == "pass" && !chk.Hung {
+		if chk.Outcome == sandbox.Pass && !chk.Hung {
 			res.Verdict, res.Reason = t.verdict, ""
 			return res
 		}
@@ -316,16 +316,11 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 	})
 }
 
-// DirKind is the kind of a toolchain that is a directory of programs (a
-// build's bin/ under `bisect --bin`): every executable in tc.Path is put on
-// the script's PATH under its own name.
-const DirKind = "dir"
-
 // tools are the commands that resolve to the chosen toolchain on the
 // script's PATH: the repro says python3, the matrix decides which (or
 // the interpreter of the environment built for its dependencies).
 func tools(tc toolchain.Toolchain, python string) []sandbox.Tool {
-	if tc.Kind == DirKind {
+	if tc.Kind == toolchain.Dir {
 		var out []sandbox.Tool
 		entries, _ := os.ReadDir(tc.Path)
 		for _, e := range entries {
@@ -335,7 +330,7 @@ func tools(tc toolchain.Toolchain, python string) []sandbox.Tool {
 		}
 		return out
 	}
-	if tc.Kind == "go" {
+	if tc.Kind == toolchain.Go {
 		return []sandbox.Tool{{Name: "go", Target: tc.Path}}
 	}
 	if python == "" {
@@ -349,7 +344,7 @@ func tools(tc toolchain.Toolchain, python string) []sandbox.Tool {
 }
 
 func toolEnv(tc toolchain.Toolchain) []string {
-	if tc.Kind == "go" {
+	if tc.Kind == toolchain.Go {
 		return goEnv()
 	}
 	return []string{"PYTHONDONTWRITEBYTECODE=1"}
@@ -378,7 +373,7 @@ func Capture(log, script string, ran []sandbox.Exec) (signature.Signature, strin
 	ex := pick(execs)
 	sig := signature.ExtractCommand(ex.Command, ex.Output, ex.Status)
 	if ex.Background {
-		sig.Process = "background"
+		sig.Process = signature.Background
 		var fg []Exec
 		for _, e := range execs {
 			if !e.Background {

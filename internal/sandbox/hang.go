@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // StackSignal is the signal on which every Python process in the sandbox
@@ -21,10 +23,10 @@ const StackSignal = unix.Signal(40) // SIGRTMIN+6 under glibc
 
 // Stack is what one process was doing when the deadline passed.
 type Stack struct {
-	PID     int    `json:"pid"`
-	PPID    int    `json:"ppid"`
-	Command string `json:"command"` // its command line
-	Kind    string `json:"kind"`    // "python", "go" or "" (no dump: not ours to ask)
+	PID     int            `json:"pid"`
+	PPID    int            `json:"ppid"`
+	Command string         `json:"command"` // its command line
+	Kind    toolchain.Kind `json:"kind"`    // Python, Go or "" (no dump: not ours to ask)
 	// Dump is faulthandler's all-threads dump (most recent call first) for
 	// a Python process; a Go process's goroutine dump goes to its own
 	// stderr, so it is in the log.
@@ -254,11 +256,11 @@ func captureAndKill(dump string, iso Isolation) []Stack {
 			if goParent[p.PID] {
 				continue // `go run`, `go test` waiting for its program: only the program's dump matters
 			}
-			p.Kind = "go"
+			p.Kind = toolchain.Go
 			unix.Kill(p.PID, unix.SIGQUIT)
 			goProcs = append(goProcs, p.PID)
 		case catches(p.PID, StackSignal):
-			p.Kind = "python"
+			p.Kind = toolchain.Python
 			p.Dump = askDump(p.PID, dump)
 			asked++
 		}

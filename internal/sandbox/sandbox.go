@@ -108,9 +108,20 @@ type Spec struct {
 	Writable []string `json:"writable,omitempty"`
 }
 
+// Outcome is how testscript ended a script; "" when the harness failed
+// (Result.Err says why).
+type Outcome string
+
+// The outcomes of a script run.
+const (
+	Pass Outcome = "pass"
+	Fail Outcome = "fail"
+	Skip Outcome = "skip" // the script ran `skip`
+)
+
 // Result of one script run.
 type Result struct {
-	Outcome   string        `json:"outcome"` // "pass", "fail", "skip", or "" on harness error
+	Outcome   Outcome       `json:"outcome"` // Pass, Fail, Skip, or "" on harness error
 	Reason    string        `json:"reason"`  // failure or skip message
 	Log       string        `json:"log"`     // testscript log, work dir shown as $WORK
 	TimedOut  bool          `json:"timed_out"`

@@ -113,15 +113,15 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 	switch {
 	case res.Err != "":
 	case t.skipped:
-		res.Outcome = "skip"
+		res.Outcome = Skip
 		res.Reason = capLog(strings.ReplaceAll(t.reason, spec.Script, spec.Name), reasonMax)
 	case t.failed:
-		res.Outcome = "fail"
+		res.Outcome = Fail
 		if m := failLineRE.FindAllStringSubmatch(res.Log, -1); m != nil {
 			res.Reason = capLog(m[len(m)-1][1], reasonMax)
 		}
 	default:
-		res.Outcome = "pass"
+		res.Outcome = Pass
 	}
 	return res
 }

@@ -21,8 +21,8 @@ type Signature struct {
 	// seen (a child reaped by its parent, which printed only its fatal line).
 	Status string `yaml:"status,omitempty" json:"status,omitempty"`
 	// Process names the process that showed the bug when it is not the
-	// deciding exec: "child" (a forked child or grandchild) or "background".
-	Process string `yaml:"process,omitempty" json:"process,omitempty"`
+	// deciding exec: Child or Background ("" for the deciding exec).
+	Process Process `yaml:"process,omitempty" json:"process,omitempty"`
 	// Exec is the deciding exec's own status, kept beside Status when the
 	// bug showed in another process (a parent that exits 0 while its child
 	// aborts). Not compared: it describes the harness's view, not the bug.
@@ -39,6 +39,16 @@ type Signature struct {
 	// an unrelated traceback after the bug's warning, in either order).
 	Seen []string `yaml:"-" json:"-"`
 }
+
+// Process is the process that showed the bug, when it is not the
+// deciding exec.
+type Process string
+
+// The processes other than the deciding exec that can show the bug.
+const (
+	Child      Process = "child"      // a forked child or grandchild
+	Background Process = "background" // a background exec (`exec … &`)
+)
 
 // IsZero reports whether nothing was captured.
 func (s Signature) IsZero() bool {
@@ -58,7 +68,7 @@ func (s Signature) String() string {
 	var parts []string
 	status := s.Status
 	if s.Process != "" {
-		status = strings.TrimSpace(s.Process + " " + s.Status)
+		status = strings.TrimSpace(string(s.Process) + " " + s.Status)
 		if s.Exec != "" {
 			status += " (exec " + s.Exec + ")"
 		}
@@ -164,9 +174,19 @@ var hintLines = map[string]bool{
 
 // block is one stack dump: a traceback, a faulthandler thread or a goroutine.
 type block struct {
-	kind   string // "traceback", "current", "thread", "goroutine"
+	kind   blockKind
 	frames []string
 }
+
+// blockKind is what printed a stack dump.
+type blockKind string
+
+const (
+	tracebackBlock blockKind = "traceback" // a Python traceback
+	currentBlock   blockKind = "current"   // faulthandler's current thread
+	threadBlock    blockKind = "thread"    // faulthandler's other threads
+	goroutineBlock blockKind = "goroutine" // a Go goroutine
+)
 
 // Extract reads a signature from a command's combined output and its end
 // status ("exit N" or a signal name).
@@ -183,7 +203,7 @@ func ExtractCommand(command, output, status string) Signature {
 	var blocks []block
 	cur := func() *block {
 		if len(blocks) == 0 {
-			blocks = append(blocks, block{kind: "traceback"})
+			blocks = append(blocks, block{kind: tracebackBlock})
 		}
 		return &blocks[len(blocks)-1]
 	}
@@ -212,13 +232,13 @@ func ExtractCommand(command, output, status string) Signature {
 		}
 		switch {
 		case strings.HasPrefix(l, "Traceback (most recent call last)"):
-			blocks = append(blocks, block{kind: "traceback"})
+			blocks = append(blocks, block{kind: tracebackBlock})
 		case strings.HasPrefix(l, "Current thread"):
-			blocks = append(blocks, block{kind: "current"})
+			blocks = append(blocks, block{kind: currentBlock})
 		case strings.HasPrefix(l, "Thread 0x"):
-			blocks = append(blocks, block{kind: "thread"})
+			blocks = append(blocks, block{kind: threadBlock})
 		case strings.HasPrefix(l, "goroutine "):
-			blocks = append(blocks, block{kind: "goroutine"})
+			blocks = append(blocks, block{kind: goroutineBlock})
 		}
 		if m := pyFrameRE.FindStringSubmatch(l); m != nil {
 			b := cur()
@@ -263,13 +283,13 @@ func (s *Signature) attribute() {
 	}
 	if sig, ok := faultSignals[name]; ok {
 		if s.Status != sig {
-			s.Process, s.Exec, s.Status = "child", s.Status, sig
+			s.Process, s.Exec, s.Status = Child, s.Status, sig
 		}
 		return
 	}
 	if s.Status == "exit 0" {
 		// The child's end was not seen: its parent reaped it.
-		s.Process, s.Exec, s.Status = "child", s.Status, ""
+		s.Process, s.Exec, s.Status = Child, s.Status, ""
 	}
 }
 
@@ -279,12 +299,12 @@ func (s *Signature) attribute() {
 // the last traceback.
 func crashFrames(blocks []block, output string) []string {
 	for _, b := range blocks {
-		if b.kind == "current" {
+		if b.kind == currentBlock {
 			return firstN(b.frames, 5)
 		}
 	}
 	for _, b := range blocks {
-		if b.kind == "goroutine" {
+		if b.kind == goroutineBlock {
 			return firstN(b.frames, 5)
 		}
 	}
@@ -293,7 +313,7 @@ func crashFrames(blocks []block, output string) []string {
 		if len(b.frames) == 0 {
 			continue
 		}
-		if b.kind == "thread" || strings.Contains(output, "most recent call first") {
+		if b.kind == threadBlock || strings.Contains(output, "most recent call first") {
 			return firstN(b.frames, 5)
 		}
 		// Python tracebacks print innermost last.
