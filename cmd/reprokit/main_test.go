@@ -19,6 +19,7 @@ import (
 	fakegithub "github.com/reprokit/reprokit/internal/fake/github"
 	"github.com/reprokit/reprokit/internal/fake/pyindex"
 	"github.com/reprokit/reprokit/internal/redact"
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 var sharedGoCache = filepath.Join(os.TempDir(), fmt.Sprintf("reprokit-spec-gocache-%d", os.Getuid()))
@@ -88,6 +89,9 @@ func TestSpecs(t *testing.T) {
 			env.Values["pymirror"] = mirror
 			env.Setenv("UV_PYTHON_DOWNLOADS_JSON_URL", mirror.JSONURL())
 			env.Setenv("HOST_PYENV_ROOT", hostPyenvRoot())
+			// Specs that run real Go releases opt in to the host's
+			// module cache with `env GOMODCACHE=$HOST_GOMODCACHE`.
+			env.Setenv("HOST_GOMODCACHE", toolchain.ModCache(os.Getenv))
 			return nil
 		},
 		// [pyenv:3.9] holds when a pyenv build of that minor version is on
@@ -102,6 +106,13 @@ func TestSpecs(t *testing.T) {
 				// python3 can make virtual environments with pip (Debian:
 				// python3-venv): the PEP 723 specs need it.
 				return exec.Command("python3", "-c", "import venv, ensurepip").Run() == nil, nil
+			}
+			if v, ok := strings.CutPrefix(cond, "gorelease:"); ok {
+				// [gorelease:1.21.13] holds when the host's module cache
+				// has that release (the go command downloaded it): a
+				// spec never fetches one.
+				found, _ := filepath.Glob(filepath.Join(toolchain.ModCache(os.Getenv), "golang.org", "toolchain@v0.0.1-go"+v+".*", "bin", "go"))
+				return len(found) > 0, nil
 			}
 			minor, ok := strings.CutPrefix(cond, "pyenv:")
 			if !ok {

@@ -37,6 +37,9 @@ type Options struct {
 	Runner runner.Options // sandbox limits and isolation (Count is ignored)
 	// Progress, if not nil, gets one line per probe.
 	Progress io.Writer
+	// Verbose adds each probe run's testscript log to Progress, under
+	// its line, as `run -v` shows it.
+	Verbose bool
 }
 
 // Run bisects r over src and returns the report.
@@ -65,16 +68,32 @@ func Run(ctx context.Context, r *repro.Repro, src Source, opts Options) (Report,
 			return Probe{Skip: err.Error()}
 		}
 		var p Probe
+		var ran []runner.Result
 		if skip != "" {
 			p.Skip = skip
 		} else {
 			for k := 0; k < count && ctx.Err() == nil; k++ {
 				res := runner.Run(ctx, r, tc, ropts)
+				ran = append(ran, res)
+				// A program the script runs is not there: this candidate
+				// cannot tell, and an end that is so is named for it.
+				if why := runner.MissingProgram(res, tc); why != "" && res.Verdict != repro.Reproduces {
+					p.Skip = why
+					break
+				}
 				p.Runs = append(p.Runs, Observation{Verdict: res.Verdict, Signature: res.Signature, Err: res.Error})
+			}
+			if p.Skip != "" {
+				p.Runs = nil
 			}
 		}
 		if opts.Progress != nil {
 			fmt.Fprintf(opts.Progress, "probe %d: %s: %s\n", probes, cands[i], summary(p))
+			if opts.Verbose {
+				for _, res := range ran {
+					res.Details(opts.Progress, true)
+				}
+			}
 		}
 		return p
 	}

@@ -25,6 +25,7 @@ type BisectOptions struct {
 	JSON      bool
 	Record    bool // write the result into the archive's metadata
 	Isolation string
+	Verbose   bool      // show each probe's testscript log
 	Deps      DepsFlags // --index-url, --find-links, --allow-build, --installer
 }
 
@@ -92,6 +93,7 @@ func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) 
 	fl.BoolVar(&opts.Record, "record", true, "write the result into the archive's metadata (bisect:), where draft and check find it")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
 	opts.Deps.registerInstall(fl)
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the testscript log of each probe's run (work dir shown as $WORK), as `run -v` does")
 	return cmd
 }
 
@@ -120,6 +122,7 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		Count:    opts.Count,
 		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso, Deps: deps},
 		Progress: f.IO.ErrOut,
+		Verbose:  opts.Verbose,
 	})
 	if err != nil {
 		return bisectErr(err)

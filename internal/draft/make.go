@@ -133,7 +133,11 @@ func runMatrix(ctx context.Context, req Request, r *repro.Repro, all []toolchain
 		if res.Verdict == repro.Reproduces || res.Verdict == repro.Flaky {
 			reproTCs = append(reproTCs, jobs[i].Toolchain)
 		}
-		cells, tcs = append(cells, CellOf(res).On(jobs[i].Toolchain)), append(tcs, jobs[i].Toolchain)
+		cell := CellOf(res).On(jobs[i].Toolchain)
+		if res.Verdict != repro.Skipped && hasDeps(r, jobs[i].Toolchain) {
+			cell.Installed = Installed(ctx, r, jobs[i].Toolchain, ropts)
+		}
+		cells, tcs = append(cells, cell), append(tcs, jobs[i].Toolchain)
 	}
 	return cells, tcs, reproTCs, ropts, nil
 }

@@ -53,7 +53,7 @@ type Stack struct {
 // are and dumps at a --timeout whenever the main thread can still run.
 // (Kept under 1000 bytes: faults_disk_full runs check under a 1000-byte
 // RLIMIT_FSIZE, and the sandbox writes this file.)
-const sitecustomize = `# reprokit: stacks on REPROKIT_STACK_SIGNAL
+const sitecustomize = `# reprokit: stacks and reaps
 import os as _os, sys as _sys
 
 def _reg():
@@ -63,7 +63,7 @@ def _reg():
         return
     try:
         import faulthandler as fh
-    except ImportError:  # Python 2
+    except ImportError:
         return
     f = open(path, "a")
     n = int(e["REPROKIT_STACK_SIGNAL"])
@@ -76,6 +76,7 @@ def _reg():
     e["REPROKIT_STACKS_PID"] = str(_os.getpid())
 
 try:
+    import _reprokit_reaps
     _reg()
 except Exception:
     pass
@@ -114,7 +115,10 @@ func prepareStacks(runDir string) error {
 	if err := os.MkdirAll(filepath.Join(runDir, "site"), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(runDir, "site", "sitecustomize.py"), []byte(sitecustomize), 0o644)
+	if err := os.WriteFile(filepath.Join(runDir, "site", "sitecustomize.py"), []byte(sitecustomize), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(runDir, "site", "_reprokit_reaps.py"), []byte(reapRecorder), 0o644)
 }
 
 // shimEnv puts the stack-dumping sitecustomize first on PYTHONPATH.
@@ -261,7 +265,7 @@ func captureAndKill(dump string, iso Isolation) []Stack {
 			goProcs = append(goProcs, p.PID)
 		case catches(p.PID, StackSignal):
 			p.Kind = toolchain.Python
-			p.Dump = askDump(p.PID, dump)
+			p.Dump = withoutRecorderFrames(askDump(p.PID, dump))
 			asked++
 		}
 	}
