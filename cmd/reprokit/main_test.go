@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,7 +52,7 @@ func TestSpecs(t *testing.T) {
 			env.Setenv("GH_FAKE_TOKEN", fakeToken)
 			// A package index on loopback (PEP 503), with wheels built
 			// here, for the PEP 723 specs.
-			idx, err := pyindex.New(specPackages...)
+			idx, err := pyindex.New(append(specPackages, hostilePackages...)...)
 			if err != nil {
 				return err
 			}
@@ -64,12 +65,37 @@ func TestSpecs(t *testing.T) {
 			env.Defer(mirror.Close)
 			env.Values["pymirror"] = mirror
 			env.Setenv("UV_PYTHON_DOWNLOADS_JSON_URL", mirror.JSONURL())
+			env.Values["pyindex"] = idx
+			// What an isolated build installs first (setuptools, wheel),
+			// as found on this machine: the [buildtools] specs need them.
+			for _, f := range buildTools() {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					return err
+				}
+				if err := idx.AddFile(filepath.Base(f), data); err != nil {
+					return err
+				}
+			}
+			// An index an archive names: nothing may ever ask it.
+			evil, err := pyindex.New(evilPackages...)
+			if err != nil {
+				return err
+			}
+			env.Defer(evil.Close)
+			env.Setenv("EVILINDEX", evil.IndexURL())
+			env.Values["evilindex"] = evil
 			env.Setenv("HOST_PYENV_ROOT", hostPyenvRoot())
 			return nil
 		},
 		// [pyenv:3.9] holds when a pyenv build of that minor version is on
 		// this machine; $HOST_PYENV_ROOT names where (HOME is hidden).
 		Condition: func(cond string) (bool, error) {
+			if cond == "buildtools" {
+				// setuptools and wheel to publish on the loopback index,
+				// for builds of setup.py projects (--allow-build).
+				return len(buildTools()) == 2, nil
+			}
 			if cond == "venv" {
 				// python3 can make virtual environments with pip (Debian:
 				// python3-venv): the PEP 723 specs need it.
@@ -88,6 +114,7 @@ func TestSpecs(t *testing.T) {
 			"within":   cmdWithin,
 			"fakegh":   cmdFakeGH,
 			"pymirror": cmdPyMirror,
+			"pyindex":  cmdPyindex,
 		},
 	})
 }
@@ -97,6 +124,119 @@ func TestSpecs(t *testing.T) {
 var specPackages = []pyindex.Project{
 	{Name: "tinydep", Version: "1.0.0", Files: map[string]string{"tinydep/__init__.py": "def answer():\n    return 'old answer'\n"}},
 	{Name: "tinydep", Version: "2.0.0", Files: map[string]string{"tinydep/__init__.py": "def answer():\n    return 'new answer'\n"}},
+}
+
+// markPy is Python that writes a marker file in every place a repro must
+// not write, and in the current directory; errors are ignored. A hostile
+// package runs it from its build or at interpreter start.
+const markPy = `import os
+def mark(name):
+    for d in ("/tmp", "/var/tmp", "/dev/shm", os.environ.get("HOME"), os.environ.get("TMPDIR"), os.path.expanduser("~"), os.getcwd()):
+        if d:
+            try:
+                with open(os.path.join(d, name), "w") as f:
+                    f.write("written by a dependency")
+            except OSError:
+                pass
+`
+
+// daemonPy starts a process that outlives the build (its own session,
+// no shared pipe) with the marker as a word of its command line: nothing
+// of a build may be left running.
+const daemonPy = `import subprocess, sys
+def daemon(word):
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", word], start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+`
+
+// hostilePackages are the dependencies of the hostile3 specs, each
+// writing its marker when its code runs: from setup.py of an sdist (only
+// an sdist is published), from a PEP 517 backend in the sdist's own tree
+// (backend-path) when it is imported, and from a .pth file of a wheel at
+// every start of an interpreter that has it installed.
+var hostilePackages = []pyindex.Project{
+	{Name: "sdonly", Version: "1.0", Sdist: true, Files: map[string]string{
+		"setup.py":  markPy + "mark(\"hostile3sdist434343\")\n" + daemonPy + "daemon(\"hostile3daemon434343\")\nfrom setuptools import setup\nsetup(name=\"sdonly\", version=\"1.0\", py_modules=[\"sdonly\"])\n",
+		"sdonly.py": "ANSWER = 'built from the sdist'\n",
+	}},
+	{Name: "backendpkg", Version: "1.0", Sdist: true, Files: map[string]string{
+		"pyproject.toml":              "[build-system]\nrequires = []\nbuild-backend = \"hostile_backend\"\nbackend-path = [\"_backend\"]\n",
+		"_backend/hostile_backend.py": markPy + "mark(\"hostile3backend454545\")\n" + daemonPy + "daemon(\"hostile3daemon454545\")\n" + inTreeBackend,
+	}},
+	{Name: "pthpkg", Version: "1.0", Files: map[string]string{
+		"pthpkg.pth":         "import pthpkg_mark\n",
+		"pthpkg_mark.py":     markPy + "mark(\"hostile3pth464646\")\n",
+		"pthpkg/__init__.py": "ANSWER = 'a .pth ran first'\n",
+	}},
+}
+
+// inTreeBackend is a PEP 517 backend that needs nothing from the index:
+// it writes the wheel itself.
+const inTreeBackend = `import base64, hashlib, zipfile
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+def get_requires_for_build_sdist(config_settings=None):
+    return []
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    name = "backendpkg-1.0-py3-none-any.whl"
+    info = "backendpkg-1.0.dist-info"
+    files = {
+        "backendpkg.py": "ANSWER = 'built by the in-tree backend'\n",
+        info + "/METADATA": "Metadata-Version: 2.1\nName: backendpkg\nVersion: 1.0\n",
+        info + "/WHEEL": "Wheel-Version: 1.0\nGenerator: hostile\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as z:
+        for n, data in files.items():
+            z.writestr(n, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data.encode()).digest()).rstrip(b"=").decode()
+            record.append("%s,sha256=%s,%d" % (n, digest, len(data)))
+        record.append(info + "/RECORD,,")
+        z.writestr(info + "/RECORD", "\n".join(record) + "\n")
+    return name
+`
+
+// evilPackages are served by the index an archive tries to choose: its
+// tinydep gives another answer, and it is asserted never asked.
+var evilPackages = []pyindex.Project{
+	{Name: "tinydep", Version: "1.0.0", Files: map[string]string{"tinydep/__init__.py": "def answer():\n    return 'evil answer'\n"}},
+}
+
+var (
+	buildToolsOnce sync.Once
+	buildToolFiles []string
+)
+
+// buildTools finds the setuptools and wheel wheels an isolated build of a
+// setup.py project installs: those bundled with python3 (ensurepip, in
+// builds from python.org sources), else Debian's (python3-setuptools-whl,
+// python3-wheel-whl). Debian's setuptools is patched for Debian's Python
+// and fails on another, so the bundled one comes first.
+func buildTools() []string {
+	buildToolsOnce.Do(func() {
+		var dirs []string
+		if out, err := exec.Command("python3", "-c", "import ensurepip, os; print(os.path.join(os.path.dirname(ensurepip.__file__), '_bundled'))").Output(); err == nil {
+			dirs = append(dirs, strings.TrimSpace(string(out)))
+		}
+		dirs = append(dirs, "/usr/share/python-wheels")
+		for _, tool := range []string{"setuptools", "wheel"} {
+			for _, d := range dirs {
+				if found, _ := filepath.Glob(filepath.Join(d, tool+"-*-py3-none-any.whl")); len(found) > 0 {
+					buildToolFiles = append(buildToolFiles, found[len(found)-1])
+					break
+				}
+			}
+		}
+	})
+	return buildToolFiles
+}
+
+// pyindex asked user|evil prints how many requests that index answered.
+func cmdPyindex(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 || args[0] != "asked" || (args[1] != "user" && args[1] != "evil") {
+		ts.Fatalf("usage: pyindex asked user|evil")
+	}
+	key := map[string]string{"user": "pyindex", "evil": "evilindex"}[args[1]]
+	fmt.Fprintf(ts.Stdout(), "asked: %d\n", ts.Value(key).(*pyindex.Server).Asked())
 }
 
 // hostPyenvRoot is where this machine's pyenv builds are.
@@ -263,11 +403,38 @@ func cmdNoProcs(ts *testscript.TestScript, neg bool, args []string) {
 		for _, w := range words {
 			for _, m := range args {
 				if string(w) == m {
-					ts.Fatalf("process %s still running: %s", e.Name(), strings.Join(strings.Fields(string(bytes.ReplaceAll(data, []byte{0}, []byte{' '}))), " "))
+					ts.Fatalf("process %s still running: %s (%s)", e.Name(), strings.Join(strings.Fields(string(bytes.ReplaceAll(data, []byte{0}, []byte{' '}))), " "), procAncestry(e.Name()))
 				}
 			}
 		}
 	}
+}
+
+// procAncestry says where a process that should not be running is: its
+// PIDs in each namespace, its PID namespace, and its parents' commands.
+func procAncestry(pid string) string {
+	var parts []string
+	for i := 0; i < 6 && pid != "" && pid != "0"; i++ {
+		status, _ := os.ReadFile(filepath.Join("/proc", pid, "status"))
+		ns, _ := os.Readlink(filepath.Join("/proc", pid, "ns", "pid"))
+		cmd, _ := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
+		var nspid, ppid string
+		for _, l := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(l, "NSpid:"); ok {
+				nspid = strings.Join(strings.Fields(v), "/")
+			}
+			if v, ok := strings.CutPrefix(l, "PPid:"); ok {
+				ppid = strings.TrimSpace(v)
+			}
+		}
+		c := strings.Join(strings.Fields(string(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '}))), " ")
+		if len(c) > 80 {
+			c = c[:80] + "…"
+		}
+		parts = append(parts, fmt.Sprintf("pid %s nspid %s %s: %s", pid, nspid, ns, c))
+		pid = ppid
+	}
+	return strings.Join(parts, " <- ")
 }
 
 // nowrite MARKER: no file or directory whose name holds MARKER is in any

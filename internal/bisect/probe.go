@@ -70,7 +70,7 @@ func Run(ctx context.Context, r *repro.Repro, src Source, opts Options) (Report,
 		} else {
 			for k := 0; k < count && ctx.Err() == nil; k++ {
 				res := runner.Run(ctx, r, tc, ropts)
-				p.Runs = append(p.Runs, Observation{Verdict: string(res.Verdict), Signature: res.Signature})
+				p.Runs = append(p.Runs, Observation{Verdict: string(res.Verdict), Signature: res.Signature, Err: res.Error})
 			}
 		}
 		if opts.Progress != nil {

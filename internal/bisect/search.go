@@ -50,6 +50,7 @@ const Reproduces = "reproduces"
 type Observation struct {
 	Verdict   string
 	Signature *signature.Signature
+	Err       string // why the harness failed, for an "error" verdict
 }
 
 // Probe is what the oracle saw on one candidate: its runs, or why nothing
@@ -240,7 +241,11 @@ func endRep(i int, name string, p Probe) (Observation, error) {
 	}
 	switch rep.Verdict {
 	case "error":
-		return Observation{}, &EndError{i, fmt.Sprintf("the %s end ended in error (the harness failed or the time limit hit); fix that first", name)}
+		why := "the harness failed or the time limit hit"
+		if rep.Err != "" {
+			why = rep.Err
+		}
+		return Observation{}, &EndError{i, fmt.Sprintf("the %s end ended in error (%s); fix that first", name, why)}
 	case "skipped":
 		return Observation{}, &EndError{i, fmt.Sprintf("the repro skips itself at the %s end; pick an end it runs on", name)}
 	}

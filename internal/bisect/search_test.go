@@ -29,13 +29,13 @@ func history(s string) (int, Oracle, *[]int) {
 		for _, r := range points[i] {
 			switch r {
 			case 'R':
-				p.Runs = append(p.Runs, Observation{Reproduces, crash})
+				p.Runs = append(p.Runs, Observation{Reproduces, crash, ""})
 			case 'C':
-				p.Runs = append(p.Runs, Observation{"changed", clean})
+				p.Runs = append(p.Runs, Observation{"changed", clean, ""})
 			case 'O':
-				p.Runs = append(p.Runs, Observation{Reproduces, other})
+				p.Runs = append(p.Runs, Observation{Reproduces, other, ""})
 			case 'S':
-				p.Runs = append(p.Runs, Observation{"skipped", nil})
+				p.Runs = append(p.Runs, Observation{"skipped", nil, ""})
 			case 'x':
 				p.Skip = "build failed: exit status 2"
 			}

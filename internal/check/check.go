@@ -175,11 +175,16 @@ type cellCache struct {
 
 func newCellCache(p Plan, repros []*repro.Repro, jobs []runner.Job) *cellCache {
 	c := &cellCache{cache: DefaultResultCache(p.Env), keys: make([]string, len(jobs)), hits: make([]*runner.Result, len(jobs))}
-	var index, findLinks string
+	var index, findLinks, installer string
+	allowBuild := false
 	if p.Deps != nil {
-		index, findLinks = p.Deps.IndexURL, p.Deps.FindLinks
+		index, findLinks, installer, allowBuild = p.Deps.IndexURL, p.Deps.FindLinks, string(p.Deps.Installer), p.Deps.AllowBuild
 	}
 	optKey := fmt.Sprintf("count=%d timeout=%s isolation=%s index=%s find-links=%s", max(p.Count, 1), p.Timeout, p.Isolation.Resolved(), index, findLinks)
+	if allowBuild || installer != "" {
+		// Only then: the keys of results cached before these flags stay valid.
+		optKey += fmt.Sprintf(" installer=%s allow-build=%v", installer, allowBuild)
+	}
 	content := map[*repro.Repro][]byte{}
 	for _, r := range repros {
 		content[r] = cacheContent(r)

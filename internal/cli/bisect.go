@@ -25,6 +25,7 @@ type BisectOptions struct {
 	JSON      bool
 	Record    bool // write the result into the archive's metadata
 	Isolation string
+	Deps      DepsFlags // --index-url, --find-links, --allow-build, --installer
 }
 
 const bisectLong = `Find where the repro's verdict changes, across releases (--python 3.9..3.13,
@@ -90,6 +91,7 @@ func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) 
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as one JSON object")
 	fl.BoolVar(&opts.Record, "record", true, "write the result into the archive's metadata (bisect:), where draft and check find it")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
+	opts.Deps.registerInstall(fl)
 	return cmd
 }
 
@@ -98,6 +100,10 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		return usagef("--count must be at least 1")
 	}
 	iso, err := f.IsolationNow(ctx, opts.Isolation)
+	if err != nil {
+		return err
+	}
+	deps, err := opts.Deps.builder(f.IO.ErrOut, iso)
 	if err != nil {
 		return err
 	}
@@ -112,7 +118,7 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 	}
 	rep, err := bisect.Run(ctx, r, src, bisect.Options{
 		Count:    opts.Count,
-		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso},
+		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso, Deps: deps},
 		Progress: f.IO.ErrOut,
 	})
 	if err != nil {

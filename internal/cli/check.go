@@ -14,6 +14,7 @@ import (
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
 	"github.com/reprokit/reprokit/internal/check"
+	"github.com/reprokit/reprokit/internal/sandbox"
 )
 
 // CheckOptions are the parsed flags of `reprokit check`.
@@ -101,7 +102,11 @@ shards: docs/check.md.
 // plan validates the flags and turns them into the check's plan.
 func (opts *CheckOptions) plan(f *Factory) (check.Plan, error) {
 	count := check.RunsPerCell(opts.Count, opts.CountSet, opts.Update)
-	p := check.Plan{Paths: opts.Paths, Python: opts.Python, Go: opts.Go, With: opts.Deps.With, Deps: opts.Deps.builder(f.IO.ErrOut), Jobs: opts.Jobs, Count: count, NoCache: opts.NoCache || opts.CountSet,
+	deps, err := opts.Deps.builder(f.IO.ErrOut, "")
+	if err != nil {
+		return check.Plan{}, err
+	}
+	p := check.Plan{Paths: opts.Paths, Python: opts.Python, Go: opts.Go, With: opts.Deps.With, Deps: deps, Jobs: opts.Jobs, Count: count, NoCache: opts.NoCache || opts.CountSet,
 		Timeout: opts.Timeout, Merge: opts.Merge, Reports: opts.Reports, Env: f.Env, Log: f.IO.ErrOut, Progress: checkProgress(f.IO)}
 	if opts.Shard != "" {
 		s, err := check.ParseShard(opts.Shard)
@@ -144,6 +149,10 @@ func runCheck(ctx context.Context, f *Factory, opts *CheckOptions) error {
 		if p.Isolation, p.Probe, err = f.Isolation(opts.Isolation); err != nil {
 			return err
 		}
+		if p.Deps.AllowBuild && p.Isolation.Resolved() != sandbox.Namespaces {
+			return usagef("--allow-build needs the sandbox's namespaces: with --isolation %s a build would run uncontained", p.Isolation)
+		}
+		p.Deps.Isolation = p.Isolation
 	}
 	srep, err := check.Check(ctx, p)
 	if err != nil {

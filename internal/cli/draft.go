@@ -112,7 +112,10 @@ func runDraft(ctx context.Context, f *Factory, opts *DraftOptions) error {
 	}
 	req := opts.Request
 	req.Isolation, req.Log = iso, f.IO.ErrOut
-	req.With, req.Deps = opts.Deps.With, opts.Deps.builder(f.IO.ErrOut)
+	if req.Deps, err = opts.Deps.builder(f.IO.ErrOut, iso); err != nil {
+		return err
+	}
+	req.With = opts.Deps.With
 	if !opts.Offline {
 		req.Related = forge.RelatedSearch(f.forge(opts.APIURL), f.Env)
 	}

@@ -29,8 +29,9 @@ type MinimizeOptions struct {
 	Timeout   time.Duration // per test; 0 = 3x the input's run time, at least 2s
 	Confirm   int           // runs that must all reproduce before and after
 	Isolation string
-	Passes    []string // pass order; default passes.Names()
-	Rounds    int      // rounds of passes at most; 0 = until nothing shrinks
+	Passes    []string  // pass order; default passes.Names()
+	Rounds    int       // rounds of passes at most; 0 = until nothing shrinks
+	Deps      DepsFlags // --index-url, --find-links, --allow-build, --installer
 }
 
 // NewCmdMinimize is `reprokit minimize`; runF, if not nil, replaces its run function.
@@ -90,6 +91,7 @@ The passes and the engine: docs/minimize.md.
 	fl.IntVar(&opts.Rounds, "rounds", 0, "rounds of passes at most (0: until nothing shrinks); 1 trades some bytes for fewer tests, the result still 1-minimal")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
 	fl.StringSliceVar(&opts.Passes, "passes", passes.Names(), "the passes to run, in order; the last one certifies the result")
+	opts.Deps.registerInstall(fl)
 	return cmd
 }
 
@@ -98,6 +100,9 @@ func (opts *MinimizeOptions) config(ctx context.Context, f *Factory) (reduce.Con
 	c := reduce.Config{Jobs: opts.Jobs, Budget: opts.Budget, Timeout: opts.Timeout, Confirm: opts.Confirm, Rounds: opts.Rounds}
 	var err error
 	if c.Isolation, err = f.IsolationNow(ctx, opts.Isolation); err != nil {
+		return c, err
+	}
+	if c.Deps, err = opts.Deps.builder(f.IO.ErrOut, c.Isolation); err != nil {
 		return c, err
 	}
 	if opts.Confirm < 1 {

@@ -96,7 +96,11 @@ func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
 	if err != nil {
 		return err
 	}
-	ropts := runner.Options{Count: opts.Count, Limits: sandbox.Limits{Timeout: opts.Timeout}, Keep: opts.Keep, Isolation: iso, Deps: opts.Deps.builder(f.IO.ErrOut)}
+	deps, err := opts.Deps.builder(f.IO.ErrOut, iso)
+	if err != nil {
+		return err
+	}
+	ropts := runner.Options{Count: opts.Count, Limits: sandbox.Limits{Timeout: opts.Timeout}, Keep: opts.Keep, Isolation: iso, Deps: deps}
 	results := runner.RunAll(ctx, jobs, opts.Jobs, ropts, func(res runner.Result) {
 		printResult(f.IO.Out, opts, res)
 	})

@@ -58,9 +58,27 @@ type pyHelper struct {
 	out *bufio.Reader
 }
 
+// helperPrelude bounds a helper the way the sandbox bounds a repro's
+// processes (4 GiB of address space): it reads archive text outside the
+// sandbox, and a candidate built to make the compiler blow up must cost
+// the helper, not the host.
+const helperPrelude = `
+try:
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+except Exception:
+    pass
+`
+
 // startHelper starts python running source; purpose names it in errors.
+// The helpers run outside the sandbox and read archive text (they compile
+// and parse it, never run it): -E and -s and a working directory of /
+// keep the caller's directory, PYTHON* variables and user site-packages
+// off sys.path, so a file the user saved from an archive (ast.py next to
+// where they run reprokit) is never imported in their place.
 func startHelper(python, source, purpose string) (pyHelper, error) {
-	cmd := exec.Command(python, "-c", source)
+	cmd := exec.Command(python, "-E", "-s", "-c", helperPrelude+source)
+	cmd.Dir = "/"
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return pyHelper{}, err

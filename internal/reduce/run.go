@@ -14,6 +14,7 @@ import (
 	"github.com/reprokit/reprokit/internal/passes"
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/usage"
 )
@@ -30,6 +31,7 @@ type Config struct {
 	Confirm   int                   // runs that must all agree, before and after (at least 1)
 	Rounds    int                   // rounds of passes at most; 0 = until nothing shrinks
 	Isolation sandbox.Isolation
+	Deps      *scriptdeps.Builder // environments of PEP 723 dependencies; nil: the default
 	Progress  func(minimize.Progress)
 }
 
@@ -116,7 +118,7 @@ func ChooseFor(ctx context.Context, r *repro.Repro, all []toolchain.Toolchain, s
 func Run(ctx context.Context, c Config) (*Report, error) {
 	began := time.Now()
 	c.Confirm = max(c.Confirm, 1)
-	sess, err := Start(ctx, c.Repro, c.Choice, Options{Isolation: c.Isolation, Confirm: c.Confirm, Timeout: c.Timeout})
+	sess, err := Start(ctx, c.Repro, c.Choice, Options{Isolation: c.Isolation, Confirm: c.Confirm, Timeout: c.Timeout, Deps: c.Deps})
 	var refusal *Refusal
 	if errors.As(err, &refusal) {
 		return nil, usage.Wrap(refusal)

@@ -17,6 +17,7 @@ import (
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/signature"
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
@@ -44,8 +45,9 @@ func (e *Refusal) Error() string { return e.Msg }
 // Options configure a session. Zero values are the defaults.
 type Options struct {
 	Isolation sandbox.Isolation
-	Confirm   int           // runs of the input (and of the result) that must all agree; default 3
-	Timeout   time.Duration // per test; 0: PerTest decides
+	Deps      *scriptdeps.Builder // environments of PEP 723 dependencies; nil: the default
+	Confirm   int                 // runs of the input (and of the result) that must all agree; default 3
+	Timeout   time.Duration       // per test; 0: PerTest decides
 	// PerTest derives the per-test limit from the input's runs when
 	// Timeout is 0 (default: 3x the slowest target's run, at least 2s).
 	// A hang repro, whose run ends at its own time bound, plugs in here.
@@ -71,7 +73,7 @@ func Start(ctx context.Context, r *repro.Repro, c Choice, opts Options) (*Sessio
 	reproducing := false
 	for _, tc := range c.Toolchains {
 		exp := c.Expected[tc.Name]
-		ropts := runner.Options{Count: 1, Isolation: opts.Isolation, Limits: sandbox.Limits{Timeout: max(opts.Timeout, 60*time.Second)}}
+		ropts := runner.Options{Count: 1, Isolation: opts.Isolation, Deps: opts.Deps, Limits: sandbox.Limits{Timeout: max(opts.Timeout, 60*time.Second)}}
 		t := Target{TC: tc, Types: map[string]bool{}}
 		var verdicts []repro.Verdict
 		var first runner.Result
@@ -243,7 +245,7 @@ func (s *Session) run(ctx context.Context, r *repro.Repro, t Target, limit time.
 		rr.Meta.Signature = s.Repro.Meta.Signature
 	}
 	return runner.Run(ctx, &rr, t.TC, runner.Options{
-		Count: 1, NoTiers: t.Verdict == repro.Reproduces, Isolation: s.opts.Isolation,
+		Count: 1, NoTiers: t.Verdict == repro.Reproduces, Isolation: s.opts.Isolation, Deps: s.opts.Deps,
 		Limits: sandbox.Limits{Timeout: limit},
 	})
 }

@@ -86,6 +86,10 @@ type Tier struct {
 
 var yamlLineRE = regexp.MustCompile(`line (\d+):?`)
 
+// installerKeyRE is an unknown metadata key that looks like an installer
+// setting: an archive cannot choose those, and the error says whose they are.
+var installerKeyRE = regexp.MustCompile(`field (index|index-url|extra-index-url|find-links|trusted-host|pip|uv|installer|env|environment|dependencies|pip\.conf|uv\.toml|no-index)\b`)
+
 type metaErr struct {
 	line int // within the YAML, 1-based; 0 when unknown
 	msg  string
@@ -113,6 +117,9 @@ func parseMeta(data []byte) (Meta, error) {
 		}
 		if strings.Contains(msg, "not found in type") {
 			msg += " (known keys: " + strings.Join(metaKeys(), ", ") + ")"
+			if installerKeyRE.MatchString(msg) {
+				msg += "; the index and the installer's settings are the user's (--index-url, --find-links, pip.conf, uv.toml, PIP_*/UV_* variables), never an archive's"
+			}
 		}
 		return m, &metaErr{line: line, msg: "malformed metadata: " + msg}
 	}

@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,6 +63,14 @@ func goScriptEnv(script string) []string {
 	return out
 }
 
+// stdPathRE is what a standard-library import path looks like: lower-case
+// elements of letters, digits and underscores (no dot in the first one,
+// which would make it a module path). The paths become arguments of a go
+// command run outside the sandbox, so nothing else passes: an import of
+// "-toolexec" followed by "/usr/bin/x" would otherwise be read as a flag
+// and its value.
+var stdPathRE = regexp.MustCompile(`^[a-z0-9_]+(/[a-z0-9_]+)*$`)
+
 // goStdImports lists the standard-library packages the Go files import
 // (import paths without a dot in their first element), plus runtime and,
 // with test files, testing.
@@ -87,8 +96,7 @@ func goStdImports(files []goSource) []string {
 			if err != nil || p == "C" {
 				continue
 			}
-			first, _, _ := strings.Cut(p, "/")
-			if !strings.Contains(first, ".") {
+			if stdPathRE.MatchString(p) {
 				set[p] = true
 			}
 		}
@@ -149,15 +157,17 @@ func buildStdPackages(ctx context.Context, goBin, dir string, env, pkgs []string
 		}
 		return stdout.String(), nil
 	}
-	if _, err := run(append([]string{"build"}, pkgs...)...); err != nil {
+	// "--": the packages are never flags (goStdImports already keeps
+	// only standard-library paths).
+	if _, err := run(append([]string{"build", "--"}, pkgs...)...); err != nil {
 		// A package missing from an old release is the cell's business
 		// (it reports it); the rest can still be warmed.
-		out, lerr := run(append([]string{"list", "-e", "-f", "{{if not .Error}}{{.ImportPath}}{{end}}"}, pkgs...)...)
+		out, lerr := run(append([]string{"list", "-e", "-f", "{{if not .Error}}{{.ImportPath}}{{end}}", "--"}, pkgs...)...)
 		if lerr != nil {
 			return err
 		}
 		if have := strings.Fields(out); len(have) > 0 && len(have) < len(pkgs) {
-			_, err = run(append([]string{"build"}, have...)...)
+			_, err = run(append([]string{"build", "--"}, have...)...)
 		}
 		return err
 	}

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -24,5 +25,17 @@ func TestScriptEnvAndDir(t *testing.T) {
 	}
 	if goCacheDir("/c", "go1.22.0|x", nil) == goCacheDir("/c", "go1.22.0|x", []string{"GOEXPERIMENT=loopvar"}) {
 		t.Error("GOEXPERIMENT must change the cache directory")
+	}
+}
+
+// Import paths become arguments of a go command outside the sandbox: an
+// archive importing "-toolexec" and then a program's path must not hand
+// the go command a flag and its value.
+func TestStdImportsAreNeverFlags(t *testing.T) {
+	src := "package main\nimport (\n\t\"-toolexec\"\n\t\"/usr/bin/touch\"\n\t\"-a\"\n\t\"fmt\"\n\t\"net/http\"\n\t\"example.com/x\"\n\t\"Upper/case\"\n)\n"
+	got := goStdImports([]goSource{{Name: "main.go", Data: []byte(src)}})
+	want := []string{"fmt", "net/http", "runtime"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("StdImports = %q, want %q", got, want)
 	}
 }

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/reprokit/reprokit/internal/repro"
@@ -58,10 +59,25 @@ func pythonEnv(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, b *s
 	if b == nil {
 		b = &scriptdeps.Builder{}
 	}
+	b.WarnIgnored(r.Path, md, files)
 	identity, _, _ := strings.Cut(tc.Identity, "|with=") // the requirements are keyed anyway
-	env, err := b.Ensure(ctx, scriptdeps.Interpreter{Path: tc.Path, Identity: identity, Name: tc.Name}, reqs)
+	env, err := b.Ensure(ctx, scriptdeps.Request{
+		Interp: scriptdeps.Interpreter{Path: tc.Path, Identity: identity, Name: tc.Name, Roots: tc.Roots},
+		Reqs:   reqs,
+		From:   archiveFile(r, md),
+		Dir:    filepath.Dir(r.Path),
+	})
 	if err != nil {
 		return "", nil, "", err
 	}
 	return env.Python, []string{env.Dir}, "", nil
+}
+
+// archiveFile names where a repro's requirements are, for messages:
+// "x.txtar: repro.py:2".
+func archiveFile(r *repro.Repro, md *scriptdeps.Metadata) string {
+	if md == nil {
+		return r.Path + " (--with)"
+	}
+	return fmt.Sprintf("%s: %s:%d", r.Path, md.File, md.Line)
 }

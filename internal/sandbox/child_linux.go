@@ -313,6 +313,16 @@ func isolate(spec Spec) error {
 			}
 		}
 	}
+	var writableTrees []string
+	for _, w := range spec.Writable {
+		if fi, err := os.Stat(w); err != nil || !fi.IsDir() {
+			return fmt.Errorf("writable directory %s: not a directory", w)
+		}
+		if err := clone(&trees, w, w, false); err != nil {
+			return err
+		}
+		writableTrees = append(writableTrees, w)
+	}
 	sortByLen(trees, func(b bind) string { return b.path })
 	work := filepath.Join(spec.RunDir, "work")
 	writable := []string{"/proc"}
@@ -338,6 +348,7 @@ func isolate(spec Spec) error {
 		}
 		writable = append(writable, strings.ReplaceAll(d.at, "$WORK", work))
 	}
+	writable = append(writable, writableTrees...)
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -388,8 +399,10 @@ func isolate(spec Spec) error {
 			return fmt.Errorf("making %s writable: %w", w, err)
 		}
 	}
-	if err := loopbackUp(); err != nil {
-		return fmt.Errorf("loopback: %w", err)
+	if !spec.HostNetwork {
+		if err := loopbackUp(); err != nil {
+			return fmt.Errorf("loopback: %w", err)
+		}
 	}
 	unix.Sethostname([]byte("reprokit"))
 	return nil

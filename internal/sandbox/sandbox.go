@@ -99,6 +99,13 @@ type Spec struct {
 	KeepWork  bool              `json:"keep_work"` // the work directory outlives the run (--keep): on disk, not a tmpfs
 	Hang      time.Duration     `json:"hang"`      // still running after this is the bug (0: no hang deadline)
 	Info      map[string]string `json:"info"`      // for logs only
+	// HostNetwork keeps the host's network namespace (an installer must
+	// reach the package index); everything else is as for a repro.
+	HostNetwork bool `json:"host_network,omitempty"`
+	// Writable are host directories mounted read-write: the one place on
+	// disk, besides the quota, the script may write (an environment
+	// being built).
+	Writable []string `json:"writable,omitempty"`
 }
 
 // Result of one script run.
@@ -140,6 +147,24 @@ type Options struct {
 	// the kernel refuses namespaces, Run fails: the weaker process group
 	// is only ever used when asked for.
 	Isolation Isolation
+	// HostNetwork leaves the script on the host's network (an installer
+	// fetching from the package index) instead of a loopback of its own.
+	HostNetwork bool
+	// Writable are existing host directories the script may write, the
+	// only ones besides its quota: they are handed to the sandbox's user
+	// for the run (as root) and back afterwards, with no set-id bit left.
+	Writable []string
+	// Files are written into the run directory, read-only to the script
+	// and removed with it; a value of Env may name their directory as
+	// $REPROKIT_FILES (the user's installer configuration, say: never in
+	// a place other processes could read).
+	Files []File
+}
+
+// File is a file given to a run (Options.Files): Name is a base name.
+type File struct {
+	Name string
+	Data []byte
 }
 
 // Run runs the txtar archive script in a fresh sandbox and waits for it.
@@ -159,7 +184,11 @@ func Run(ctx context.Context, archive []byte, opts Options) (res Result, err err
 		}
 		rd.remove()
 	}()
-	return runIn(ctx, rd.path, archive, opts, lim, opts.Isolation.Resolved())
+	iso := opts.Isolation.Resolved()
+	if iso == Namespaces && os.Geteuid() == 0 && len(opts.Writable) > 0 {
+		defer handBack(opts.Writable)
+	}
+	return runIn(ctx, rd.path, archive, opts, lim, iso)
 }
 
 var memLimitOnce sync.Once
@@ -203,6 +232,9 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		Exe:       self,
 		UID:       sandboxUID(),
 		KeepWork:  opts.KeepDir,
+		// The run's own files, then the ones it may write.
+		HostNetwork: opts.HostNetwork,
+		Writable:    opts.Writable,
 	}
 	if spec.Name == "" {
 		spec.Name = "repro.txtar"
@@ -211,9 +243,12 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		// Named reprokit: the binary dispatches on its name when it is a
 		// test binary (testscript.Main).
 		spec.Exe = filepath.Join(runDir, "self", "reprokit")
-		spec.Mask = masks(append([]string{runDir}, opts.Keep...))
+		spec.Mask = masks(append(append([]string{runDir}, opts.Keep...), opts.Writable...))
 	}
 	if err := prepare(spec, archive, self); err != nil {
+		return Result{}, err
+	}
+	if err := writeFiles(runDir, opts.Files); err != nil {
 		return Result{}, err
 	}
 	data, _ := json.Marshal(spec)
@@ -224,6 +259,11 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 	if iso == Namespaces && os.Geteuid() == 0 {
 		if err := chownTree(runDir, spec.UID); err != nil {
 			return Result{}, fmt.Errorf("handing the run directory to the sandbox user: %w", err)
+		}
+		for _, w := range opts.Writable {
+			if err := chownTree(w, spec.UID); err != nil {
+				return Result{}, fmt.Errorf("handing %s to the sandbox user: %w", w, err)
+			}
 		}
 	}
 	if iso == Namespaces && os.Getenv(SimulateNoNamespaces) != "" {
@@ -324,6 +364,49 @@ func shimWords(spec Spec) string {
 	return fmt.Sprintf("%s __shim %d", ShellQuote(spec.Exe), spec.Limits.OutputCap)
 }
 
+// filesDir is where Options.Files are, inside the run directory.
+const filesDir = "files"
+
+func writeFiles(runDir string, files []File) error {
+	if len(files) == 0 {
+		return nil
+	}
+	dir := filepath.Join(runDir, filesDir)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if f.Name == "" || f.Name != filepath.Base(f.Name) || f.Name == "." || f.Name == ".." {
+			return fmt.Errorf("run file %q: a base name is needed", f.Name)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handBack gives Writable directories back to reprokit's user after a run
+// as root, whose sandbox user owned them meanwhile; whatever the run left
+// there loses its set-user-ID and set-group-ID bits (never follows a link).
+func handBack(dirs []string) {
+	uid, gid := os.Geteuid(), os.Getegid()
+	for _, d := range dirs {
+		filepath.WalkDir(d, func(p string, e os.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			os.Lchown(p, uid, gid)
+			if e.Type()&os.ModeSymlink == 0 {
+				if fi, err := e.Info(); err == nil && fi.Mode()&(os.ModeSetuid|os.ModeSetgid) != 0 {
+					os.Chmod(p, fi.Mode().Perm())
+				}
+			}
+			return nil
+		})
+	}
+}
+
 func chownTree(dir string, uid int) error {
 	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -358,7 +441,7 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 	diag.max = 64 << 10
 	cmd.Stdout, cmd.Stderr = &diag, &diag
 	cmd.ExtraFiles = []*os.File{resW}
-	cmd.SysProcAttr = sysProcAttr(spec.Isolation)
+	cmd.SysProcAttr = sysProcAttr(spec.Isolation, spec.HostNetwork)
 	// Never wait on output pipes after the init is gone.
 	cmd.WaitDelay = time.Second
 	if spec.Isolation == ProcessGroup {

@@ -66,7 +66,9 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 			workDir = env.WorkDir
 			dl.setWork(env.WorkDir)
 			env.Vars = append(env.Vars, execRecordEnv+"="+records)
+			files := filepath.Join(spec.RunDir, filesDir)
 			for _, kv := range append(spec.Env, stackEnv(spec.RunDir, spec.Hang)...) {
+				kv = strings.ReplaceAll(kv, "$REPROKIT_FILES", files)
 				env.Vars = append(env.Vars, strings.ReplaceAll(kv, "$WORK", env.WorkDir))
 			}
 			return nil

@@ -56,3 +56,20 @@ func TestCapLog(t *testing.T) {
 		t.Error("a short log changed")
 	}
 }
+
+// Commands quotes every word: no archive-chosen word can become a second
+// word, a variable, a comment or a second line of the script.
+func TestCommandsQuoting(t *testing.T) {
+	got, err := Commands("t", []string{"/bin/echo", "a b", "it's", "$HOME", "#x", ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "# t\nexec '/bin/echo' 'a b' 'it''s' '$HOME' '#x' ''\n"; string(got) != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	for _, bad := range []string{"x\nexec sh", "x\r", "x\x00"} {
+		if _, err := Commands("t", []string{"/bin/echo", bad}); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

@@ -3,13 +3,16 @@
 // specification's "Inline script metadata"): a `# /// script` … `# ///`
 // comment block holding TOML with `dependencies` and `requires-python`,
 // the format `uv run repro.py` and pipx read. For each (interpreter,
-// requirement set) it builds a virtual environment outside the sandbox —
-// with uv when it is on PATH, else `python -m venv` and pip — cached under
-// the XDG cache directory, for the sandbox to mount read-only.
+// requirement set) it builds a virtual environment — with uv when it is on
+// PATH, else `python -m venv` and pip — cached under the XDG cache
+// directory, for the sandbox to mount read-only. The installer itself runs
+// in a sandbox of its own (Builder.Sandboxed), wheels only unless
+// AllowBuild; an archive chooses its requirements, never the index.
 package scriptdeps
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -23,6 +26,47 @@ type Metadata struct {
 	Line           int      `toml:"-"` // the line of its `# /// script`
 	Dependencies   []string `toml:"dependencies"`
 	RequiresPython string   `toml:"requires-python"`
+	// Tool is the `[tool]` table: tools' own settings. reprokit reads
+	// none of them — `[tool.uv]` could name an index, and the index is
+	// the user's choice — and says so (Ignored).
+	Tool map[string]any `toml:"tool"`
+}
+
+// Ignored lists the settings of md that choose how or where from the
+// dependencies are installed, which reprokit ignores: `[tool.uv]` keys
+// such as index-url, extra-index-url, find-links, index or sources.
+func (md *Metadata) Ignored() []string {
+	var out []string
+	for tool, v := range md.Tool {
+		t, ok := v.(map[string]any)
+		if !ok || len(t) == 0 {
+			out = append(out, "[tool."+tool+"]")
+			continue
+		}
+		for k := range t {
+			out = append(out, "[tool."+tool+"] "+k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// configMembers are archive members an installer would read as its
+// configuration if it found them (pip.conf in a home or virtual
+// environment, uv.toml in a project): reprokit's installer never sees
+// the archive's files, and says so.
+var configMembers = map[string]bool{"pip.conf": true, "pip.ini": true, "uv.toml": true, ".pypirc": true, ".netrc": true, ".pydistutils.cfg": true}
+
+// ConfigMembers lists the members of files that look like installer
+// configuration.
+func ConfigMembers(files []File) []string {
+	var out []string
+	for _, f := range files {
+		if configMembers[path.Base(f.Name)] {
+			out = append(out, f.Name)
+		}
+	}
+	return out
 }
 
 // blockRE is the specification's reference regular expression.

@@ -1,12 +1,15 @@
 // Package pyindex is a package index on loopback for tests: it builds
-// pure-Python wheels from sources given in the test and serves them as a
+// pure-Python wheels and source distributions from sources given in the
+// test and serves them, with any distribution file added as it is, as a
 // PEP 503 "simple" repository, so that pip and uv install from it exactly
 // as from the public index, with no network.
 package pyindex
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,6 +17,7 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -21,10 +25,49 @@ import (
 )
 
 // Project is one release of a package: its name, version and files
-// (paths inside the wheel, e.g. "tinydep/__init__.py").
+// (paths inside the wheel, e.g. "tinydep/__init__.py"; with Sdist, paths
+// inside the source tree, e.g. "setup.py").
 type Project struct {
 	Name, Version string
 	Files         map[string]string
+	// Sdist publishes the release as a source distribution only (no
+	// wheel): NAME-VERSION.tar.gz with the files and a PKG-INFO.
+	Sdist bool
+}
+
+// SdistFile builds p as a source distribution (.tar.gz): the files under
+// NAME-VERSION/, with a PKG-INFO, as `python -m build --sdist` lays it out.
+func SdistFile(p Project) (filename string, data []byte, err error) {
+	dist := sepRE.ReplaceAllString(p.Name, "_")
+	root := fmt.Sprintf("%s-%s", dist, p.Version)
+	files := map[string]string{"PKG-INFO": fmt.Sprintf("Metadata-Version: 2.1\nName: %s\nVersion: %s\n", p.Name, p.Version)}
+	for k, v := range p.Files {
+		files[k] = v
+	}
+	var names []string
+	for k := range files {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, n := range names {
+		mode := int64(0o644)
+		if err := tw.WriteHeader(&tar.Header{Name: root + "/" + n, Mode: mode, Size: int64(len(files[n])), Typeflag: tar.TypeReg}); err != nil {
+			return "", nil, err
+		}
+		if _, err := tw.Write([]byte(files[n])); err != nil {
+			return "", nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return "", nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return "", nil, err
+	}
+	return root + ".tar.gz", buf.Bytes(), nil
 }
 
 var sepRE = regexp.MustCompile(`[-_.]+`)
@@ -78,7 +121,7 @@ func Wheel(p Project) (filename string, data []byte, err error) {
 type Server struct {
 	*httptest.Server
 	mu       sync.Mutex
-	projects map[string][]string // normalized name → wheel file names
+	projects map[string][]string // normalized name → distribution file names
 	files    map[string][]byte
 	Requests []string // paths asked for, in order
 }
@@ -95,18 +138,46 @@ func New(projects ...Project) (*Server, error) {
 	return s, nil
 }
 
-// Add builds and publishes one more release.
+// Add builds and publishes one more release (a wheel, or an sdist).
 func (s *Server) Add(p Project) error {
-	name, data, err := Wheel(p)
+	build := Wheel
+	if p.Sdist {
+		build = SdistFile
+	}
+	name, data, err := build(p)
 	if err != nil {
 		return err
 	}
+	s.publish(p.Name, name, data)
+	return nil
+}
+
+// AddFile publishes a distribution file as it is (a wheel or an sdist
+// found on the machine, e.g. setuptools for builds): its project is the
+// file name up to the first '-'.
+func (s *Server) AddFile(filename string, data []byte) error {
+	project, _, ok := strings.Cut(filename, "-")
+	if !ok || filename != path.Base(filename) {
+		return fmt.Errorf("%q is not a distribution file name (NAME-VERSION…)", filename)
+	}
+	s.publish(project, filename, data)
+	return nil
+}
+
+func (s *Server) publish(project, filename string, data []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := normalize(p.Name)
-	s.projects[n] = append(s.projects[n], name)
-	s.files[name] = data
-	return nil
+	n := normalize(project)
+	s.projects[n] = append(s.projects[n], filename)
+	s.files[filename] = data
+}
+
+// Asked is how many requests the index has answered: an index that must
+// not be used (one an archive names) is asserted at 0.
+func (s *Server) Asked() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.Requests)
 }
 
 // IndexURL is the simple index's URL, for --index-url.
