@@ -13,6 +13,7 @@ import (
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
+	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/usage"
 )
 
@@ -85,6 +86,10 @@ func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) 
 	fl.StringVar(&opts.Range.Bin, "bin", "", "`SUBDIR` of the build whose programs go first on PATH (default: ./python for Python repros, bin/go for Go)")
 	fl.BoolVar(&opts.Range.AllParents, "all-parents", false, "walk every commit of the range, not only first parents")
 	fl.DurationVar(&opts.Range.BuildTimeout, "build-timeout", 30*time.Minute, "limit per build; the whole build is killed after it")
+	fl.StringVar(&opts.Range.With, "with", "", "bisect a dependency's releases instead of the toolchain's: `NAME==OLD..NEW` (a Python project on the package index, PEP 440 order) or MODULE@OLD..NEW (a Go module through the module proxy); either end may be left out. With --src, then the commits between the two releases around the change")
+	fl.BoolVar(&opts.Range.Pre, "pre", false, "keep pre-releases and development releases in a --with range")
+	fl.BoolVar(&opts.Range.Install, "install", false, "--src is the checkout of a dependency: each probed commit is installed into the repro's environment inside the installer's sandbox (pip install --no-deps), or replaces a Go module; no --build")
+	fl.StringVar(&opts.Range.TagFormat, "tag-format", "", "how the --src checkout tags a release, e.g. `release-{version}` (default: v{version} or {version}, else any tag of that version)")
 	fl.StringVar(&opts.Range.CacheDir, "cache", "", "build cache directory (default $XDG_CACHE_HOME/reprokit/builds)")
 	fl.IntVar(&opts.Count, "count", 1, "runs per probe; with N > 1 the result states a confidence")
 	fl.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "wall-clock limit per script run")
@@ -112,17 +117,41 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		return err
 	}
 	r := rs[0]
-	src, err := bisect.NewSource(ctx, r, opts.Range)
+	rg := opts.Range
+	rg.Deps = deps
+	rg.Prepare = func(ctx context.Context, tc toolchain.Toolchain) (bool, string, error) {
+		if tc.Kind == toolchain.Go {
+			built, err := runner.GoModules(ctx, r, tc)
+			return built, "", err
+		}
+		return runner.Environment(ctx, r, tc, deps)
+	}
+	src, err := bisect.NewSource(ctx, r, rg)
 	if err != nil {
 		return bisectErr(err)
 	}
-	rep, err := bisect.Run(ctx, r, src, bisect.Options{
+	bopts := bisect.Options{
 		Count:    opts.Count,
 		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso, Deps: deps},
 		Progress: f.IO.ErrOut,
-	})
+	}
+	rep, err := bisect.Run(ctx, r, src, bopts)
 	if err != nil {
 		return bisectErr(err)
+	}
+	if rels, ok := src.(*bisect.LibReleases); ok && rg.Src != "" && !rep.Ambiguous {
+		// The chain: the commits between the two releases around the change.
+		commits, err := bisect.CommitsBetween(ctx, r, rg, rels.Lib, rep, rels.Base)
+		if err != nil {
+			return bisectErr(err)
+		}
+		fmt.Fprintf(f.IO.ErrOut, "reprokit: %s %s: bisecting the commits %s..%s of %s\n", rep.Library, rep.Culprit.Short, commits.FromTag, commits.ToTag, rg.Src)
+		crep, err := bisect.Run(ctx, r, commits, bopts)
+		if err != nil {
+			return bisectErr(fmt.Errorf("the commits between %s %s and %s: %w", rep.Library, rep.Before.Short, rep.Culprit.Short, err))
+		}
+		crep.Release = rep.Culprit.ID
+		rep.Commits = &crep
 	}
 	if opts.JSON {
 		data, _ := json.Marshal(rep)
