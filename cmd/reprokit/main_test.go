@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/goproxytest"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/reprokit/reprokit/internal/cli"
@@ -115,6 +116,7 @@ func TestSpecs(t *testing.T) {
 			"fakegh":   cmdFakeGH,
 			"pymirror": cmdPyMirror,
 			"pyindex":  cmdPyindex,
+			"goproxy":  cmdGoproxy,
 		},
 	})
 }
@@ -287,6 +289,22 @@ func cmdPyindex(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("unknown pyindex command %q", args[0])
 	}
+}
+
+// goproxy DIR starts a Go module proxy on loopback serving the modules
+// under DIR (go-internal's goproxytest: one directory or txtar per
+// PATH_VERSION, slashes as underscores) and points GOPROXY at it, with
+// no checksum database.
+func cmdGoproxy(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: goproxy DIR")
+	}
+	srv, err := goproxytest.NewServer(ts.MkAbs(args[0]), "127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(srv.Close)
+	ts.Setenv("GOPROXY", srv.URL)
+	ts.Setenv("GOSUMDB", "off")
+	ts.Setenv("GONOSUMDB", "*")
 }
 
 // hostPyenvRoot is where this machine's pyenv builds are.
