@@ -47,13 +47,13 @@ type Report struct {
 	LeftOut  []Note `json:"left_out,omitempty"` // releases in the range that are not candidates: yanked, pre-releases
 	// Commits is the chain's second search: the commits between the two
 	// releases around the change (bisect --with … --src).
-	Commits *Report `json:"commits,omitempty"`
-	Untestable []Note      `json:"untestable,omitempty"`
-	Mixed      []Note      `json:"mixed,omitempty"`
-	BugRate    float64     `json:"bug_rate,omitempty"` // reproducing share of the runs where the bug was judged present
-	BugRuns    int         `json:"bug_runs,omitempty"`
-	Confidence *float64    `json:"confidence,omitempty"` // with --count > 1
-	CompareURL string      `json:"compare_url,omitempty"`
+	Commits    *Report  `json:"commits,omitempty"`
+	Untestable []Note   `json:"untestable,omitempty"`
+	Mixed      []Note   `json:"mixed,omitempty"`
+	BugRate    float64  `json:"bug_rate,omitempty"` // reproducing share of the runs where the bug was judged present
+	BugRuns    int      `json:"bug_runs,omitempty"`
+	Confidence *float64 `json:"confidence,omitempty"` // with --count > 1
+	CompareURL string   `json:"compare_url,omitempty"`
 }
 
 // Note is a probed candidate worth a line: untestable, or with mixed runs.

@@ -86,7 +86,7 @@ func NewSource(ctx context.Context, r *repro.Repro, rg Range) (Source, error) {
 			dir = DefaultBuildCacheDir(rg.Env)
 		}
 		return &Commits{
-			Src: rg.Src, Commits: commits, Kind: string(r.Kind()), Bin: rg.Bin,
+			Src: rg.Src, Commits: commits, Kind: string(r.Kind()), Bin: rg.Bin, Log: rg.Log,
 			Cache: &BuildCache{Dir: dir, Src: rg.Src, Command: rg.Build, Timeout: rg.BuildTimeout},
 		}, nil
 	}
