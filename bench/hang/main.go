@@ -60,7 +60,7 @@ func main() {
 	ctx := context.Background()
 	all, err := toolchain.Discover(ctx, os.Getenv)
 	must(err)
-	tcs, err := toolchain.Select(all, "python", *python)
+	tcs, err := toolchain.Select(all, toolchain.Python, *python)
 	must(err)
 	tc := tcs[0]
 	r, err := repro.Parse("tree.txtar", []byte(archive))

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,8 @@ import (
 	"github.com/reprokit/reprokit/internal/cli"
 	fakegithub "github.com/reprokit/reprokit/internal/fake/github"
 	"github.com/reprokit/reprokit/internal/fake/pyindex"
+	"github.com/reprokit/reprokit/internal/redact"
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 var sharedGoCache = filepath.Join(os.TempDir(), fmt.Sprintf("reprokit-spec-gocache-%d", os.Getuid()))
@@ -59,13 +62,6 @@ func TestSpecs(t *testing.T) {
 			}
 			env.Defer(idx.Close)
 			env.Setenv("PYINDEX", idx.IndexURL())
-			// A Python downloads mirror on loopback, empty until a spec
-			// adds builds to it (pymirror add): uv, where a spec finds it
-			// on PATH, never reaches past loopback for an interpreter.
-			mirror := pyindex.NewMirror()
-			env.Defer(mirror.Close)
-			env.Values["pymirror"] = mirror
-			env.Setenv("UV_PYTHON_DOWNLOADS_JSON_URL", mirror.JSONURL())
 			env.Values["pyindex"] = idx
 			// What an isolated build installs first (setuptools, wheel),
 			// as found on this machine: the [buildtools] specs need them.
@@ -86,7 +82,17 @@ func TestSpecs(t *testing.T) {
 			env.Defer(evil.Close)
 			env.Setenv("EVILINDEX", evil.IndexURL())
 			env.Values["evilindex"] = evil
+			// A Python downloads mirror on loopback, empty until a spec
+			// adds builds to it (pymirror add): uv, where a spec finds it
+			// on PATH, never reaches past loopback for an interpreter.
+			mirror := pyindex.NewMirror()
+			env.Defer(mirror.Close)
+			env.Values["pymirror"] = mirror
+			env.Setenv("UV_PYTHON_DOWNLOADS_JSON_URL", mirror.JSONURL())
 			env.Setenv("HOST_PYENV_ROOT", hostPyenvRoot())
+			// Specs that run real Go releases opt in to the host's
+			// module cache with `env GOMODCACHE=$HOST_GOMODCACHE`.
+			env.Setenv("HOST_GOMODCACHE", toolchain.ModCache(os.Getenv))
 			return nil
 		},
 		// [pyenv:3.9] holds when a pyenv build of that minor version is on
@@ -102,6 +108,13 @@ func TestSpecs(t *testing.T) {
 				// python3-venv): the PEP 723 specs need it.
 				return exec.Command("python3", "-c", "import venv, ensurepip").Run() == nil, nil
 			}
+			if v, ok := strings.CutPrefix(cond, "gorelease:"); ok {
+				// [gorelease:1.21.13] holds when the host's module cache
+				// has that release (the go command downloaded it): a
+				// spec never fetches one.
+				found, _ := filepath.Glob(filepath.Join(toolchain.ModCache(os.Getenv), "golang.org", "toolchain@v0.0.1-go"+v+".*", "bin", "go"))
+				return len(found) > 0, nil
+			}
 			minor, ok := strings.CutPrefix(cond, "pyenv:")
 			if !ok {
 				return false, fmt.Errorf("unknown condition %q", cond)
@@ -114,9 +127,10 @@ func TestSpecs(t *testing.T) {
 			"nowrite":  cmdNoWrite,
 			"within":   cmdWithin,
 			"fakegh":   cmdFakeGH,
-			"pymirror": cmdPyMirror,
 			"pyindex":  cmdPyindex,
+			"pymirror": cmdPyMirror,
 			"goproxy":  cmdGoproxy,
+			"inert":    cmdInert,
 		},
 	})
 }
@@ -322,6 +336,9 @@ const fakeToken = "ghp_SpecToken0123456789abcdefABCDEF012345"
 //
 //	fakegh fault ENDPOINT KIND [N]   inject N failures (see fakegithub.Fault)
 //	fakegh seed STATE TITLE BODY     add an issue by someone else
+//	fakegh issue REPO N STATE FILE [LABELS]  serve FILE (`# Title` then the body) as REPO#N
+//	fakegh body N                    print issue N's body
+//	fakegh comments N                print the comments on issue N
 //	fakegh droplabels                creates ignore labels (no push access)
 //	fakegh issues                    print the issues: number, state, labels, body size, comments, title
 //	fakegh requests                  print method, path, query and body of every request
@@ -344,6 +361,31 @@ func cmdFakeGH(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: fakegh seed STATE TITLE BODY")
 		}
 		srv.Seed(args[1], args[2], args[3])
+	case "issue":
+		if len(args) != 5 && len(args) != 6 {
+			ts.Fatalf("usage: fakegh issue OWNER/NAME N STATE FILE [LABEL,...]")
+		}
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		title, body, _ := strings.Cut(ts.ReadFile(args[4]), "\n")
+		var labels []string
+		if len(args) == 6 {
+			labels = strings.Split(args[5], ",")
+		}
+		srv.Put(args[1], n, args[3], strings.TrimSpace(strings.TrimPrefix(title, "# ")), body, labels)
+	case "body", "comments":
+		for _, i := range srv.Issues() {
+			if len(args) == 2 && fmt.Sprint(i.Number) == args[1] {
+				if args[0] == "body" {
+					fmt.Fprintln(ts.Stdout(), i.Body)
+				}
+				for _, c := range i.Comments {
+					if args[0] == "comments" {
+						fmt.Fprintln(ts.Stdout(), c)
+					}
+				}
+			}
+		}
 	case "droplabels":
 		srv.DropLabels = true
 	case "issues":
@@ -426,6 +468,31 @@ func mustGetwd() string {
 		panic(err)
 	}
 	return wd
+}
+
+// inert FILE… fails when any FILE (Markdown) holds a live @mention, issue
+// reference or bare URL outside code: where redact.Inert would change it,
+// showing the lines it would change.
+func cmdInert(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: inert FILE...")
+	}
+	live := false
+	for _, f := range args {
+		text := ts.ReadFile(f)
+		if fixed := redact.Inert(text); fixed != text {
+			live = true
+			got, want := strings.Split(text, "\n"), strings.Split(fixed, "\n")
+			for i := range got {
+				if i < len(want) && got[i] != want[i] {
+					ts.Logf("%s:%d: live: %s", f, i+1, got[i])
+				}
+			}
+		}
+	}
+	if live != neg {
+		ts.Fatalf("inert: live mentions, references or links found (or none, under !)")
+	}
 }
 
 // noprocs MARKER…: no process on the machine has any MARKER as a word of

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
@@ -105,9 +106,47 @@ func libCommits(rg Range, lib Library, commits []Commit, base toolchain.Toolchai
 		dir = DefaultBuildCacheDir(rg.Env)
 	}
 	return &LibCommits{
-		Commits: &Commits{Src: rg.Src, Commits: commits, Kind: string(base.Kind), Cache: &BuildCache{Dir: dir, Src: rg.Src}},
+		Commits: &Commits{Src: rg.Src, Commits: commits, Kind: base.Kind, Cache: &BuildCache{Dir: dir, Src: rg.Src}},
 		Lib:     lib,
 		Base:    base,
 		Prepare: rg.Prepare,
+	}
+}
+
+// Chain goes on from a library's releases to its commits: when src was a
+// library's releases, rg names its checkout (Src) and the releases gave
+// one answer, the commits between the two releases around the change are
+// bisected, and their report becomes rep.Commits.
+func Chain(ctx context.Context, r *repro.Repro, rg Range, src Source, rep Report, opts Options) (Report, error) {
+	rels, ok := src.(*LibReleases)
+	if !ok || rg.Src == "" || rep.Ambiguous {
+		return rep, nil
+	}
+	commits, err := CommitsBetween(ctx, r, rg, rels.Lib, rep, rels.Base)
+	if err != nil {
+		return rep, err
+	}
+	if opts.Progress != nil {
+		fmt.Fprintf(opts.Progress, "reprokit: %s %s: bisecting the commits %s..%s of %s\n", rep.Library, rep.Culprit.Short, commits.FromTag, commits.ToTag, rg.Src)
+	}
+	crep, err := Run(ctx, r, commits, opts)
+	if err != nil {
+		return rep, fmt.Errorf("the commits between %s %s and %s: %w", rep.Library, rep.Before.Short, rep.Culprit.Short, err)
+	}
+	crep.Release = rep.Culprit.ID
+	rep.Commits = &crep
+	return rep, nil
+}
+
+// PrepareFor readies a probe's environment the way the runner will use
+// it: a Python repro's (installed inside the installer's sandbox by
+// deps), a Go repro's modules (resolved on the host, served read-only).
+func PrepareFor(r *repro.Repro, deps *scriptdeps.Builder) Prepare {
+	return func(ctx context.Context, tc toolchain.Toolchain) (bool, string, error) {
+		if tc.Kind == toolchain.Go {
+			built, err := runner.GoModules(ctx, r, tc)
+			return built, "", err
+		}
+		return runner.Environment(ctx, r, tc, deps)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reprokit/reprokit/internal/runner"
+	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
@@ -23,9 +23,9 @@ type Commits struct {
 	Src     string
 	Commits []Commit
 	Cache   *BuildCache
-	Kind    string    // the repro's kind: python or go (ignored with Bin)
-	Bin     string    // a subdirectory of the build tree to put first on PATH
-	Log     io.Writer // says what outside the build the sandbox must show; nil: nowhere
+	Kind    toolchain.Kind // the repro's kind (ignored with Bin)
+	Bin     string         // a subdirectory of the build tree to put first on PATH
+	Log     io.Writer      // says what outside the build the sandbox must show; nil: nowhere
 	builds  int
 	said    bool
 }
@@ -137,7 +137,7 @@ func within(p, dir string) bool {
 }
 
 // Over implements Source.
-func (c *Commits) Over() string { return "commits" }
+func (c *Commits) Over() repro.Candidates { return repro.Commits }
 
 // Candidates implements Source.
 func (c *Commits) Candidates() []Candidate {
@@ -172,7 +172,7 @@ func (c *Commits) Toolchain(ctx context.Context, i int) (toolchain.Toolchain, st
 	tc := toolchain.Toolchain{Name: cm.Short(), Version: cm.Short(), Source: "build " + b.Dir, Roots: []string{b.Dir}, Identity: b.Dir}
 	switch {
 	case c.Bin != "":
-		tc.Kind, tc.Path = runner.DirKind, filepath.Join(b.Dir, c.Bin)
+		tc.Kind, tc.Path = toolchain.Dir, filepath.Join(b.Dir, c.Bin)
 		if fi, err := os.Stat(tc.Path); err != nil || !fi.IsDir() {
 			return tc, fmt.Sprintf("the build made no directory %s", c.Bin), nil
 		}
@@ -187,8 +187,8 @@ func (c *Commits) Toolchain(ctx context.Context, i int) (toolchain.Toolchain, st
 			}
 		}
 		tc.Roots = append(tc.Roots, rootsOf(outside)...)
-	case c.Kind == "go":
-		tc.Kind, tc.Path = "go", filepath.Join(b.Dir, "bin", "go")
+	case c.Kind == toolchain.Go:
+		tc.Kind, tc.Path = toolchain.Go, filepath.Join(b.Dir, "bin", "go")
 		v, err := output(ctx, b.Dir, tc.Path, "env", "GOVERSION")
 		if err != nil {
 			return tc, "the build made no working bin/go: " + err.Error(), nil
@@ -197,7 +197,7 @@ func (c *Commits) Toolchain(ctx context.Context, i int) (toolchain.Toolchain, st
 	default:
 		// A CPython build tree runs from where it was built: ./python
 		// finds Lib/ and the built extension modules next to it.
-		tc.Kind, tc.Path = "python", filepath.Join(b.Dir, "python")
+		tc.Kind, tc.Path = toolchain.Python, filepath.Join(b.Dir, "python")
 		v, err := output(ctx, b.Dir, tc.Path, "-E", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])")
 		if err != nil {
 			return tc, "the build made no working ./python (for another program, pass --bin SUBDIR): " + err.Error(), nil

@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/mod/semver"
 
+	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/toolchain"
@@ -93,7 +94,7 @@ type LibReleases struct {
 }
 
 // Over implements Source.
-func (l *LibReleases) Over() string { return "releases" }
+func (l *LibReleases) Over() repro.Candidates { return repro.Releases }
 
 // Candidates implements Source.
 func (l *LibReleases) Candidates() []Candidate {

@@ -17,8 +17,8 @@ import (
 
 // Source is an ordered range of candidates, oldest first.
 type Source interface {
-	// Over is "releases" or "commits".
-	Over() string
+	// Over is what the source's candidates are.
+	Over() repro.Candidates
 	Candidates() []Candidate
 	// Toolchain readies candidate i: fetches a release, builds a commit.
 	// skip is non-empty when the candidate cannot be tested (a build that
@@ -37,6 +37,9 @@ type Options struct {
 	Runner runner.Options // sandbox limits and isolation (Count is ignored)
 	// Progress, if not nil, gets one line per probe.
 	Progress io.Writer
+	// Verbose adds each probe run's testscript log to Progress, under
+	// its line, as `run -v` shows it.
+	Verbose bool
 }
 
 // Run bisects r over src and returns the report.
@@ -65,16 +68,32 @@ func Run(ctx context.Context, r *repro.Repro, src Source, opts Options) (Report,
 			return Probe{Skip: err.Error()}
 		}
 		var p Probe
+		var ran []runner.Result
 		if skip != "" {
 			p.Skip = skip
 		} else {
 			for k := 0; k < count && ctx.Err() == nil; k++ {
 				res := runner.Run(ctx, r, tc, ropts)
-				p.Runs = append(p.Runs, Observation{Verdict: string(res.Verdict), Signature: res.Signature, Err: res.Error})
+				ran = append(ran, res)
+				// A program the script runs is not there: this candidate
+				// cannot tell, and an end that is so is named for it.
+				if why := runner.MissingProgram(res, tc); why != "" && res.Verdict != repro.Reproduces {
+					p.Skip = why
+					break
+				}
+				p.Runs = append(p.Runs, Observation{Verdict: res.Verdict, Signature: res.Signature, Err: res.Error})
+			}
+			if p.Skip != "" {
+				p.Runs = nil
 			}
 		}
 		if opts.Progress != nil {
 			fmt.Fprintf(opts.Progress, "probe %d: %s: %s\n", probes, cands[i], summary(p))
+			if opts.Verbose {
+				for _, res := range ran {
+					res.Details(opts.Progress, true)
+				}
+			}
 		}
 		return p
 	}
@@ -112,7 +131,7 @@ func summary(p Probe) string {
 // Bisection is the report as the archive's metadata records it.
 func Bisection(rep Report) repro.Bisection {
 	b := repro.Bisection{
-		Direction: string(rep.Direction),
+		Direction: rep.Direction,
 		Over:      rep.Over,
 		By:        rep.Culprit.ID,
 		Subject:   rep.Culprit.Subject,

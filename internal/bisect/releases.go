@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
@@ -18,7 +19,7 @@ type Releases struct {
 }
 
 // Over implements Source.
-func (r *Releases) Over() string { return "releases" }
+func (r *Releases) Over() repro.Candidates { return repro.Releases }
 
 // Candidates implements Source.
 func (r *Releases) Candidates() []Candidate {
@@ -62,10 +63,10 @@ func InRange(version, lo, hi string) bool {
 
 // Installed is the releases of one kind found on this machine within
 // lo..hi, one per version, oldest first.
-func Installed(all []toolchain.Toolchain, kind, lo, hi string) *Releases {
+func Installed(all []toolchain.Toolchain, kind toolchain.Kind, lo, hi string) *Releases {
 	var tcs []toolchain.Toolchain
 	for _, t := range toolchain.SortByVersion(all) {
-		if string(t.Kind) == kind && InRange(t.Version, lo, hi) && (len(tcs) == 0 || tcs[len(tcs)-1].Version != t.Version) {
+		if t.Kind == kind && InRange(t.Version, lo, hi) && (len(tcs) == 0 || tcs[len(tcs)-1].Version != t.Version) {
 			tcs = append(tcs, t)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"github.com/reprokit/reprokit/internal/repro"
 )
 
 // Candidate names a point of the search for people.
@@ -24,19 +26,19 @@ func (c Candidate) String() string {
 // Report is a search's result in the user's terms; `bisect --json` prints
 // it, and its field names are stable.
 type Report struct {
-	File       string      `json:"file"`
-	Over       string      `json:"over"` // "releases" or "commits"
-	Direction  Direction   `json:"direction"`
-	Culprit    Candidate   `json:"culprit"`
-	Before     Candidate   `json:"before"`
-	Suspects   []Candidate `json:"suspects,omitempty"` // when ambiguous: every candidate that may be the change
-	Ambiguous  bool        `json:"ambiguous"`
-	First      string      `json:"first_verdict"` // the verdict at the first end (with its signature)
-	Last       string      `json:"last_verdict"`
-	Candidates int         `json:"candidates"`
-	Probes     int         `json:"probes"` // candidates probed, ends included
-	Runs       int         `json:"runs"`
-	Builds     int         `json:"builds"` // commits built (cache hits excluded)
+	File       string           `json:"file"`
+	Over       repro.Candidates `json:"over"`
+	Direction  Direction        `json:"direction"`
+	Culprit    Candidate        `json:"culprit"`
+	Before     Candidate        `json:"before"`
+	Suspects   []Candidate      `json:"suspects,omitempty"` // when ambiguous: every candidate that may be the change
+	Ambiguous  bool             `json:"ambiguous"`
+	First      string           `json:"first_verdict"` // the verdict at the first end (with its signature)
+	Last       string           `json:"last_verdict"`
+	Candidates int              `json:"candidates"`
+	Probes     int              `json:"probes"` // candidates probed, ends included
+	Runs       int              `json:"runs"`
+	Builds     int              `json:"builds"` // commits built (cache hits excluded)
 	// Library is the dependency bisected (its releases or commits), ""
 	// when the toolchain was.
 	Library string `json:"library,omitempty"`
@@ -63,7 +65,7 @@ type Note struct {
 }
 
 // NewReport names the result's candidates.
-func NewReport(file, over string, res Result, cands []Candidate) Report {
+func NewReport(file string, over repro.Candidates, res Result, cands []Candidate) Report {
 	rep := Report{
 		File: file, Over: over, Direction: res.Direction,
 		Culprit: cands[res.Culprit], Before: cands[res.Before],
@@ -99,9 +101,9 @@ func NewReport(file, over string, res Result, cands []Candidate) Report {
 func endName(c Class, res Result, cands []Candidate) string {
 	switch c {
 	case AsFirst:
-		return "the first end's " + res.First.Verdict
+		return "the first end's " + string(res.First.Verdict)
 	case AsLast:
-		return "the last end's " + res.Last.Verdict
+		return "the last end's " + string(res.Last.Verdict)
 	}
 	return "untestable"
 }
@@ -113,7 +115,7 @@ func (r Report) Headline() string {
 	if r.Direction == Changed {
 		verb = "verdict changed"
 	}
-	prep := map[string]string{"releases": "in", "commits": "by"}[r.Over]
+	prep := map[repro.Candidates]string{repro.Releases: "in", repro.Commits: "by"}[r.Over]
 	if r.Ambiguous {
 		names := make([]string, len(r.Suspects))
 		for i, c := range r.Suspects {
@@ -121,7 +123,7 @@ func (r Report) Headline() string {
 		}
 		return fmt.Sprintf("%s %s one of %d %s (untestable ones hide which): %s (%s %s)", verb, prep, len(r.Suspects), r.Over, strings.Join(names, ", "), r.Before.Short, firstWord(r.First))
 	}
-	if r.Over == "commits" {
+	if r.Over == repro.Commits {
 		return fmt.Sprintf("%s %s %s", verb, prep, r.Culprit) // the commit before it gets a line of its own
 	}
 	if r.Library != "" {
@@ -134,7 +136,7 @@ func (r Report) Headline() string {
 // verdict into "gives changed".
 func firstWord(v string) string {
 	w, _, _ := strings.Cut(v, " ")
-	if w == Reproduces {
+	if w == string(repro.Reproduces) {
 		return w
 	}
 	return "gives " + w
@@ -143,7 +145,7 @@ func firstWord(v string) string {
 // Write prints the report for people.
 func (r Report) Write(w io.Writer) {
 	fmt.Fprintf(w, "%s: %s\n", r.File, r.Headline())
-	if r.Over == "commits" && !r.Ambiguous {
+	if r.Over == repro.Commits && !r.Ambiguous {
 		fmt.Fprintf(w, "  before it: %s\n", r.Before)
 	}
 	if r.Ambiguous {
@@ -156,11 +158,11 @@ func (r Report) Write(w io.Writer) {
 	switch {
 	case r.Library != "":
 		of := r.Library
-		if r.Over == "commits" && r.Release != "" {
+		if r.Over == repro.Commits && r.Release != "" {
 			of += " leading to " + r.Release
 		}
 		fmt.Fprintf(w, "  %s, %s (%s) over %d %s of %s (⌈log₂ %d⌉ = %d)\n", plural(r.Installs, "install"), plural(r.Probes, "probe"), plural(r.Runs, "run"), r.Candidates, r.Over, of, r.Candidates, steps)
-	case r.Over == "commits":
+	case r.Over == repro.Commits:
 		fmt.Fprintf(w, "  %s, %s (%s) over %d commits (⌈log₂ %d⌉ = %d)\n", plural(r.Builds, "build"), plural(r.Probes, "probe"), plural(r.Runs, "run"), r.Candidates, r.Candidates, steps)
 	default:
 		fmt.Fprintf(w, "  %s (%s) over %d releases\n", plural(r.Probes, "probe"), plural(r.Runs, "run"), r.Candidates)

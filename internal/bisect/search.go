@@ -29,26 +29,24 @@ import (
 	"math"
 	"strings"
 
+	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/signature"
 )
 
-// Direction is what the change between the two ends did to the bug.
-type Direction string
+// Direction is what the change between the two ends did to the bug; the
+// archive's metadata records it (repro.Bisection).
+type Direction = repro.Direction
 
 // The directions, judged from the verdicts at the two ends.
 const (
-	Introduced Direction = "introduced" // the last end reproduces, the first does not
-	Fixed      Direction = "fixed"      // the first end reproduces, the last does not
-	Changed    Direction = "changed"    // neither end reproduces: another verdict changed
+	Introduced = repro.DirectionIntroduced // the last end reproduces, the first does not
+	Fixed      = repro.DirectionFixed      // the first end reproduces, the last does not
+	Changed    = repro.DirectionChanged    // neither end reproduces: another verdict changed
 )
-
-// Reproduces is the verdict that means "the bug is there" (repro.Reproduces;
-// repeated here so that the search depends on nothing that runs processes).
-const Reproduces = "reproduces"
 
 // Observation is one run of the repro on a candidate.
 type Observation struct {
-	Verdict   string
+	Verdict   repro.Verdict
 	Signature *signature.Signature
 	Err       string // why the harness failed, for an "error" verdict
 }
@@ -149,7 +147,7 @@ func Search(ctx context.Context, n int, oracle Oracle) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if fRep.Verdict == Reproduces && lRep.Verdict == Reproduces && !same(fRep, lRep) {
+	if fRep.Verdict == repro.Reproduces && lRep.Verdict == repro.Reproduces && !same(fRep, lRep) {
 		return res, &EndError{n - 1, fmt.Sprintf("both ends reproduce, with different signatures (%s, %s): the bug slipped to another in this range; bisect one of them with a narrower range or a recorded signature", describe(fRep), describe(lRep))}
 	}
 	if same(fRep, lRep) {
@@ -158,9 +156,9 @@ func Search(ctx context.Context, n int, oracle Oracle) (Result, error) {
 	res.First, res.Last = fRep, lRep
 	bugEnd := -1
 	switch {
-	case fRep.Verdict == Reproduces:
+	case fRep.Verdict == repro.Reproduces:
 		res.Direction, bugEnd = Fixed, 0
-	case lRep.Verdict == Reproduces:
+	case lRep.Verdict == repro.Reproduces:
 		res.Direction, bugEnd = Introduced, n-1
 	default:
 		res.Direction = Changed
@@ -227,7 +225,7 @@ func endRep(i int, name string, p Probe) (Observation, error) {
 	}
 	rep := p.Runs[0]
 	for _, o := range p.Runs {
-		if o.Verdict == Reproduces {
+		if o.Verdict == repro.Reproduces {
 			rep = o
 			break
 		}
@@ -235,18 +233,18 @@ func endRep(i int, name string, p Probe) (Observation, error) {
 	for _, o := range p.Runs {
 		// A flaky bug end mixes the bug with other verdicts; anything
 		// else must be the same every run.
-		if !same(rep, o) && (rep.Verdict != Reproduces || o.Verdict == Reproduces) {
+		if !same(rep, o) && (rep.Verdict != repro.Reproduces || o.Verdict == repro.Reproduces) {
 			return Observation{}, &EndError{i, fmt.Sprintf("the %s end is unstable: %s and %s in %d runs; pick another end", name, describe(rep), describe(o), len(p.Runs))}
 		}
 	}
 	switch rep.Verdict {
-	case "error":
+	case repro.ErrorVerdict:
 		why := "the harness failed or the time limit hit"
 		if rep.Err != "" {
 			why = rep.Err
 		}
 		return Observation{}, &EndError{i, fmt.Sprintf("the %s end ended in error (%s); fix that first", name, why)}
-	case "skipped":
+	case repro.Skipped:
 		return Observation{}, &EndError{i, fmt.Sprintf("the repro skips itself at the %s end; pick an end it runs on", name)}
 	}
 	return rep, nil
@@ -331,9 +329,9 @@ func same(a, b Observation) bool {
 
 func describe(o Observation) string {
 	if o.Signature == nil || o.Signature.IsZero() {
-		return o.Verdict
+		return string(o.Verdict)
 	}
-	return o.Verdict + " (" + o.Signature.String() + ")"
+	return string(o.Verdict) + " (" + o.Signature.String() + ")"
 }
 
 // Mix is "reproduces 3/5, changed 2/5", in order of first appearance.

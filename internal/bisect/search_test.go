@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/signature"
 )
 
@@ -29,11 +30,11 @@ func history(s string) (int, Oracle, *[]int) {
 		for _, r := range points[i] {
 			switch r {
 			case 'R':
-				p.Runs = append(p.Runs, Observation{Reproduces, crash, ""})
+				p.Runs = append(p.Runs, Observation{repro.Reproduces, crash, ""})
 			case 'C':
 				p.Runs = append(p.Runs, Observation{"changed", clean, ""})
 			case 'O':
-				p.Runs = append(p.Runs, Observation{Reproduces, other, ""})
+				p.Runs = append(p.Runs, Observation{repro.Reproduces, other, ""})
 			case 'S':
 				p.Runs = append(p.Runs, Observation{"skipped", nil, ""})
 			case 'x':

@@ -86,19 +86,19 @@ func NewSource(ctx context.Context, r *repro.Repro, rg Range) (Source, error) {
 			dir = DefaultBuildCacheDir(rg.Env)
 		}
 		return &Commits{
-			Src: rg.Src, Commits: commits, Kind: string(r.Kind()), Bin: rg.Bin, Log: rg.Log,
+			Src: rg.Src, Commits: commits, Kind: r.Kind(), Bin: rg.Bin, Log: rg.Log,
 			Cache: &BuildCache{Dir: dir, Src: rg.Src, Command: rg.Build, Timeout: rg.BuildTimeout},
 		}, nil
 	}
-	kind, spec := "python", rg.Python
+	kind, spec := toolchain.Python, rg.Python
 	if rg.Go != "" {
-		kind, spec = "go", rg.Go
+		kind, spec = toolchain.Go, rg.Go
 	}
 	lo, hi, err := ParseRange(spec)
 	if err != nil {
 		return nil, usage("--%s %v", kind, err)
 	}
-	if kind != string(r.Kind()) {
+	if kind != r.Kind() {
 		return nil, usage("%s runs on %s, not %s: use --%s", r.Path, r.Kind(), kind, r.Kind())
 	}
 	all, err := toolchain.Discover(ctx, rg.Env)
@@ -106,7 +106,7 @@ func NewSource(ctx context.Context, r *repro.Repro, rg Range) (Source, error) {
 		return nil, err
 	}
 	var src *Releases
-	if kind == "go" {
+	if kind == toolchain.Go {
 		if src, err = goReleases(ctx, all, lo, hi, rg); err != nil {
 			return nil, err
 		}
@@ -265,11 +265,11 @@ func goReleases(ctx context.Context, all []toolchain.Toolchain, lo, hi string, r
 		if rg.Log != nil {
 			fmt.Fprintf(rg.Log, "reprokit: %v; bisecting over the Go releases on this machine\n", err)
 		}
-		return Installed(all, "go", lo, hi), nil
+		return Installed(all, toolchain.Go, lo, hi), nil
 	}
 	here := map[string]toolchain.Toolchain{}
 	for _, t := range all {
-		if t.Kind == "go" {
+		if t.Kind == toolchain.Go {
 			here[t.Version] = t
 		}
 	}
@@ -315,7 +315,7 @@ func pythonReleases(ctx context.Context, all []toolchain.Toolchain, lo, hi strin
 		if rg.Log != nil {
 			fmt.Fprintf(rg.Log, "reprokit: %v; bisecting over the Python interpreters on this machine\n", err)
 		}
-		return Installed(all, "python", lo, hi)
+		return Installed(all, toolchain.Python, lo, hi)
 	}
 	type release struct {
 		tc *toolchain.Toolchain // here, or nil: fetch d

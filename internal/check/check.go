@@ -43,6 +43,9 @@ type Plan struct {
 	// the first sandbox starts (a fully cached check starts none).
 	Isolation sandbox.Isolation
 	Probe     func(context.Context) error
+	// Reaps is how deaths the repro's own code reaps are seen ("": the
+	// default); part of the cache key.
+	Reaps sandbox.ReapMode
 	// Shard, when N > 0, runs only shard I/N of the sorted cells.
 	Shard Shard
 	// Merge reads the shards' --json files instead of running anything.
@@ -185,6 +188,11 @@ func newCellCache(p Plan, repros []*repro.Repro, jobs []runner.Job) *cellCache {
 		// Only then: the keys of results cached before these flags stay valid.
 		optKey += fmt.Sprintf(" installer=%s allow-build=%v", installer, allowBuild)
 	}
+	if m := (runner.Options{Reaps: p.Reaps}).ReapMode(); m != sandbox.ReapsOn {
+		// Likewise: a run without the recorder, or with the tracer, is
+		// another result.
+		optKey += " reaps=" + string(m)
+	}
 	content := map[*repro.Repro][]byte{}
 	for _, r := range repros {
 		content[r] = cacheContent(r)
@@ -209,7 +217,7 @@ func (c *cellCache) run(ctx context.Context, p Plan, jobs []runner.Job) []runner
 		step, done = p.Progress(c.misses)
 	}
 	defer done()
-	ropts := runner.Options{Count: max(p.Count, 1), Limits: sandbox.Limits{Timeout: p.Timeout}, Isolation: p.Isolation, Deps: p.Deps}
+	ropts := runner.Options{Count: max(p.Count, 1), Limits: sandbox.Limits{Timeout: p.Timeout}, Isolation: p.Isolation, Deps: p.Deps, Reaps: p.Reaps}
 	return runner.RunEach(ctx, jobs, p.Jobs, func(ctx context.Context, i int, j runner.Job) runner.Result {
 		if c.hits[i] != nil {
 			return *c.hits[i]

@@ -13,12 +13,32 @@ import (
 // Upstream is what the linked upstream issue says, and whether it agrees.
 type Upstream struct {
 	Ref           string // python/cpython#123
-	State         string // open, closed
-	Reason        string // completed, not_planned, reopened
+	State         IssueState
+	Reason        StateReason
 	Closed        string // closing date, 2006-01-02
 	Contradiction string // empty when the issue agrees with the matrix
 	Error         string // the lookup failed
 }
+
+// IssueState is an upstream issue's state, as GitHub's API says it.
+type IssueState string
+
+// The states of an issue.
+const (
+	IssueOpen   IssueState = "open"
+	IssueClosed IssueState = "closed"
+)
+
+// StateReason is why an issue is in its state, as GitHub's API says it
+// (it may add reasons: an unknown one is shown as it is).
+type StateReason string
+
+// The reasons the check tells apart.
+const (
+	Completed  StateReason = "completed"
+	NotPlanned StateReason = "not_planned"
+	Reopened   StateReason = "reopened"
+)
 
 // Summary is the upstream state in a few words.
 func (u Upstream) Summary() string {
@@ -28,9 +48,9 @@ func (u Upstream) Summary() string {
 	case u.Ref == "":
 		return "no upstream issue linked"
 	}
-	s := u.Ref + " " + u.State
-	if u.Reason != "" && u.State == "closed" {
-		s += " (" + strings.ReplaceAll(u.Reason, "_", " ") + ")"
+	s := u.Ref + " " + string(u.State)
+	if u.Reason != "" && u.State == IssueClosed {
+		s += " (" + strings.ReplaceAll(string(u.Reason), "_", " ") + ")"
 	}
 	if u.Closed != "" {
 		s += " on " + u.Closed
@@ -91,7 +111,7 @@ func (l *Lookup) one(ctx context.Context, link string) Upstream {
 		u.Error = err.Error()
 		return u
 	}
-	u.State, u.Reason = iss.GetState(), iss.GetStateReason()
+	u.State, u.Reason = IssueState(iss.GetState()), StateReason(iss.GetStateReason())
 	if iss.ClosedAt != nil {
 		u.Closed = iss.GetClosedAt().Format("2006-01-02")
 	}
@@ -115,9 +135,9 @@ func contradiction(u Upstream, cells []Cell) string {
 		}
 	}
 	switch {
-	case u.State == "closed" && u.Reason == "completed" && newest != nil && newest.Verdict == repro.Reproduces:
+	case u.State == IssueClosed && u.Reason == Completed && newest != nil && newest.Verdict == repro.Reproduces:
 		return fmt.Sprintf("closed as completed, but still reproduces on %s, the newest toolchain here", newest.Toolchain.Version)
-	case u.State == "open" && reproducing == 0 && len(cells) > 0:
+	case u.State == IssueOpen && reproducing == 0 && len(cells) > 0:
 		return "open, but reproduces on none of the toolchains here: tell upstream (see the comment draft) or check the repro"
 	}
 	return ""

@@ -13,7 +13,6 @@ import (
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
-	"github.com/reprokit/reprokit/internal/toolchain"
 	"github.com/reprokit/reprokit/internal/usage"
 )
 
@@ -26,6 +25,7 @@ type BisectOptions struct {
 	JSON      bool
 	Record    bool // write the result into the archive's metadata
 	Isolation string
+	Verbose   bool      // show each probe's testscript log
 	Deps      DepsFlags // --index-url, --find-links, --allow-build, --installer
 }
 
@@ -50,6 +50,18 @@ of the build cache; the checkout in --src is never touched. The result is
 written into the archive's metadata (bisect:), where draft and check find
 it. Recipes for CPython and Go checkouts: docs/bisect.md.
 
+A library the repro depends on is bisected the same way (--with
+'pkg==A..B' on one interpreter, or 'example.com/mod@vA..vB' for a Go
+repro): its releases from the user's package index in PEP 440 order (the
+module proxy's list for a module), yanked, retracted and pre-releases left
+out unless --pre, a release with no wheel untestable; then, with --src,
+the commits between the tags of the two releases around the change, each
+installed into the repro's environment inside the installer's sandbox
+(pip install --no-deps, or uv's), or put in place of the module by a
+replace directive. One answer: "introduced in pkg 2.4.0, by 1a2b3c4 …".
+--src DIR --install --from A --to B bisects a library's commits alone.
+docs/bisect-library.md.
+
 `
 
 // NewCmdBisect is `reprokit bisect`; runF, if not nil, replaces its run function.
@@ -66,7 +78,9 @@ func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) 
   reprokit bisect --go 1.22.0..1.22.12 repros/go_ice_zero_size_array.txtar
   # over the commits of a CPython checkout
   reprokit bisect --src ~/cpython --build './configure -q --with-pydebug && make -j2' \
-      --from v3.12.0 --to v3.13.0 repros/x.txtar`,
+      --from v3.12.0 --to v3.13.0 repros/x.txtar
+  # a dependency's releases, then its commits: one answer
+  reprokit bisect --python 3.12 --with 'attrs==22.2.0..23.1.0' --src ~/attrs repros/y.txtar`,
 		Args: nArgs(one, "bisect: name exactly one archive (e.g. `reprokit bisect --python 3.9..3.13 repros/x.txtar`)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -77,8 +91,8 @@ func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) 
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Range.Python, "python", "", "bisect over CPython releases in `OLD..NEW`, e.g. 3.12.0..3.12.8 or 3.9..3.13: those here and those uv can fetch (fetched only when probed)")
-	fl.StringVar(&opts.Range.Go, "go", "", "bisect over Go releases in `OLD..NEW`, e.g. 1.22.0..1.22.12")
+	fl.StringVar(&opts.Range.Python, "python", "", "bisect over CPython releases in `OLD..NEW`, e.g. 3.12.0..3.12.8 or 3.9..3.13: those here and those uv can fetch (fetched only when probed); with --with, the one interpreter to bisect the library on (3.12)")
+	fl.StringVar(&opts.Range.Go, "go", "", "bisect over Go releases in `OLD..NEW`, e.g. 1.22.0..1.22.12; with --with, the one release to bisect the module on")
 	fl.StringVar(&opts.Range.Src, "src", "", "bisect over the commits of this git checkout (it is never touched: builds happen in worktrees)")
 	fl.StringVar(&opts.Range.Build, "build", "", "shell command that builds a commit, run in its worktree outside the sandbox")
 	fl.StringVar(&opts.Range.From, "from", "", "the older end of the commit range")
@@ -97,6 +111,7 @@ func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) 
 	fl.BoolVar(&opts.Record, "record", true, "write the result into the archive's metadata (bisect:), where draft and check find it")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
 	opts.Deps.registerInstall(fl)
+	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show the testscript log of each probe's run (work dir shown as $WORK), as `run -v` does")
 	return cmd
 }
 
@@ -118,14 +133,7 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 	}
 	r := rs[0]
 	rg := opts.Range
-	rg.Deps = deps
-	rg.Prepare = func(ctx context.Context, tc toolchain.Toolchain) (bool, string, error) {
-		if tc.Kind == toolchain.Go {
-			built, err := runner.GoModules(ctx, r, tc)
-			return built, "", err
-		}
-		return runner.Environment(ctx, r, tc, deps)
-	}
+	rg.Deps, rg.Prepare = deps, bisect.PrepareFor(r, deps)
 	src, err := bisect.NewSource(ctx, r, rg)
 	if err != nil {
 		return bisectErr(err)
@@ -134,24 +142,14 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		Count:    opts.Count,
 		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso, Deps: deps},
 		Progress: f.IO.ErrOut,
+		Verbose:  opts.Verbose,
 	}
 	rep, err := bisect.Run(ctx, r, src, bopts)
 	if err != nil {
 		return bisectErr(err)
 	}
-	if rels, ok := src.(*bisect.LibReleases); ok && rg.Src != "" && !rep.Ambiguous {
-		// The chain: the commits between the two releases around the change.
-		commits, err := bisect.CommitsBetween(ctx, r, rg, rels.Lib, rep, rels.Base)
-		if err != nil {
-			return bisectErr(err)
-		}
-		fmt.Fprintf(f.IO.ErrOut, "reprokit: %s %s: bisecting the commits %s..%s of %s\n", rep.Library, rep.Culprit.Short, commits.FromTag, commits.ToTag, rg.Src)
-		crep, err := bisect.Run(ctx, r, commits, bopts)
-		if err != nil {
-			return bisectErr(fmt.Errorf("the commits between %s %s and %s: %w", rep.Library, rep.Before.Short, rep.Culprit.Short, err))
-		}
-		crep.Release = rep.Culprit.ID
-		rep.Commits = &crep
+	if rep, err = bisect.Chain(ctx, r, rg, src, rep, bopts); err != nil {
+		return bisectErr(err)
 	}
 	if opts.JSON {
 		data, _ := json.Marshal(rep)

@@ -38,6 +38,7 @@ type CheckOptions struct {
 	Upstream  bool
 	APIURL    string
 	Reports   string
+	Trace     bool // --trace-deaths
 }
 
 // NewCmdCheck is `reprokit check`; runF, if not nil, replaces its run function.
@@ -96,6 +97,7 @@ shards: docs/check.md.
 	fl.StringVar(&opts.APIURL, "api-url", "", fmt.Sprintf(apiURLHelp, " for --upstream"))
 	fl.StringVar(&opts.Reports, "reports", "reports", "directory for the comment drafts of landed fixes")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object per cell (what --merge reads)")
+	fl.BoolVar(&opts.Trace, "trace-deaths", false, traceDeathsHelp)
 	return cmd
 }
 
@@ -107,7 +109,7 @@ func (opts *CheckOptions) plan(f *Factory) (check.Plan, error) {
 		return check.Plan{}, err
 	}
 	p := check.Plan{Paths: opts.Paths, Python: opts.Python, Go: opts.Go, With: opts.Deps.With, Deps: deps, Jobs: opts.Jobs, Count: count, NoCache: opts.NoCache || opts.CountSet,
-		Timeout: opts.Timeout, Merge: opts.Merge, Reports: opts.Reports, Env: f.Env, Log: f.IO.ErrOut, Progress: checkProgress(f.IO)}
+		Timeout: opts.Timeout, Merge: opts.Merge, Reports: opts.Reports, Env: f.Env, Log: f.IO.ErrOut, Progress: checkProgress(f.IO), Reaps: reapsFlag(opts.Trace)}
 	if opts.Shard != "" {
 		s, err := check.ParseShard(opts.Shard)
 		switch {

@@ -30,6 +30,9 @@ type DraftOptions struct {
 	Offline   bool      // no related-issue search
 	APIURL    string    // the GitHub the search asks
 	Deps      DepsFlags // --with, --index-url, --find-links
+	// Comment renders the confirmation comment for each repro's upstream
+	// issue instead of an issue draft.
+	Comment bool
 }
 
 // NewCmdDraft is `reprokit draft`; runF, if not nil, replaces its run function.
@@ -61,7 +64,9 @@ the forms they follow: docs/draft-and-file.md.
   # every repro whose metadata names the go tracker
   reprokit draft --tracker go
   # a dependency as a matrix axis
-  reprokit draft --with 'packaging==21.3,22.0' repros/packaging_legacy_version.txtar`,
+  reprokit draft --with 'packaging==21.3,22.0' repros/packaging_legacy_version.txtar
+  # the confirmation comment for the repro's upstream issue (docs/import.md)
+  reprokit draft --comment repros/cpython_115874.txtar`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			if runF != nil {
@@ -84,6 +89,7 @@ the forms they follow: docs/draft-and-file.md.
 	fl.StringVar(&opts.TrackersDir, "trackers", filepath.Join("reports", "trackers"), "directory of tracker profile files that add to or override the built-in ones")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
 	opts.Deps.register(fl)
+	fl.BoolVar(&opts.Comment, "comment", false, "render the confirmation comment for the repro's upstream issue (reports/NAME.comment.md), Bugmon-style; `reprokit file --comment` posts it")
 	fl.BoolVar(&opts.Offline, "offline", false, "do not search the upstream tracker for related issues")
 	fl.StringVar(&opts.APIURL, "api-url", "", fmt.Sprintf(apiURLHelp, " for the related-issue search"))
 	return cmd
@@ -116,12 +122,16 @@ func runDraft(ctx context.Context, f *Factory, opts *DraftOptions) error {
 		return err
 	}
 	req.With = opts.Deps.With
-	if !opts.Offline {
+	if !opts.Offline && !opts.Comment {
 		req.Related = forge.RelatedSearch(f.forge(opts.APIURL), f.Env)
 	}
 	red := redact.New()
+	make := draft.Make
+	if opts.Comment {
+		make = draft.MakeConfirmation
+	}
 	for _, r := range repros {
-		m, err := draft.Make(ctx, req, r, all, red)
+		m, err := make(ctx, req, r, all, red)
 		if err != nil {
 			return err
 		}

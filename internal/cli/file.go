@@ -28,6 +28,7 @@ type FileOptions struct {
 	DryRun        bool
 	Web           bool
 	CommentOn     int
+	Comment       bool // post a confirmation comment draft on its issue
 	Force         bool
 	NoWait        bool
 	APIURL        string
@@ -51,7 +52,9 @@ new-issue URL instead (no token needed).
 It first looks for an issue it filed before (the body carries a hidden
 fingerprint; reports/filed.json records what was filed), then searches the
 repository for duplicates by signature and title and refuses if it finds
-any, unless --force; --comment-on N adds the repro to issue N instead.
+any, unless --force; --comment-on N adds the repro to issue N instead;
+--comment posts a confirmation comment (draft --comment) on the repro's
+upstream issue, once (docs/import.md).
 
 Token: GH_TOKEN or GITHUB_TOKEN (github.com), GH_ENTERPRISE_TOKEN or
 GITHUB_ENTERPRISE_TOKEN (GH_HOST), or ` + "`gh auth token`" + `. API base: --api-url or
@@ -82,6 +85,7 @@ up). Guide: docs/draft-and-file.md.
 	fl.BoolVar(&opts.Yes, "yes", false, "file without asking")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the exact request (method, URL, title, labels, body) and send nothing")
 	fl.BoolVar(&opts.Web, "web", false, "print a pre-filled new-issue URL (under 8000 characters) instead of calling the API")
+	fl.BoolVar(&opts.Comment, "comment", false, "post a confirmation comment (from `draft --comment`, or drafted now from a repro) on the repro's upstream issue, once")
 	fl.IntVar(&opts.CommentOn, "comment-on", 0, "add the repro as a comment to issue `N` instead of filing a new one")
 	fl.BoolVar(&opts.Force, "force", false, "file even though likely duplicates were found")
 	fl.BoolVar(&opts.NoWait, "no-wait", false, "give up on a rate limit instead of waiting for it to reset")
@@ -96,12 +100,16 @@ up). Guide: docs/draft-and-file.md.
 }
 
 func runFile(ctx context.Context, f *Factory, opts *FileOptions) error {
-	d, err := loadDraft(ctx, f, opts.Path)
+	d, err := loadDraft(ctx, f, opts.Path, opts.Comment)
+	if err != nil {
+		return err
+	}
+	commentOn, err := commentTarget(d, opts)
 	if err != nil {
 		return err
 	}
 	copts := f.forge(opts.APIURL)
-	filing := forge.Filing{Draft: d, DraftPath: opts.Path, Repo: opts.Repo, CommentOn: opts.CommentOn, Force: opts.Force,
+	filing := forge.Filing{Draft: d, DraftPath: opts.Path, Repo: opts.Repo, CommentOn: commentOn, Force: opts.Force,
 		Ledger: opts.Ledger, Confirm: f.confirm(opts.Yes), Out: f.IO.Out, Log: f.IO.ErrOut, Now: f.Now}
 	switch {
 	case opts.Web:
@@ -113,9 +121,27 @@ func runFile(ctx context.Context, f *Factory, opts *FileOptions) error {
 	return forge.File(ctx, copts, f.Env, filing)
 }
 
+// commentTarget is the issue a comment goes to: --comment-on, or a
+// comment draft's own issue, which is posted only with --comment.
+func commentTarget(d *draft.Draft, opts *FileOptions) (int, error) {
+	switch {
+	case d.CommentOn > 0 && !opts.Comment:
+		return 0, usagef("%s is a comment draft for %s#%d: pass --comment to post it there (it is never posted otherwise)", opts.Path, d.Repo, d.CommentOn)
+	case opts.Comment && d.CommentOn == 0:
+		return 0, usagef("%s is not a confirmation comment: draft one with `reprokit draft --comment REPRO.txtar`, or pass the repro itself", opts.Path)
+	case opts.Comment && opts.CommentOn > 0:
+		return 0, usagef("--comment posts on the repro's upstream issue; leave out --comment-on")
+	case opts.Comment && opts.Web:
+		return 0, usagef("--web opens a new issue, not a comment: post %s with --comment (--dry-run shows the request), or paste it on %s#%d yourself", opts.Path, d.Repo, d.CommentOn)
+	case opts.Comment:
+		return d.CommentOn, nil
+	}
+	return opts.CommentOn, nil
+}
+
 // loadDraft reads a draft, or drafts a repro first (on every Python, three
-// runs each, in the default sandbox).
-func loadDraft(ctx context.Context, f *Factory, path string) (*draft.Draft, error) {
+// runs each, in the default sandbox); comment drafts the confirmation.
+func loadDraft(ctx context.Context, f *Factory, path string, comment bool) (*draft.Draft, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, usagef("%s: %w", path, err)
@@ -133,7 +159,11 @@ func loadDraft(ctx context.Context, f *Factory, path string) (*draft.Draft, erro
 		return nil, err
 	}
 	req := draft.Request{Isolation: sandbox.Namespaces, Python: "all", Count: 3, Timeout: 60 * time.Second, Jobs: 2, TrackersDir: filepath.Join("reports", "trackers"), Log: f.IO.ErrOut}
-	m, err := draft.Make(ctx, req, r, all, redact.New())
+	make := draft.Make
+	if comment {
+		make = draft.MakeConfirmation
+	}
+	m, err := make(ctx, req, r, all, redact.New())
 	if err != nil {
 		return nil, err
 	}

@@ -120,7 +120,7 @@ and the sandbox: reprokit help format|verdicts|exit-codes|security.`,
 		return usagef("%v (see `%s --help`)", err, c.CommandPath())
 	})
 	addHelpTopics(root)
-	root.AddCommand(NewCmdRun(f, nil), NewCmdMinimize(f, nil), NewCmdDraft(f, nil), NewCmdFile(f, nil), NewCmdToolchains(f, nil), NewCmdCheck(f, nil), NewCmdBisect(f, nil))
+	root.AddCommand(NewCmdRun(f, nil), NewCmdMinimize(f, nil), NewCmdDraft(f, nil), NewCmdFile(f, nil), NewCmdToolchains(f, nil), NewCmdCheck(f, nil), NewCmdBisect(f, nil), NewCmdImport(f, nil))
 	return root
 }
 

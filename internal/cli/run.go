@@ -29,6 +29,7 @@ type RunOptions struct {
 	JSON      bool          // one JSON object per line
 	Record    bool          // write the captured signature into the archive
 	Isolation string        // auto, namespaces, process-group
+	Trace     bool          // --trace-deaths
 }
 
 // NewCmdRun is `reprokit run`; runF, if not nil, replaces its run function.
@@ -77,6 +78,7 @@ A directory runs every .txtar in it. Guide: docs/run.md.
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object per (repro, toolchain) line; field names are stable (docs/run.md lists them)")
 	fl.BoolVar(&opts.Record, "record", false, "write the captured signature into each reproducing archive's metadata, atomically, nothing else changed; a slipped run's signature replaces the old one, like updating a golden file")
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
+	fl.BoolVar(&opts.Trace, "trace-deaths", false, traceDeathsHelp)
 	return cmd
 }
 
@@ -100,7 +102,7 @@ func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
 	if err != nil {
 		return err
 	}
-	ropts := runner.Options{Count: opts.Count, Limits: sandbox.Limits{Timeout: opts.Timeout}, Keep: opts.Keep, Isolation: iso, Deps: deps}
+	ropts := runner.Options{Count: opts.Count, Limits: sandbox.Limits{Timeout: opts.Timeout}, Keep: opts.Keep, Isolation: iso, Deps: deps, Reaps: reapsFlag(opts.Trace)}
 	results := runner.RunAll(ctx, jobs, opts.Jobs, ropts, func(res runner.Result) {
 		printResult(f.IO.Out, opts, res)
 	})
@@ -141,4 +143,15 @@ func exitFor(results []runner.Result) error {
 		return &ExitError{Code: code}
 	}
 	return nil
+}
+
+// traceDeathsHelp is --trace-deaths, on run and check.
+const traceDeathsHelp = "trace every process each exec starts (ptrace), so that a child any program reaps is seen when it crashes, not only those Python reaps; it costs a stop per fork, exit and signal, and the repro's processes have a tracer (docs/verdicts.md)"
+
+// reapsFlag is the reap mode --trace-deaths asks for ("": the default).
+func reapsFlag(trace bool) sandbox.ReapMode {
+	if trace {
+		return sandbox.ReapsTrace
+	}
+	return ""
 }

@@ -12,9 +12,9 @@ import (
 // before it, 9f8e7d6c5b, does not reproduce." One line per direction, the
 // most precise result (a commit beats a release); "" when nothing was
 // bisected.
-func Bisected(r *repro.Repro, directions ...string) string {
+func Bisected(r *repro.Repro, directions ...repro.Direction) string {
 	if len(directions) == 0 {
-		directions = []string{"introduced", "fixed", "changed"}
+		directions = []repro.Direction{repro.DirectionIntroduced, repro.DirectionFixed, repro.DirectionChanged}
 	}
 	var lines []string
 	for _, d := range directions {
@@ -26,16 +26,16 @@ func Bisected(r *repro.Repro, directions ...string) string {
 }
 
 func bisectionLine(b repro.Bisection) string {
-	verb := strings.ToUpper(b.Direction[:1]) + b.Direction[1:]
-	before := map[string]string{"introduced": "does not reproduce", "fixed": "still reproduces"}[b.Direction]
+	verb := strings.ToUpper(string(b.Direction[:1])) + string(b.Direction[1:])
+	before := map[repro.Direction]string{repro.DirectionIntroduced: "does not reproduce", repro.DirectionFixed: "still reproduces"}[b.Direction]
 	if before == "" {
 		verb, before = "The verdict changed", "behaves as the older ones"
 	}
 	kind, prep, name, prev := "release", "in", b.By, b.Before
-	if b.Library != "" && b.Over != "commits" {
+	if b.Library != "" && b.Over != repro.Commits {
 		kind, name = b.Library+" release", b.Library+" "+b.By
 	}
-	if b.Over == "commits" {
+	if b.Over == repro.Commits {
 		kind, prep, name, prev = "commit", "by", shortHash(b.By), shortHash(b.Before)
 		if b.Subject != "" {
 			name += fmt.Sprintf(" (%s)", b.Subject)

@@ -26,6 +26,10 @@ type Cell struct {
 	// Source says where the interpreter came from (toolchain.Toolchain's
 	// Source: PATH, system, pyenv, uv-managed, fetched); "" when unknown.
 	Source string
+	// Installed are the distributions of the environment the cell ran in
+	// ("packaging==22.0"), listed inside the sandbox; nil without
+	// dependencies.
+	Installed []string
 }
 
 // On makes a run's cell on tc a cell of its dependency axis, if it has
@@ -40,12 +44,13 @@ func (c Cell) On(tc toolchain.Toolchain) Cell {
 }
 
 // label is how the matrix and its sentences name a cell: its version,
-// with the dependency's along a dependency axis ("3.11.2, packaging 22.0").
+// with the dependency's along a dependency axis, as a library's
+// maintainer says it ("3.11.2 with packaging 22.0").
 func (c Cell) label() string {
 	if c.Axis == "" {
 		return c.Version
 	}
-	return c.Version + ", " + c.Axis + " " + c.AxisVersion
+	return c.Version + " with " + c.Axis + " " + c.AxisVersion
 }
 
 // CellOf is a run's result as a cell of a draft's matrix.

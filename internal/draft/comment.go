@@ -41,7 +41,7 @@ func LandedComment(r *repro.Repro, cells, landed []Cell, upstream string, red *r
 		}
 		b.WriteString("\n")
 	}
-	if fix := Bisected(r, "fixed"); fix != "" {
+	if fix := Bisected(r, repro.DirectionFixed); fix != "" {
 		fmt.Fprintf(&b, "\n%s\n", fix)
 	}
 	for _, c := range landed {
@@ -55,5 +55,5 @@ func LandedComment(r *repro.Repro, cells, landed []Cell, upstream string, red *r
 	if red != nil {
 		out = red.String(out)
 	}
-	return out
+	return redact.Inert(out)
 }

@@ -59,4 +59,7 @@ type Draft struct {
 	Search string
 	// Source is the archive's path and Archive its hash (ArchiveHash).
 	Source, Archive string
+	// CommentOn, for a comment draft (the confirmation comment), is the
+	// issue of Repo it answers; 0 for an issue draft.
+	CommentOn int
 }

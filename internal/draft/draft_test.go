@@ -159,3 +159,23 @@ func lineDiff(want, got string) string {
 	}
 	return ""
 }
+
+func TestCompareStated(t *testing.T) {
+	cells := []Cell{{Version: "3.12.1", Verdict: repro.Reproduces}, {Version: "3.13.0", Verdict: repro.Changed}}
+	for _, tt := range []struct {
+		affected, unaffected []string
+		comparable, agrees   bool
+	}{
+		{[]string{"3.12"}, nil, true, true},
+		{[]string{"3.12.4"}, nil, true, true},            // a patch release not here: its minor
+		{[]string{"3.13.0a5"}, nil, false, false},        // a pre-release: nothing here is it
+		{[]string{"3.12", "3.13"}, nil, true, false},     // 3.13.0 does not reproduce
+		{[]string{"3.12"}, []string{"3.13"}, true, true}, // and the issue says so
+		{[]string{"3.9"}, nil, false, false},             // not here
+	} {
+		c := Compare(repro.Stated{Affected: tt.affected, Unaffected: tt.unaffected}, cells)
+		if c.Comparable != tt.comparable || c.Agrees != tt.agrees {
+			t.Errorf("Compare(%v, not %v) = comparable %v, agrees %v (%s); want %v, %v", tt.affected, tt.unaffected, c.Comparable, c.Agrees, c.Sentence, tt.comparable, tt.agrees)
+		}
+	}
+}

@@ -37,6 +37,9 @@ func (d *Draft) Write(w io.Writer) error {
 	if d.Source != "" {
 		src = fmt.Sprintf("source: %s\narchive: %s\n", d.Source, d.Archive)
 	}
+	if d.CommentOn > 0 {
+		src += fmt.Sprintf("comment-on: %d\n", d.CommentOn)
+	}
 	_, err := fmt.Fprintf(w, "<!-- reprokit draft\nrepo: %s\nlabels: %s\nfingerprint: %s\nsearch: %s\n%s-->\n# %s\n\n%s",
 		d.Repo, strings.Join(d.Labels, ", "), d.Fingerprint, d.Search, src, d.Title, d.Body)
 	return err
@@ -76,6 +79,10 @@ func Read(name string, data []byte) (*Draft, error) {
 			d.Source = v
 		case "archive":
 			d.Archive = v
+		case "comment-on":
+			if _, err := fmt.Sscanf(v, "%d", &d.CommentOn); err != nil || d.CommentOn <= 0 {
+				return nil, fmt.Errorf("%s:%d: comment-on: %q is not an issue number", name, i+2, v)
+			}
 		}
 	}
 	rest := s[end+len("\n-->\n"):]

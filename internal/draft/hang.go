@@ -23,10 +23,10 @@ func hangHappens(c Cell, r *repro.Repro) string {
 	after := r.Meta.Hang
 	var b strings.Builder
 	who := "the process"
-	if c.Signature.Process == "child" {
+	if c.Signature.Process == signature.Child {
 		who = "a child process it forks"
 	}
-	fmt.Fprintf(&b, "On %s %s never finishes", c.Name, who)
+	fmt.Fprintf(&b, "On %s %s never finishes", c.named(), who)
 	if after != "" {
 		fmt.Fprintf(&b, " (still running after %s)", after)
 	}
@@ -78,7 +78,7 @@ func hangStacks(c Cell) string {
 	if strings.TrimSpace(c.Stacks) == "" {
 		return ""
 	}
-	return details(fmt.Sprintf("All threads' stacks at the deadline on %s (faulthandler, every process)", c.Name), fence("", stable(c.Stacks)))
+	return details(fmt.Sprintf("All threads' stacks at the deadline on %s (faulthandler, every process)", c.named()), fence("", stable(c.Stacks)))
 }
 
 // withStacks puts the stacks block before the full output, which a hang
@@ -104,7 +104,7 @@ func hangTitle(r *repro.Repro, sig *signature.Signature) string {
 		} else {
 			where += " in " + f
 		}
-		if sig.Process == "child" {
+		if sig.Process == signature.Child {
 			where += " (forked child)"
 		}
 	}

@@ -85,25 +85,11 @@ func Make(ctx context.Context, req Request, r *repro.Repro, all []toolchain.Tool
 	if prof.Repo == "" && r.Meta.Repo == "" {
 		fmt.Fprintf(req.Log, "reprokit: warning: %s: tracker %s needs `repo: OWNER/NAME` in the metadata to be filed\n", r.Path, name)
 	}
-	sel := &toolchain.Selection{Python: req.Python, Go: req.Go, With: req.With, Log: req.Log}
-	jobs, err := runner.PlanOn(ctx, all, []*repro.Repro{r}, sel)
+	cells, tcs, reproTCs, ropts, err := runMatrix(ctx, req, r, all)
 	if err != nil {
 		return nil, err
 	}
-	ropts := runner.Options{Count: max(req.Count, 1), Isolation: req.Isolation, Limits: sandbox.Limits{Timeout: req.Timeout}, Deps: req.Deps}
-	var cells []Cell
-	var tcs, reproTCs []toolchain.Toolchain
-	reproducing := 0
-	for i, res := range runner.RunAll(ctx, jobs, req.Jobs, ropts, nil) {
-		if res.Verdict == repro.ErrorVerdict {
-			return nil, fmt.Errorf("%s on %s: %s", r.Path, res.Toolchain.Name, res.Error)
-		}
-		if res.Verdict == repro.Reproduces || res.Verdict == repro.Flaky {
-			reproducing++
-			reproTCs = append(reproTCs, jobs[i].Toolchain)
-		}
-		cells, tcs = append(cells, CellOf(res).On(jobs[i].Toolchain)), append(tcs, jobs[i].Toolchain)
-	}
+	reproducing := len(reproTCs)
 	if reproducing == 0 && !req.Force {
 		return nil, usage.Errorf("%s: reproduces on none of %d interpreters: nothing to report (see `reprokit run --python all %s`; --force drafts it anyway)", r.Path, len(cells), r.Path)
 	}
@@ -127,6 +113,33 @@ func Make(ctx context.Context, req Request, r *repro.Repro, all []toolchain.Tool
 		fmt.Fprintf(req.Log, "reprokit: warning: %s states no %s tier; the draft says so\n", r.Path, strings.Join(d.Missing, " or "))
 	}
 	return &Made{Draft: d, Tracker: name, Reproducing: reproducing, Total: len(cells)}, nil
+}
+
+// runMatrix runs r on its toolchains among all: the cells, the
+// toolchains they ran on, those that reproduced, and the run options.
+func runMatrix(ctx context.Context, req Request, r *repro.Repro, all []toolchain.Toolchain) ([]Cell, []toolchain.Toolchain, []toolchain.Toolchain, runner.Options, error) {
+	sel := &toolchain.Selection{Python: req.Python, Go: req.Go, With: req.With, Log: req.Log}
+	ropts := runner.Options{Count: max(req.Count, 1), Isolation: req.Isolation, Limits: sandbox.Limits{Timeout: req.Timeout}, Deps: req.Deps}
+	jobs, err := runner.PlanOn(ctx, all, []*repro.Repro{r}, sel)
+	if err != nil {
+		return nil, nil, nil, ropts, err
+	}
+	var cells []Cell
+	var tcs, reproTCs []toolchain.Toolchain
+	for i, res := range runner.RunAll(ctx, jobs, req.Jobs, ropts, nil) {
+		if res.Verdict == repro.ErrorVerdict {
+			return nil, nil, nil, ropts, fmt.Errorf("%s on %s: %s", r.Path, res.Toolchain.Name, res.Error)
+		}
+		if res.Verdict == repro.Reproduces || res.Verdict == repro.Flaky {
+			reproTCs = append(reproTCs, jobs[i].Toolchain)
+		}
+		cell := CellOf(res).On(jobs[i].Toolchain)
+		if res.Verdict != repro.Skipped && hasDeps(r, jobs[i].Toolchain) {
+			cell.Installed = Installed(ctx, r, jobs[i].Toolchain, ropts)
+		}
+		cells, tcs = append(cells, cell), append(tcs, jobs[i].Toolchain)
+	}
+	return cells, tcs, reproTCs, ropts, nil
 }
 
 func firstOf(s ...string) string {

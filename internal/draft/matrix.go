@@ -78,6 +78,9 @@ func Boundary(cells []Cell) string {
 	if len(cells) == 0 {
 		return ""
 	}
+	if along := alongAxis(cells); along != "" {
+		return along
+	}
 	type run struct {
 		from, to Cell
 	}
@@ -282,15 +285,28 @@ func pythonVV(cells []Cell, env Environment) string {
 		}
 	}
 	reproducing := func(c Cell) bool { return c.Verdict == repro.Reproduces || c.Verdict == repro.Flaky }
-	var b strings.Builder
+	// One line per interpreter: along a dependency axis it ran several
+	// cells, whose verdicts go on its line ("reproduces with attrs 23.1.0,
+	// fixed with attrs 23.2.0").
+	var order []string
+	notes := map[string][]string{}
 	for i, c := range ran {
 		near := reproducing(c) || (i > 0 && reproducing(ran[i-1])) || (i+1 < len(ran) && reproducing(ran[i+1]))
-		if !near {
+		if !near || env.VV[c.Version] == "" {
 			continue
 		}
-		if vv := env.VV[c.Version]; vv != "" {
-			fmt.Fprintf(&b, "%s  # %s\n", vv, c.Verdict)
+		if _, ok := notes[c.Version]; !ok {
+			order = append(order, c.Version)
 		}
+		note := string(c.Verdict)
+		if c.Axis != "" {
+			note += " with " + c.Axis + " " + c.AxisVersion
+		}
+		notes[c.Version] = append(notes[c.Version], note)
+	}
+	var b strings.Builder
+	for _, v := range order {
+		fmt.Fprintf(&b, "%s  # %s\n", env.VV[v], strings.Join(notes[v], ", "))
 	}
 	if b.Len() == 0 {
 		return "_not collected_"

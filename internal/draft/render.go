@@ -37,8 +37,10 @@ func Render(in Input, p *Profile, red *redact.Redactor) (*Draft, error) {
 		return nil, fmt.Errorf("%s: body template: %w", p.Source, err)
 	}
 	d := &Draft{
-		Title:   red.String(strings.TrimSpace(title.String())),
-		Body:    red.String(tidy(body.String())),
+		// Inert: a repro's title, output or signature (and a related
+		// issue's title) must not ping anyone or cross-reference an issue.
+		Title:   redact.InertTitle(red.String(strings.TrimSpace(title.String()))),
+		Body:    redact.Inert(red.String(tidy(body.String()))),
 		Labels:  p.LabelsFor(data.Crash),
 		Repo:    p.Repo,
 		Missing: data.MissingTiers,
@@ -60,6 +62,9 @@ type Data struct {
 	MinorVersions, OSFamily, PythonVV, Machine                string
 	GoVersion, GoEnv                                          string
 	Signature                                                 string
+	// Installed lists, for the cells with dependencies, the versions
+	// installed in the environment each ran in ("" without any).
+	Installed string
 	// Tested says which versions ran, which the form offers that did not
 	// run here, and the older ones the form does not list.
 	Tested string
@@ -110,7 +115,7 @@ func build(in Input) Data {
 	d.Flaky = flaky(cells)
 	d.Ask, d.MissingTiers = ask(r)
 	d.Related = related(in.Related)
-	d.FullOutput = details(fmt.Sprintf("Full output on %s", deciding.Name), fence("", stable(deciding.Output)))
+	d.FullOutput = details(fmt.Sprintf("Full output on %s", deciding.named()), fence("", stable(deciding.Output)))
 	if st := hangStacks(deciding); st != "" {
 		d.FullOutput = withStacks(st, deciding.Output, d.FullOutput)
 	}
@@ -119,6 +124,7 @@ func build(in Input) Data {
 	d.VersionGates = runner.GateNote(runner.FindGates(r.Files(), r.Script()))
 	d.OSFamily = "Linux"
 	d.PythonVV = pythonVV(cells, in.Env)
+	d.Installed = installedTable(cells)
 	d.Machine = machine(in.Env)
 	d.GoVersion = fence("", orDash(in.Env.GoVersion))
 	d.GoEnv = details("go env", fence("", orDash(in.Env.GoEnv)))
@@ -189,15 +195,15 @@ func whatHappens(c Cell) string {
 	status := sig.Status
 	switch {
 	case sig.Process != "" && status == "":
-		fmt.Fprintf(&b, "On %s a %s process dies with a fatal error (its parent reaped it, so its exit status is not seen here); the command itself ends with `%s`", c.Name, process(sig.Process), sig.Exec)
+		fmt.Fprintf(&b, "On %s a %s process dies with a fatal error (its parent reaped it, so its exit status is not seen here); the command itself ends with `%s`", c.named(), process(sig.Process), sig.Exec)
 	case sig.Process != "" && strings.HasPrefix(status, "SIG"):
-		fmt.Fprintf(&b, "On %s a %s process is killed by `%s` while the command itself ends with `%s`", c.Name, process(sig.Process), status, sig.Exec)
+		fmt.Fprintf(&b, "On %s a %s process is killed by `%s` while the command itself ends with `%s`", c.named(), process(sig.Process), status, sig.Exec)
 	case sig.Process != "":
-		fmt.Fprintf(&b, "On %s a %s process ends with `%s` while the command itself ends with `%s`", c.Name, process(sig.Process), status, sig.Exec)
+		fmt.Fprintf(&b, "On %s a %s process ends with `%s` while the command itself ends with `%s`", c.named(), process(sig.Process), status, sig.Exec)
 	case strings.HasPrefix(status, "SIG"):
-		fmt.Fprintf(&b, "On %s the process is killed by `%s`", c.Name, status)
+		fmt.Fprintf(&b, "On %s the process is killed by `%s`", c.named(), status)
 	default:
-		fmt.Fprintf(&b, "On %s the process ends with `%s`", c.Name, status)
+		fmt.Fprintf(&b, "On %s the process ends with `%s`", c.named(), status)
 	}
 	trimmed := trim(c.Output)
 	if trimmed == "" {
@@ -209,11 +215,11 @@ func whatHappens(c Cell) string {
 	return b.String()
 }
 
-func process(p string) string {
-	if p == "child" {
+func process(p signature.Process) string {
+	if p == signature.Child {
 		return "child (forked)"
 	}
-	return p
+	return string(p)
 }
 
 // trim keeps what matters: the fatal error with the frames after it, or
@@ -275,7 +281,9 @@ func ask(r *repro.Repro) (string, []string) {
 func related(rs []Related) string {
 	var b strings.Builder
 	for _, r := range rs {
-		fmt.Fprintf(&b, "- #%d %s (%s) %s\n", r.Number, r.Title, r.State, r.URL)
+		// The number links on purpose (a link, so Inert leaves it); the
+		// title is someone else's text and goes through Inert.
+		fmt.Fprintf(&b, "- [#%d](%s) %s (%s)\n", r.Number, r.URL, r.Title, r.State)
 	}
 	return strings.TrimSpace(b.String())
 }

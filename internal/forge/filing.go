@@ -178,7 +178,7 @@ type session struct {
 	repo, body string
 }
 
-func (s *session) record(kind string, number int, url string) error {
+func (s *session) record(kind EntryKind, number int, url string) error {
 	d := s.Draft
 	return s.led.Add(Entry{Fingerprint: d.Fingerprint, Repo: s.repo, Number: number, URL: url, Kind: kind, Title: d.Title, Draft: s.DraftPath, Date: s.now().UTC()})
 }
@@ -198,7 +198,7 @@ func (s *session) comment(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.record("comment", s.CommentOn, c.GetHTMLURL()); err != nil {
+	if err := s.record(CommentEntry, s.CommentOn, c.GetHTMLURL()); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.Out, "commented: %s\n", c.GetHTMLURL())
@@ -211,7 +211,7 @@ func (s *session) create(ctx context.Context) error {
 	if iss, err := s.client.FindByFingerprint(ctx, s.repo, d.Fingerprint); err != nil {
 		return err
 	} else if iss != nil {
-		if err := s.record("issue", iss.GetNumber(), iss.GetHTMLURL()); err != nil {
+		if err := s.record(IssueEntry, iss.GetNumber(), iss.GetHTMLURL()); err != nil {
 			return err
 		}
 		fmt.Fprintf(s.Out, "already filed: %s\n", iss.GetHTMLURL())
@@ -227,7 +227,7 @@ func (s *session) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.record("issue", iss.GetNumber(), iss.GetHTMLURL()); err != nil {
+	if err := s.record(IssueEntry, iss.GetNumber(), iss.GetHTMLURL()); err != nil {
 		return err
 	}
 	if !created {

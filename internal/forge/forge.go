@@ -293,16 +293,14 @@ func (c *Client) Issue(ctx context.Context, repo string, number int) (*github.Is
 		return nil, err
 	}
 	var out *github.Issue
-	err = c.retry(ctx, fmt.Sprintf("reading %s#%d", repo, number), func() (*github.Response, error) {
+	// The error is classified once, with the repository named.
+	err = c.retryIn(ctx, repo, fmt.Sprintf("reading %s#%d", repo, number), func() (*github.Response, error) {
 		var resp *github.Response
 		var err error
 		out, resp, err = c.gh.Issues.Get(ctx, owner, name, number)
 		return resp, err
 	})
-	if err != nil {
-		return nil, c.classify(err, nil, repo)
-	}
-	return out, nil
+	return out, err
 }
 
 // retry runs a read through rate limits and transient failures.

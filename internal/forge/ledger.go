@@ -17,13 +17,22 @@ import (
 	"github.com/reprokit/reprokit/internal/atomicfile"
 )
 
+// EntryKind is what a ledger entry records.
+type EntryKind string
+
+// The kinds of ledger entries.
+const (
+	IssueEntry   EntryKind = "issue"
+	CommentEntry EntryKind = "comment"
+)
+
 // Entry is one filed issue or comment.
 type Entry struct {
 	Fingerprint string    `json:"fingerprint"`
 	Repo        string    `json:"repo"`
 	Number      int       `json:"number"`
 	URL         string    `json:"url"`
-	Kind        string    `json:"kind"` // "issue" or "comment"
+	Kind        EntryKind `json:"kind"`
 	Title       string    `json:"title"`
 	Draft       string    `json:"draft"` // the draft file it came from
 	Date        time.Time `json:"date"`

@@ -349,7 +349,7 @@ func (s *Session) Checks(analystPython string) (valid func([]byte) bool, an *pas
 	}
 	seen := map[string]bool{}
 	for _, t := range s.Targets {
-		if t.TC.Kind != "python" || seen[t.TC.Path] {
+		if t.TC.Kind != toolchain.Python || seen[t.TC.Path] {
 			continue
 		}
 		seen[t.TC.Path] = true
@@ -361,7 +361,7 @@ func (s *Session) Checks(analystPython string) (valid func([]byte) bool, an *pas
 		closers = append(closers, syn.Close)
 		checks = append(checks, syn.Valid)
 	}
-	if analystPython != "" && s.Repro.Kind() == "python" {
+	if analystPython != "" && s.Repro.Kind() == toolchain.Python {
 		if a, err := passes.NewAnalyst(analystPython); err == nil {
 			an = a
 			closers = append(closers, a.Close)
@@ -386,7 +386,7 @@ func (s *Session) Checks(analystPython string) (valid func([]byte) bool, an *pas
 func (s *Session) pythonVersions() []string {
 	var out []string
 	for _, t := range s.Targets {
-		if t.TC.Kind == "python" && !slices.Contains(out, t.TC.Version) {
+		if t.TC.Kind == toolchain.Python && !slices.Contains(out, t.TC.Version) {
 			out = append(out, t.TC.Version)
 		}
 	}
@@ -405,7 +405,7 @@ func AnalystPython(targets []Target, all []toolchain.Toolchain) string {
 		best := ""
 		bestV := ""
 		for _, tc := range set {
-			if tc.Kind == "python" && toolchain.CompareVersions(tc.Version, "3.9") >= 0 && (best == "" || toolchain.CompareVersions(tc.Version, bestV) > 0) {
+			if tc.Kind == toolchain.Python && toolchain.CompareVersions(tc.Version, "3.9") >= 0 && (best == "" || toolchain.CompareVersions(tc.Version, bestV) > 0) {
 				best, bestV = tc.Path, tc.Version
 			}
 		}

@@ -39,7 +39,7 @@ func Choose(r *repro.Repro, all []toolchain.Toolchain, spec string) (Choice, err
 	if spec == "all" {
 		return Choice{}, fmt.Errorf("--python all: a reduction keeps the verdicts of the versions it names; name them (e.g. --python 3.9,3.12), or leave the flag out to keep one version per expected verdict")
 	}
-	if r.Kind() != "python" {
+	if r.Kind() != toolchain.Python {
 		spec = "" // --python selects Python versions only
 	}
 	if spec != "" || len(r.Meta.Expect) == 0 {

@@ -68,7 +68,7 @@ func Load(paths []string) ([]*Repro, error) {
 // go when the script execs go and never python, else python.
 func (r *Repro) Kind() toolchain.Kind {
 	if r.Meta.Toolchain != "" {
-		return toolchain.Kind(r.Meta.Toolchain)
+		return r.Meta.Toolchain
 	}
 	lines, _ := Lines(r.Script())
 	usesGo, usesPython := false, false

@@ -30,7 +30,7 @@ type Meta struct {
 	Upstream string `yaml:"upstream,omitempty"`
 	// Toolchain is the kind of toolchain the repro runs on: python (the
 	// default) or go.
-	Toolchain string `yaml:"toolchain,omitempty"`
+	Toolchain toolchain.Kind `yaml:"toolchain,omitempty"`
 	// Tiers are the two asks to upstream, each with an optional check script.
 	Tiers Tiers `yaml:"tiers,omitempty"`
 	// Signature is the recorded signature of the bug (see `run --record`).
@@ -44,17 +44,27 @@ type Meta struct {
 	// Bisect holds the results of `reprokit bisect`, at most one per kind
 	// of range (releases, commits); a new result replaces its kind's.
 	Bisect []Bisection `yaml:"bisect,omitempty"`
+	// Stated are the versions the upstream issue names, kept by `reprokit
+	// import` to compare the matrix with what the issue says.
+	Stated *Stated `yaml:"stated,omitempty"`
+}
+
+// Stated is what an upstream issue says about versions: where the bug
+// happens and where it does not.
+type Stated struct {
+	Affected   []string `yaml:"affected,omitempty"`
+	Unaffected []string `yaml:"unaffected,omitempty"`
 }
 
 // Bisection is one `reprokit bisect` result, as drafts quote it.
 type Bisection struct {
-	Direction string   `yaml:"direction"`          // introduced, fixed or changed
-	Over      string   `yaml:"over"`               // releases or commits
-	By        string   `yaml:"by"`                 // the release, or the full commit hash
-	Subject   string   `yaml:"subject,omitempty"`  // the commit's subject
-	Before    string   `yaml:"before"`             // the last release or commit before it
-	Suspects  []string `yaml:"suspects,omitempty"` // when untestable commits hide which one it is
-	Compare   string   `yaml:"compare,omitempty"`  // a compare URL, when the remote is on GitHub
+	Direction Direction  `yaml:"direction"`
+	Over      Candidates `yaml:"over"`
+	By        string     `yaml:"by"`                 // the release, or the full commit hash
+	Subject   string     `yaml:"subject,omitempty"`  // the commit's subject
+	Before    string     `yaml:"before"`             // the last release or commit before it
+	Suspects  []string   `yaml:"suspects,omitempty"` // when untestable commits hide which one it is
+	Compare   string     `yaml:"compare,omitempty"`  // a compare URL, when the remote is on GitHub
 	// Library is the dependency bisected ("trio", "example.com/mod"),
 	// when a library's releases or commits were, not the toolchain's.
 	Library string `yaml:"library,omitempty"`
@@ -62,12 +72,31 @@ type Bisection struct {
 	Release string `yaml:"release,omitempty"`
 }
 
+// Direction is what the change a bisection found did to the bug.
+type Direction string
+
+// The directions, judged from the verdicts at the two ends of a bisection.
+const (
+	DirectionIntroduced Direction = "introduced" // the last end reproduces, the first does not
+	DirectionFixed      Direction = "fixed"      // the first end reproduces, the last does not
+	DirectionChanged    Direction = "changed"    // neither end reproduces: another verdict changed
+)
+
+// Candidates is what a bisection walks over.
+type Candidates string
+
+// The candidates of a bisection.
+const (
+	Releases Candidates = "releases" // interpreter releases
+	Commits  Candidates = "commits"  // the commits of a git range, each built
+)
+
 // Bisected returns the most precise bisection of the given direction (a
 // commit beats a release), or nil.
-func (m Meta) Bisected(direction string) *Bisection {
+func (m Meta) Bisected(direction Direction) *Bisection {
 	var best *Bisection
 	for i, b := range m.Bisect {
-		if b.Direction == direction && (best == nil || b.Over == "commits") {
+		if b.Direction == direction && (best == nil || b.Over == Commits) {
 			best = &m.Bisect[i]
 		}
 	}
@@ -226,13 +255,13 @@ type Verdict string
 // The verdicts a run can end in.
 const (
 	Reproduces   Verdict = "reproduces"
-	Fixed                = "fixed"
-	FailsCleanly         = "fails-cleanly"
-	Changed              = "changed"
-	Slipped              = "slipped"
-	Flaky                = "flaky"
-	Skipped              = "skipped"
-	ErrorVerdict         = "error"
+	Fixed        Verdict = "fixed"
+	FailsCleanly Verdict = "fails-cleanly"
+	Changed      Verdict = "changed"
+	Slipped      Verdict = "slipped"
+	Flaky        Verdict = "flaky"
+	Skipped      Verdict = "skipped"
+	ErrorVerdict Verdict = "error"
 )
 
 // Verdicts lists every verdict, in the order of the design.

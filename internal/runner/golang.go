@@ -2,11 +2,8 @@ package runner
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-
-	"golang.org/x/mod/modfile"
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/sandbox"
@@ -24,26 +21,6 @@ const sandboxPath = "/usr/local/bin:/usr/bin:/bin"
 // test is the one that runs), no user go env file.
 func goEnv() []string {
 	return []string{"GOCACHE=$WORK/.gocache", "GOPATH=$WORK/.gopath", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOENV=off"}
-}
-
-// newerGoLine says why tc cannot build r when one of r's go.mod files asks
-// for a newer Go ("" when none does). Go 1.21 and later refuse such a
-// module, older releases try and fail on whatever is new: either way it
-// says nothing about the bug, so the cell is skipped, not changed.
-func newerGoLine(r *repro.Repro, tc toolchain.Toolchain) string {
-	for _, f := range r.Files() {
-		if filepath.Base(f.Name) != "go.mod" {
-			continue
-		}
-		mf, err := modfile.ParseLax(f.Name, f.Data, nil)
-		if err != nil || mf.Go == nil {
-			continue
-		}
-		if toolchain.CompareVersions(mf.Go.Version, tc.Version) > 0 {
-			return fmt.Sprintf("%s: go %s is newer than the toolchain under test (%s)", f.Name, mf.Go.Version, tc.Name)
-		}
-	}
-	return ""
 }
 
 // warmGoCache builds the standard packages r imports into the warm cache

@@ -8,6 +8,7 @@ import (
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/sandbox"
 	"github.com/reprokit/reprokit/internal/signature"
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // hangVsTimeout says when the harness's limit cannot be longer than the
@@ -64,7 +65,7 @@ func StacksText(stacks []sandbox.Stack) string {
 		switch {
 		case s.Dump != "":
 			b.WriteString(strings.TrimRight(s.Dump, "\n") + "\n")
-		case s.Kind == "go":
+		case s.Kind == toolchain.Go:
 			b.WriteString("  (sent SIGQUIT: its goroutines are in its stderr)\n")
 		default:
 			b.WriteString("  (not asked: neither a Python 3 process with reprokit's faulthandler nor a Go program)\n")
@@ -87,7 +88,7 @@ func TestLimit(r *repro.Repro, perTest time.Duration) time.Duration {
 
 func hasGo(stacks []sandbox.Stack) bool {
 	for _, s := range stacks {
-		if s.Kind == "go" {
+		if s.Kind == toolchain.Go {
 			return true
 		}
 	}

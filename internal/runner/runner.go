@@ -32,6 +32,9 @@ type Options struct {
 	// Deps builds the environments of scripts with inline metadata
 	// (PEP 723); nil: the default builder (uv or venv+pip, XDG cache).
 	Deps *scriptdeps.Builder
+	// Reaps is how the deaths of processes the repro's own code reaps are
+	// seen (sandbox.ReapMode); "": REPROKIT_REAPS, else on.
+	Reaps sandbox.ReapMode
 
 	// prepared by Run for every script run of a cell: the environment
 	// and read-only mounts of a warm Go cache or a dependency environment
@@ -103,12 +106,16 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 		base.Expected = exp
 	}
 	began := time.Now()
-	if reason := cannotRun(r, tc); reason != "" {
+	if reason := cannotRun(tc); reason != "" {
 		base.Verdict, base.Reason = repro.Skipped, reason
 		return base
 	}
+	if reason, log, ok := topSkip(r.Script(), versions(tc)); ok {
+		base.Verdict, base.Reason, base.Log = repro.Skipped, reason, log
+		return base
+	}
 	switch tc.Kind {
-	case "go":
+	case toolchain.Go:
 		mods, err := prepareGoModules(ctx, r, tc)
 		if err != nil {
 			base.Verdict, base.Error = repro.ErrorVerdict, err.Error()
@@ -118,7 +125,7 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 		r = mods.r
 		opts.env, opts.keep = warmGoCache(ctx, r, tc)
 		opts.env, opts.keep = append(opts.env, mods.env...), append(opts.keep, mods.keep...)
-	case "python":
+	case toolchain.Python:
 		python, keep, skip, err := pythonEnv(ctx, r, tc, opts.Deps)
 		switch {
 		case err != nil:
@@ -141,16 +148,12 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 }
 
 // cannotRun says why tc cannot run r at all ("" when it can): the
-// toolchain is not here, or the repro asks for a newer one. Such a cell is
-// skipped, never a verdict about the bug.
-func cannotRun(r *repro.Repro, tc toolchain.Toolchain) string {
-	if tc.Unavailable != "" {
-		return tc.Unavailable
-	}
-	if tc.Kind == "go" {
-		return newerGoLine(r, tc)
-	}
-	return ""
+// toolchain is not here. Nothing else is judged before the run: a go.mod
+// asking for a newer Go runs as that release runs it (GOTOOLCHAIN=local:
+// go1.21 and later refuse it, older releases try, some of them refuse
+// with "cannot compile Go 1.N code"), and the script's assertions decide.
+func cannotRun(tc toolchain.Toolchain) string {
+	return tc.Unavailable
 }
 
 func aggregate(base Result, runs []Result) Result {
@@ -240,13 +243,13 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	case main.Err != "":
 		res.Verdict, res.Error = repro.ErrorVerdict, main.Err
 		return res
-	case main.Outcome == "skip":
+	case main.Outcome == sandbox.Skip:
 		res.Verdict, res.Reason = repro.Skipped, main.Reason
 		return res
 	case main.Hung:
 		return judgeHang(r, main, res)
-	case main.Outcome == "pass" && r.Meta.HangAfter() == 0:
-		sig, out := Capture(main.Log, r.Script(), main.Execs)
+	case main.Outcome == sandbox.Pass && r.Meta.HangAfter() == 0:
+		sig, out := Capture(main.Log, r.Script(), main.Execs, reapsFor(main, opts))
 		res.Signature, res.Output = &sig, out
 		if want := r.Meta.Signature; want != nil && !signature.Match(want.Unasserted(Asserted(r.Script())), sig) {
 			res.Verdict = repro.Slipped
@@ -259,10 +262,10 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	// The bug's script does not pass (or, for a hang, finished in time):
 	// which tier, if any, holds now?
 	res.Reason = main.Reason
-	if main.Outcome == "pass" {
+	if main.Outcome == sandbox.Pass {
 		res.Reason = "finished before hang: " + r.Meta.Hang
 	}
-	sig, out := Capture(main.Log, r.Script(), main.Execs)
+	sig, out := Capture(main.Log, r.Script(), main.Execs, reapsFor(main, opts))
 	res.Signature, res.Output = &sig, out
 	if opts.NoTiers {
 		res.Verdict = repro.Changed
@@ -283,13 +286,30 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 			res.Error = fmt.Sprintf("%s check: %s", t.verdict, firstNonEmpty(chk.Err, fmt.Sprint(err)))
 			return res
 		}
-		if chk.Outcome == "pass" && !chk.Hung {
+		if chk.Outcome == sandbox.Pass && !chk.Hung {
 			res.Verdict, res.Reason = t.verdict, ""
 			return res
 		}
 	}
 	res.Verdict = repro.Changed
 	return res
+}
+
+// reapsFor are the deaths a run's signature may use: none when
+// REPROKIT_REAPS=observe (recorded, not used) or off.
+func reapsFor(r sandbox.Result, opts Options) []sandbox.Reap {
+	if !opts.ReapMode().Uses() {
+		return nil
+	}
+	return r.Reaps
+}
+
+// ReapMode is opts.Reaps, else REPROKIT_REAPS's.
+func (opts Options) ReapMode() sandbox.ReapMode {
+	if opts.Reaps != "" {
+		return opts.Reaps
+	}
+	return sandbox.ReapModeFromEnv()
 }
 
 func keptDir(r sandbox.Result) []string {
@@ -317,23 +337,25 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 		Tools:     tools(tc, opts.python),
 		Keep:      append(append([]string{}, tc.Roots...), opts.keep...),
 		Env:       append(toolEnv(tc), opts.env...),
-		Versions:  map[string]string{string(tc.Kind): tc.Version},
+		Versions:  versions(tc),
 		KeepDir:   opts.Keep,
 		Hang:      r.Meta.HangAfter(),
 		Isolation: opts.Isolation,
+		Reaps:     opts.ReapMode(),
 	})
 }
 
-// DirKind is the kind of a toolchain that is a directory of programs (a
-// build's bin/ under `bisect --bin`): every executable in tc.Path is put on
-// the script's PATH under its own name.
-const DirKind = "dir"
+// versions are the toolchain versions a script's conditions are judged
+// against ([python:3.12], [go1.22]).
+func versions(tc toolchain.Toolchain) map[string]string {
+	return map[string]string{string(tc.Kind): tc.Version}
+}
 
 // tools are the commands that resolve to the chosen toolchain on the
 // script's PATH: the repro says python3, the matrix decides which (or
 // the interpreter of the environment built for its dependencies).
 func tools(tc toolchain.Toolchain, python string) []sandbox.Tool {
-	if tc.Kind == DirKind {
+	if tc.Kind == toolchain.Dir {
 		var out []sandbox.Tool
 		entries, _ := os.ReadDir(tc.Path)
 		for _, e := range entries {
@@ -343,7 +365,7 @@ func tools(tc toolchain.Toolchain, python string) []sandbox.Tool {
 		}
 		return out
 	}
-	if tc.Kind == "go" {
+	if tc.Kind == toolchain.Go {
 		return []sandbox.Tool{{Name: "go", Target: tc.Path}}
 	}
 	if python == "" {
@@ -357,7 +379,7 @@ func tools(tc toolchain.Toolchain, python string) []sandbox.Tool {
 }
 
 func toolEnv(tc toolchain.Toolchain) []string {
-	if tc.Kind == "go" {
+	if tc.Kind == toolchain.Go {
 		return goEnv()
 	}
 	return []string{"PYTHONDONTWRITEBYTECODE=1"}
@@ -381,12 +403,15 @@ type Exec struct {
 // deciding exec's, with a background exec that died of a signal taking
 // its place (its deciding foreground exec's status kept as Exec), and
 // warnings kept only when the script asserts them.
-func Capture(log, script string, ran []sandbox.Exec) (signature.Signature, string) {
+func Capture(log, script string, ran []sandbox.Exec, reaps []sandbox.Reap) (signature.Signature, string) {
 	execs := Execs(log, ran)
 	ex := pick(execs)
 	sig := signature.ExtractCommand(ex.Command, ex.Output, ex.Status)
+	if ex.index >= 0 {
+		sig = sig.WithDeaths(deaths(reaps, ex.index))
+	}
 	if ex.Background {
-		sig.Process = "background"
+		sig.Process = signature.Background
 		var fg []Exec
 		for _, e := range execs {
 			if !e.Background {
@@ -398,6 +423,17 @@ func Capture(log, script string, ran []sandbox.Exec) (signature.Signature, strin
 		}
 	}
 	return sig.Unasserted(Asserted(script)), ex.Output
+}
+
+// deaths are the reaps seen while exec line i ran.
+func deaths(reaps []sandbox.Reap, i int) []signature.Death {
+	var out []signature.Death
+	for _, r := range reaps {
+		if r.Exec == i {
+			out = append(out, signature.Death{Status: r.Status, Command: r.Command})
+		}
+	}
+	return out
 }
 
 // Asserted says whether a script's positive stdout/stderr assertions

@@ -79,7 +79,7 @@ func TestExecsBackground(t *testing.T) {
 	if len(execs) != 2 || !execs[1].Background || execs[1].Status != "SIGABRT" || !strings.Contains(execs[1].Output, "Aborted") {
 		t.Fatalf("background exec: %+v", execs)
 	}
-	sig, _ := Capture(log, "exec python3 -c 'print(1)'\n! exec python3 -c 'import os; os.abort()' &bg&\nwait\n", ran)
+	sig, _ := Capture(log, "exec python3 -c 'print(1)'\n! exec python3 -c 'import os; os.abort()' &bg&\nwait\n", ran, nil)
 	if sig.Status != "SIGABRT" || sig.Process != "background" || sig.Exec != "exit 0" {
 		t.Errorf("signature %+v: want the background SIGABRT, the foreground exit 0 beside it", sig)
 	}

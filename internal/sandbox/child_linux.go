@@ -161,12 +161,15 @@ func superviseEngine(spec Spec) Result {
 
 	// The init reaps: every orphan reparents here, and an exited one left
 	// unreaped would hold a slot of RLIMIT_NPROC for the rest of the run.
+	// How each ended is kept: no one else sees an orphan die.
 	var ws unix.WaitStatus
+	orphans := orphanReaper{engine: proc.Pid}
 	for {
-		pid, err := unix.Wait4(-1, &ws, 0, nil)
+		pid, st, err := orphans.reap()
 		if err == unix.EINTR {
 			continue
 		}
+		ws = st
 		if err != nil || pid == proc.Pid {
 			break
 		}
@@ -184,6 +187,9 @@ func superviseEngine(spec Spec) Result {
 	}
 	var res Result
 	if len(data) > 0 && len(data) <= resultMax && json.Unmarshal(data, &res) == nil {
+		if spec.Reaps != ReapsOff {
+			addOrphans(&res, orphans.reaps, filepath.Join(spec.RunDir, "work", ".execs"))
+		}
 		return res
 	}
 	return Result{Err: engineDeath(ws, diag.String(), len(data))}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -68,16 +69,18 @@ func (r *execRecorder) write(line string) {
 	}
 }
 
-// started and ended record, for an exec line's shim (r not nil).
-func (r *execRecorder) started() {
+// started and ended record, for an exec line's shim (r not nil), with
+// the time and the pid of its command: what tells the children its
+// command reaped (readReaps) from those of the other execs.
+func (r *execRecorder) started(pid int) {
 	if r != nil {
-		r.write(fmt.Sprintf("start %d\n", r.index))
+		r.write(fmt.Sprintf("start %d %d %d\n", r.index, time.Now().UnixMicro(), pid))
 	}
 }
 
 func (r *execRecorder) ended(status string) {
 	if r != nil {
-		r.write(fmt.Sprintf("end %d %s\n", r.index, status))
+		r.write(fmt.Sprintf("end %d %d %s\n", r.index, time.Now().UnixMicro(), status))
 	}
 }
 
@@ -92,35 +95,51 @@ func statusOf(ws syscall.WaitStatus) string {
 	return fmt.Sprintf("exit %d", ws.ExitStatus())
 }
 
-// readExecs reads the record file: the execs that started, by index.
-func readExecs(path string) []Exec {
+// execSpan is when an exec's command ran, and its pid.
+type execSpan struct {
+	Index      int
+	pid        int
+	start, end int64 // microseconds since the epoch; end 0 while running
+}
+
+// readExecs reads the record file: the execs that started, by index,
+// and when each ran.
+func readExecs(path string) ([]Exec, []execSpan) {
 	f, err := os.Open(path)
 	if err != nil {
-		return []Exec{} // no exec ran
+		return []Exec{}, nil // no exec ran
 	}
 	defer f.Close()
 	var out []Exec
+	var spans []execSpan
 	at := map[int]int{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		what, rest, _ := strings.Cut(sc.Text(), " ")
-		idx, status, _ := strings.Cut(rest, " ")
-		i, err := strconv.Atoi(idx)
+		// "start I TIME PID", "end I TIME STATUS…"
+		f := strings.SplitN(sc.Text(), " ", 4)
+		if len(f) < 4 {
+			continue
+		}
+		i, err := strconv.Atoi(f[1])
 		if err != nil {
 			continue
 		}
-		switch what {
+		t, _ := strconv.ParseInt(f[2], 10, 64)
+		switch f[0] {
 		case "start":
+			pid, _ := strconv.Atoi(f[3])
 			at[i] = len(out)
 			out = append(out, Exec{Index: i})
+			spans = append(spans, execSpan{Index: i, pid: pid, start: t})
 		case "end":
 			if k, ok := at[i]; ok {
-				out[k].Status = status
+				out[k].Status = f[3]
+				spans[k].end = t
 			}
 		}
 	}
 	if out == nil {
 		out = []Exec{}
 	}
-	return out
+	return out, spans
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/goproxytest"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // GoCacheSeed names the variable of Spec.Env that points at a warm,
@@ -29,7 +31,7 @@ func goParams(spec Spec, p *testscript.Params) {
 		p.Cmds = map[string]func(*testscript.TestScript, bool, []string){}
 	}
 	p.Cmds["go"] = cmdGo
-	if v, ok := spec.Versions["go"]; ok {
+	if v, ok := spec.Versions[string(toolchain.Go)]; ok {
 		build.Default.ReleaseTags = releaseTags(v)
 	}
 	setup := p.Setup

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
 // StackSignal is the signal on which every Python process in the sandbox
@@ -21,10 +23,10 @@ const StackSignal = unix.Signal(40) // SIGRTMIN+6 under glibc
 
 // Stack is what one process was doing when the deadline passed.
 type Stack struct {
-	PID     int    `json:"pid"`
-	PPID    int    `json:"ppid"`
-	Command string `json:"command"` // its command line
-	Kind    string `json:"kind"`    // "python", "go" or "" (no dump: not ours to ask)
+	PID     int            `json:"pid"`
+	PPID    int            `json:"ppid"`
+	Command string         `json:"command"` // its command line
+	Kind    toolchain.Kind `json:"kind"`    // Python, Go or "" (no dump: not ours to ask)
 	// Dump is faulthandler's all-threads dump (most recent call first) for
 	// a Python process; a Go process's goroutine dump goes to its own
 	// stderr, so it is in the log.
@@ -51,7 +53,7 @@ type Stack struct {
 // are and dumps at a --timeout whenever the main thread can still run.
 // (Kept under 1000 bytes: faults_disk_full runs check under a 1000-byte
 // RLIMIT_FSIZE, and the sandbox writes this file.)
-const sitecustomize = `# reprokit: stacks on REPROKIT_STACK_SIGNAL
+const sitecustomize = `# reprokit: stacks and reaps
 import os as _os, sys as _sys
 
 def _reg():
@@ -61,7 +63,7 @@ def _reg():
         return
     try:
         import faulthandler as fh
-    except ImportError:  # Python 2
+    except ImportError:
         return
     f = open(path, "a")
     n = int(e["REPROKIT_STACK_SIGNAL"])
@@ -74,6 +76,7 @@ def _reg():
     e["REPROKIT_STACKS_PID"] = str(_os.getpid())
 
 try:
+    import _reprokit_reaps
     _reg()
 except Exception:
     pass
@@ -112,7 +115,10 @@ func prepareStacks(runDir string) error {
 	if err := os.MkdirAll(filepath.Join(runDir, "site"), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(runDir, "site", "sitecustomize.py"), []byte(sitecustomize), 0o644)
+	if err := os.WriteFile(filepath.Join(runDir, "site", "sitecustomize.py"), []byte(sitecustomize), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(runDir, "site", "_reprokit_reaps.py"), []byte(reapRecorder), 0o644)
 }
 
 // shimEnv puts the stack-dumping sitecustomize first on PYTHONPATH.
@@ -254,12 +260,12 @@ func captureAndKill(dump string, iso Isolation) []Stack {
 			if goParent[p.PID] {
 				continue // `go run`, `go test` waiting for its program: only the program's dump matters
 			}
-			p.Kind = "go"
+			p.Kind = toolchain.Go
 			unix.Kill(p.PID, unix.SIGQUIT)
 			goProcs = append(goProcs, p.PID)
 		case catches(p.PID, StackSignal):
-			p.Kind = "python"
-			p.Dump = askDump(p.PID, dump)
+			p.Kind = toolchain.Python
+			p.Dump = withoutRecorderFrames(askDump(p.PID, dump))
 			asked++
 		}
 	}

@@ -12,6 +12,9 @@ func TestSitecustomizeSmall(t *testing.T) {
 	if n := len(sitecustomize); n >= 1000 {
 		t.Errorf("sitecustomize is %d bytes; keep it under 1000", n)
 	}
+	if n := len(reapRecorder); n >= 1000 {
+		t.Errorf("the reap recorder is %d bytes; keep it under 1000", n)
+	}
 }
 
 func TestShimEnv(t *testing.T) {

@@ -106,11 +106,23 @@ type Spec struct {
 	// disk, besides the quota, the script may write (an environment
 	// being built).
 	Writable []string `json:"writable,omitempty"`
+	Reaps    ReapMode `json:"reaps"` // whether the repro's own reaps are recorded ("off": not)
 }
+
+// Outcome is how testscript ended a script; "" when the harness failed
+// (Result.Err says why).
+type Outcome string
+
+// The outcomes of a script run.
+const (
+	Pass Outcome = "pass"
+	Fail Outcome = "fail"
+	Skip Outcome = "skip" // the script ran `skip`
+)
 
 // Result of one script run.
 type Result struct {
-	Outcome   string        `json:"outcome"` // "pass", "fail", "skip", or "" on harness error
+	Outcome   Outcome       `json:"outcome"` // Pass, Fail, Skip, or "" on harness error
 	Reason    string        `json:"reason"`  // failure or skip message
 	Log       string        `json:"log"`     // testscript log, work dir shown as $WORK
 	TimedOut  bool          `json:"timed_out"`
@@ -121,6 +133,9 @@ type Result struct {
 	// Execs are the exec lines that ran, in the order they started, with
 	// how each ended as its shim recorded it.
 	Execs []Exec `json:"execs"`
+	// Reaps are the repro's processes that ended and were reaped by the
+	// repro's own code or by the init, in the order they were reaped.
+	Reaps []Reap `json:"reaps,omitempty"`
 	// Hung says the script was still running at Options.Hang: its tree
 	// was killed after Stacks were taken (the same happens at the time
 	// limit, with TimedOut).
@@ -147,6 +162,9 @@ type Options struct {
 	// the kernel refuses namespaces, Run fails: the weaker process group
 	// is only ever used when asked for.
 	Isolation Isolation
+	// Reaps says whether the children the repro's own Python reaps are
+	// recorded (Result.Reaps); "" is ReapsOn.
+	Reaps ReapMode
 	// HostNetwork leaves the script on the host's network (an installer
 	// fetching from the package index) instead of a loopback of its own.
 	HostNetwork bool
@@ -229,6 +247,7 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 		Versions:  opts.Versions,
 		Hang:      opts.Hang,
 		Isolation: iso,
+		Reaps:     opts.Reaps,
 		Exe:       self,
 		UID:       sandboxUID(),
 		KeepWork:  opts.KeepDir,

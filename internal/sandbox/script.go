@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -58,6 +59,7 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 	// Outside $WORK (the script's to list), inside what the script's user
 	// may write.
 	records := filepath.Join(workRoot, ".execs")
+	reaps := filepath.Join(workRoot, ".reaps")
 	var workDir string
 	params := testscript.Params{
 		Files:       []string{spec.Script},
@@ -66,6 +68,12 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 			workDir = env.WorkDir
 			dl.setWork(env.WorkDir)
 			env.Vars = append(env.Vars, execRecordEnv+"="+records)
+			if spec.Reaps != ReapsOff {
+				env.Vars = append(env.Vars, reapsEnv+"="+reaps)
+			}
+			if spec.Reaps == ReapsTrace {
+				env.Vars = append(env.Vars, traceEnv+"=1")
+			}
 			files := filepath.Join(spec.RunDir, filesDir)
 			for _, kv := range append(spec.Env, stackEnv(spec.RunDir, spec.Hang)...) {
 				kv = strings.ReplaceAll(kv, "$REPROKIT_FILES", files)
@@ -74,12 +82,10 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
-			kind, ver, ok := strings.Cut(cond, ":")
-			have, known := spec.Versions[kind]
-			if !ok || !known {
-				return false, fmt.Errorf("unknown condition %q", cond)
+			if holds, known := VersionCondition(spec.Versions, cond); known {
+				return holds, nil
 			}
-			return toolchain.CompareVersions(have, ver) >= 0, nil
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	}
 	goParams(spec, &params)
@@ -105,7 +111,10 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 		}
 	}
 	log = regexp.MustCompile(`\bexec `+regexp.QuoteMeta(shimWords(spec))+`:\d+`).ReplaceAllString(log, "exec")
-	res.Execs = readExecs(records)
+	var spans []execSpan
+	res.Execs, spans = readExecs(records)
+	res.Reaps = readReaps(reaps)
+	attributeReaps(res.Reaps, spans)
 	log = strings.ReplaceAll(log, bin, "$REPROKIT_BIN")
 	log = strings.ReplaceAll(log, spec.Script, spec.Name)
 	log = strings.ReplaceAll(log, spec.RunDir, "$REPROKIT_RUN") // REPROKIT_SITE in the environment
@@ -113,18 +122,42 @@ func runScript(spec Spec, dl *deadline) (res Result) {
 	switch {
 	case res.Err != "":
 	case t.skipped:
-		res.Outcome = "skip"
+		res.Outcome = Skip
 		res.Reason = capLog(strings.ReplaceAll(t.reason, spec.Script, spec.Name), reasonMax)
 	case t.failed:
-		res.Outcome = "fail"
+		res.Outcome = Fail
 		if m := failLineRE.FindAllStringSubmatch(res.Log, -1); m != nil {
 			res.Reason = capLog(m[len(m)-1][1], reasonMax)
 		}
 	default:
-		res.Outcome = "pass"
+		res.Outcome = Pass
 	}
 	return res
 }
+
+// VersionCondition judges one of reprokit's own version conditions
+// (without its "!") against the toolchain versions of a run, by kind:
+// python:3.12 and go:1.22 hold from that version on, and for a Go
+// toolchain the release tags go1.N hold as go/build has them. known is
+// false for any other condition. The sandbox judges the script's
+// conditions with it, and the runner the skips at a script's top before
+// it builds anything.
+func VersionCondition(versions map[string]string, cond string) (holds, known bool) {
+	if kind, ver, ok := strings.Cut(cond, ":"); ok {
+		have, known := versions[kind]
+		if !known {
+			return false, false
+		}
+		return toolchain.CompareVersions(have, ver) >= 0, true
+	}
+	if v, ok := versions["go"]; ok && releaseTagRE.MatchString(cond) {
+		return slices.Contains(releaseTags(v), cond), true
+	}
+	return false, false
+}
+
+// releaseTagRE is testscript's own pattern for the [go1.N] conditions.
+var releaseTagRE = regexp.MustCompile(`^go([1-9][0-9]*)\.([1-9][0-9]*)$`)
 
 // capLog keeps a log under max bytes: its head and, mostly, its tail,
 // where the deciding command and the failure are. The result is valid

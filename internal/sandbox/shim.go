@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -51,27 +53,53 @@ func ShimMain(args []string) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP)
 	rec := takeExecRecorder(index)
-	rec.started()
+	// An exec line's shim traces its command's tree when asked (the shims
+	// of tools below it are its tracees, and must not trace).
+	tracing := os.Getenv(traceEnv) != "" && index >= 0
+	os.Unsetenv(traceEnv)
+	cmd.Env = withoutVar(cmd.Env, traceEnv)
+	if tracing {
+		startTraced(cmd)
+		defer runtime.UnlockOSThread()
+	}
 	if err := cmd.Start(); err != nil {
+		rec.started(0)
+		if errors.Is(err, exec.ErrNotFound) {
+			// Where it looked, for `run -v` and bisect's "which program
+			// is missing" (the engine shows the shims' directory as
+			// $REPROKIT_BIN).
+			err = fmt.Errorf("%w (PATH=%s)", err, os.Getenv("PATH"))
+		}
 		fmt.Fprintf(os.Stderr, "reprokit: %v\n", err)
 		rec.ended("exit 127")
 		return 127
 	}
+	rec.started(cmd.Process.Pid)
 	go func() {
 		for s := range sigs {
 			cmd.Process.Signal(s)
 		}
 	}()
-	err = cmd.Wait()
+	var ws syscall.WaitStatus
+	if tracing {
+		ws, err = serveTraced(cmd, os.Getenv(reapsEnv))
+	} else {
+		err = cmd.Wait()
+		var ee *exec.ExitError
+		if err != nil && (errors.As(err, &ee) || errors.Is(err, exec.ErrWaitDelay)) {
+			err = nil
+		}
+		if err == nil {
+			ws, _ = cmd.ProcessState.Sys().(syscall.WaitStatus)
+		}
+	}
 	stdout.note()
 	stderr.note()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) && !errors.Is(err, exec.ErrWaitDelay) {
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "reprokit: %v\n", err)
 		rec.ended("exit 127")
 		return 127
 	}
-	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	rec.ended(statusOf(ws))
 	if ws.Signaled() {
 		signal.Reset()
@@ -114,4 +142,15 @@ func (c *capWriter) note() {
 	if c.dropped > 0 {
 		fmt.Fprintf(c.w, "\n[reprokit: output truncated: %d bytes past the %d-byte cap were dropped]\n", c.dropped, c.max)
 	}
+}
+
+// withoutVar drops name from an environment list.
+func withoutVar(env []string, name string) []string {
+	out := env[:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -116,7 +116,7 @@ func (b *Builder) Sandboxed(ctx context.Context, job Job) (log string, err error
 	if res.Err != "" {
 		return res.Log, fmt.Errorf("%s", res.Err)
 	}
-	if res.Outcome != "pass" {
+	if res.Outcome != sandbox.Pass {
 		return res.Log, &jobError{log: res.Log, reason: res.Reason, last: lastCommand(res.Log)}
 	}
 	return res.Log, nil

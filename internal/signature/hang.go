@@ -34,7 +34,7 @@ func Hang(procs []HangProcess) Signature {
 		return sig
 	}
 	if !p.Top {
-		sig.Process = "child"
+		sig.Process = Child
 	}
 	sig.Frames = blockedFrames(p.Dump)
 	return sig
@@ -158,7 +158,7 @@ func (s Signature) HangString() string {
 		return "hangs (no stacks: the process had no faulthandler)"
 	}
 	out := "hangs in " + s.Frames[0]
-	if s.Process == "child" {
+	if s.Process == Child {
 		out += " (in a child process)"
 	}
 	if n := len(s.Frames) - 1; n > 0 {

@@ -15,18 +15,25 @@ import (
 type Signature struct {
 	// Status is how the process that showed the bug ended: "exit 1", or a
 	// signal by name ("SIGSEGV", "SIGABRT"). That is the deciding exec's
-	// own status, unless the output shows another process dying: a forked
-	// child or a grandchild whose fatal error or faulthandler dump is in the
-	// output, or a background exec. Empty when that process's end was not
-	// seen (a child reaped by its parent, which printed only its fatal line).
+	// own status, unless another process is seen dying: a forked child or
+	// a grandchild whose fatal error or faulthandler dump is in the
+	// output, one that crashed and was reaped by the repro's own code or
+	// by the sandbox (WithDeaths), or a background exec. Empty when that
+	// process's end was not seen (a child whose fatal line is in the
+	// output, reaped where the recorder does not reach: os.system, a
+	// program that is not Python).
 	Status string `yaml:"status,omitempty" json:"status,omitempty"`
 	// Process names the process that showed the bug when it is not the
-	// deciding exec: "child" (a forked child or grandchild) or "background".
-	Process string `yaml:"process,omitempty" json:"process,omitempty"`
+	// deciding exec: Child or Background ("" for the deciding exec).
+	Process Process `yaml:"process,omitempty" json:"process,omitempty"`
 	// Exec is the deciding exec's own status, kept beside Status when the
 	// bug showed in another process (a parent that exits 0 while its child
 	// aborts). Not compared: it describes the harness's view, not the bug.
 	Exec string `yaml:"exec,omitempty" json:"exec,omitempty"`
+	// Command names the process that showed the bug when it is not the
+	// deciding exec and its name was seen (an orphan the sandbox reaped:
+	// the kernel's name for it, "python3"). Not compared.
+	Command string `yaml:"command,omitempty" json:"command,omitempty"`
 	// Fatal is the first `Fatal Python error:`, `panic:`, `fatal error:` or
 	// signal line, if any.
 	Fatal string `yaml:"fatal,omitempty" json:"fatal,omitempty"`
@@ -39,6 +46,16 @@ type Signature struct {
 	// an unrelated traceback after the bug's warning, in either order).
 	Seen []string `yaml:"-" json:"-"`
 }
+
+// Process is the process that showed the bug, when it is not the
+// deciding exec.
+type Process string
+
+// The processes other than the deciding exec that can show the bug.
+const (
+	Child      Process = "child"      // a forked child or grandchild
+	Background Process = "background" // a background exec (`exec … &`)
+)
 
 // IsZero reports whether nothing was captured.
 func (s Signature) IsZero() bool {
@@ -58,7 +75,11 @@ func (s Signature) String() string {
 	var parts []string
 	status := s.Status
 	if s.Process != "" {
-		status = strings.TrimSpace(s.Process + " " + s.Status)
+		status = string(s.Process)
+		if s.Command != "" {
+			status += " (" + s.Command + ")"
+		}
+		status = strings.TrimSpace(status + " " + s.Status)
 		if s.Exec != "" {
 			status += " (exec " + s.Exec + ")"
 		}
@@ -164,9 +185,19 @@ var hintLines = map[string]bool{
 
 // block is one stack dump: a traceback, a faulthandler thread or a goroutine.
 type block struct {
-	kind   string // "traceback", "current", "thread", "goroutine"
+	kind   blockKind
 	frames []string
 }
+
+// blockKind is what printed a stack dump.
+type blockKind string
+
+const (
+	tracebackBlock blockKind = "traceback" // a Python traceback
+	currentBlock   blockKind = "current"   // faulthandler's current thread
+	threadBlock    blockKind = "thread"    // faulthandler's other threads
+	goroutineBlock blockKind = "goroutine" // a Go goroutine
+)
 
 // Extract reads a signature from a command's combined output and its end
 // status ("exit N" or a signal name).
@@ -183,7 +214,7 @@ func ExtractCommand(command, output, status string) Signature {
 	var blocks []block
 	cur := func() *block {
 		if len(blocks) == 0 {
-			blocks = append(blocks, block{kind: "traceback"})
+			blocks = append(blocks, block{kind: tracebackBlock})
 		}
 		return &blocks[len(blocks)-1]
 	}
@@ -212,15 +243,17 @@ func ExtractCommand(command, output, status string) Signature {
 		}
 		switch {
 		case strings.HasPrefix(l, "Traceback (most recent call last)"):
-			blocks = append(blocks, block{kind: "traceback"})
+			blocks = append(blocks, block{kind: tracebackBlock})
 		case strings.HasPrefix(l, "Current thread"):
-			blocks = append(blocks, block{kind: "current"})
+			blocks = append(blocks, block{kind: currentBlock})
 		case strings.HasPrefix(l, "Thread 0x"):
-			blocks = append(blocks, block{kind: "thread"})
+			blocks = append(blocks, block{kind: threadBlock})
 		case strings.HasPrefix(l, "goroutine "):
-			blocks = append(blocks, block{kind: "goroutine"})
+			blocks = append(blocks, block{kind: goroutineBlock})
 		}
-		if m := pyFrameRE.FindStringSubmatch(l); m != nil {
+		if m := pyFrameRE.FindStringSubmatch(l); m != nil && !strings.HasSuffix(m[1], "/_reprokit_reaps.py") {
+			// (The reap recorder's frame shows under a wait call that
+			// raised; it is reprokit's, not the repro's.)
 			b := cur()
 			b.frames = append(b.frames, fmt.Sprintf("%s:%s in %s", m[1], m[2], m[3]))
 		}
@@ -263,13 +296,13 @@ func (s *Signature) attribute() {
 	}
 	if sig, ok := faultSignals[name]; ok {
 		if s.Status != sig {
-			s.Process, s.Exec, s.Status = "child", s.Status, sig
+			s.Process, s.Exec, s.Status = Child, s.Status, sig
 		}
 		return
 	}
 	if s.Status == "exit 0" {
 		// The child's end was not seen: its parent reaped it.
-		s.Process, s.Exec, s.Status = "child", s.Status, ""
+		s.Process, s.Exec, s.Status = Child, s.Status, ""
 	}
 }
 
@@ -279,12 +312,12 @@ func (s *Signature) attribute() {
 // the last traceback.
 func crashFrames(blocks []block, output string) []string {
 	for _, b := range blocks {
-		if b.kind == "current" {
+		if b.kind == currentBlock {
 			return firstN(b.frames, 5)
 		}
 	}
 	for _, b := range blocks {
-		if b.kind == "goroutine" {
+		if b.kind == goroutineBlock {
 			return firstN(b.frames, 5)
 		}
 	}
@@ -293,7 +326,7 @@ func crashFrames(blocks []block, output string) []string {
 		if len(b.frames) == 0 {
 			continue
 		}
-		if b.kind == "thread" || strings.Contains(output, "most recent call first") {
+		if b.kind == threadBlock || strings.Contains(output, "most recent call first") {
 			return firstN(b.frames, 5)
 		}
 		// Python tracebacks print innermost last.
@@ -338,6 +371,56 @@ func reverse(s []string) []string {
 func firstN(s []string, n int) []string {
 	if len(s) > n {
 		return s[:n]
+	}
+	return s
+}
+
+// Death is how a process of the run ended that the output alone does not
+// show: a child the repro's own code reaped (a parent's os.waitpid,
+// subprocess, multiprocessing) or an orphan the sandbox reaped.
+type Death struct {
+	Status  string // "exit N" or a signal name
+	Command string // its name, when it was seen ("" otherwise)
+}
+
+// crashSignals are the signals by which a process crashes, rather than
+// is told to end (SIGTERM, SIGKILL, SIGINT: a repro ends its helpers so).
+var crashSignals = map[string]bool{
+	"SIGSEGV": true, "SIGABRT": true, "SIGBUS": true, "SIGFPE": true,
+	"SIGILL": true, "SIGTRAP": true, "SIGSYS": true,
+}
+
+// WithDeaths completes a signature with the deaths seen while its command
+// ran, in the order they happened. The command's own death by a signal
+// stays the signature. A child whose fatal error is in the output but
+// whose end was not seen gets the status it ended with (a crash first);
+// otherwise the first child that crashed becomes the process that showed
+// the bug, its command's own status kept as Exec. Other deaths (a child
+// that exits 1, one its parent terminated) change nothing.
+func (s Signature) WithDeaths(deaths []Death) Signature {
+	if s.Status == StatusHang || (s.Process == "" && strings.HasPrefix(s.Status, "SIG")) {
+		return s
+	}
+	var crash, failed *Death
+	for i := range deaths {
+		d := &deaths[i]
+		if crash == nil && crashSignals[d.Status] {
+			crash = d
+		}
+		if failed == nil && d.Status != "" && d.Status != "exit 0" {
+			failed = d
+		}
+	}
+	switch {
+	case s.Process == "child" && s.Status == "":
+		if crash == nil {
+			crash = failed
+		}
+		if crash != nil {
+			s.Status, s.Command = crash.Status, crash.Command
+		}
+	case s.Process == "" && crash != nil:
+		s.Process, s.Exec, s.Status, s.Command = "child", s.Status, crash.Status, crash.Command
 	}
 	return s
 }

@@ -16,26 +16,26 @@ import (
 func goCandidates(env func(string) string, pathList []string) []Candidate {
 	var out []Candidate
 	if p := lookIn(pathList, "go"); p != "" {
-		out = append(out, Candidate{"go", p, "PATH"})
+		out = append(out, Candidate{Go, p, "PATH"})
 	}
 	for _, dir := range pathList {
 		matches, _ := filepath.Glob(filepath.Join(dir, "go1.*"))
 		for _, m := range matches {
 			if isExec(m) {
-				out = append(out, Candidate{"go", m, "wrapper"})
+				out = append(out, Candidate{Go, m, "wrapper"})
 			}
 		}
 	}
 	if mc := ModCache(env); mc != "" {
 		matches, _ := filepath.Glob(filepath.Join(mc, "golang.org", "toolchain@v0.0.1-go*", "bin", "go"))
 		for _, m := range matches {
-			out = append(out, Candidate{"go", m, "modcache"})
+			out = append(out, Candidate{Go, m, "modcache"})
 		}
 	}
 	if home := env("HOME"); home != "" {
 		matches, _ := filepath.Glob(filepath.Join(home, "sdk", "go*", "bin", "go"))
 		for _, m := range matches {
-			out = append(out, Candidate{"go", m, "sdk"})
+			out = append(out, Candidate{Go, m, "sdk"})
 		}
 	}
 	return out
@@ -78,7 +78,7 @@ func probeGo(ctx context.Context, c Candidate) (Toolchain, error) {
 	if !isExec(path) {
 		path = c.Path
 	}
-	return Toolchain{Kind: "go", Name: name, Version: goVersion(name), Path: path, Source: c.Source, Roots: []string{realDir(goroot)}}, nil
+	return Toolchain{Kind: Go, Name: name, Version: goVersion(name), Path: path, Source: c.Source, Roots: []string{realDir(goroot)}}, nil
 }
 
 // goVersion turns a release name into a dotted version with three parts:

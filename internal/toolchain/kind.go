@@ -11,6 +11,12 @@ const (
 	Go     Kind = "go"
 )
 
+// Dir is the kind of a toolchain that is a directory of programs (a
+// build's bin/ under `bisect --bin`): every executable in it is put on the
+// script's PATH under its own name. It is never discovered, and no repro
+// is of this kind, so it is not in Kinds.
+const Dir Kind = "dir"
+
 // Kinds lists every kind, in the order a repro's toolchain is guessed.
 var Kinds = []Kind{Python, Go}
 

@@ -45,7 +45,7 @@ func (r *Resolver) Ensure(ctx context.Context, v string) (Toolchain, error) {
 		return Toolchain{}, err
 	}
 	r.logf("fetched %s in %.1fs into the module cache", name, time.Since(began).Seconds())
-	c := Candidate{Kind: "go", Path: goroot + "/bin/go", Source: "fetched"}
+	c := Candidate{Kind: Go, Path: goroot + "/bin/go", Source: "fetched"}
 	t, err := probe(ctx, c)
 	if err != nil {
 		return Toolchain{}, fmt.Errorf("%s fetched but does not run: %w", name, err)
@@ -61,16 +61,16 @@ func (r *Resolver) Ensure(ctx context.Context, v string) (Toolchain, error) {
 // those; "1.22.*" every 1.22 release. A release that cannot be fetched
 // offline comes back Unavailable, so its cells are skipped with the reason.
 func (r *Resolver) Go(ctx context.Context, all []Toolchain, spec string) ([]Toolchain, error) {
-	here := OfKind(all, "go")
+	here := OfKind(all, Go)
 	switch spec {
 	case "":
 		if len(here) == 0 {
-			return nil, fmt.Errorf("no go toolchain found (looked %s); name releases with --go to fetch them", where["go"])
+			return nil, fmt.Errorf("no go toolchain found (looked %s); name releases with --go to fetch them", where[Go])
 		}
 		return here[:1], nil
 	case "here":
 		if len(here) == 0 {
-			return nil, fmt.Errorf("no go toolchain found (looked %s)", where["go"])
+			return nil, fmt.Errorf("no go toolchain found (looked %s)", where[Go])
 		}
 		return SortByVersion(here), nil
 	}
@@ -146,7 +146,7 @@ func (r *Resolver) Go(ctx context.Context, all []Toolchain, spec string) ([]Tool
 					}
 					continue
 				}
-				out = append(out, Toolchain{Kind: "go", Name: "go" + item, Version: item, Unavailable: fmt.Sprintf("no go%s here and %v", item, err)})
+				out = append(out, Toolchain{Kind: Go, Name: "go" + item, Version: item, Unavailable: fmt.Sprintf("no go%s here and %v", item, err)})
 				continue
 			}
 			var match []string
@@ -191,7 +191,7 @@ func (r *Resolver) Go(ctx context.Context, all []Toolchain, spec string) ([]Tool
 				return nil, fmt.Errorf("--go %s: %w", v, err)
 			}
 			r.logf("skipping go%s: %s", v, reason)
-			out = append(out, Toolchain{Kind: "go", Name: GoReleaseName(v), Version: v, Unavailable: reason})
+			out = append(out, Toolchain{Kind: Go, Name: GoReleaseName(v), Version: v, Unavailable: reason})
 			continue
 		}
 		out = append(out, t)

@@ -42,8 +42,8 @@ func Select(all []Toolchain, kind Kind, spec string) ([]Toolchain, error) {
 }
 
 var where = map[Kind]string{
-	"python": "on PATH, in pyenv, uv, reprokit's fetched releases and /usr/bin",
-	"go":     "on PATH (go and go1.X.Y), in the module cache and ~/sdk",
+	Python: "on PATH, in pyenv, uv, reprokit's fetched releases and /usr/bin",
+	Go:     "on PATH (go and go1.X.Y), in the module cache and ~/sdk",
 }
 
 // OfKind keeps the toolchains of one kind, in discovery order.

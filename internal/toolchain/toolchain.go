@@ -66,7 +66,7 @@ type SourceTree struct {
 
 // Short is the name shown in tables: the version for Python, go1.X for Go.
 func (t Toolchain) Short() string {
-	if t.Kind == "go" {
+	if t.Kind == Go {
 		return t.Name
 	}
 	return t.Version
@@ -85,7 +85,7 @@ func Candidates(env func(string) string) []Candidate {
 	pathList := filepath.SplitList(env("PATH"))
 	for _, name := range []string{"python3"} {
 		if p := lookIn(pathList, name); p != "" {
-			out = append(out, Candidate{"python", p, "PATH"})
+			out = append(out, Candidate{Python, p, "PATH"})
 		}
 	}
 	for _, dir := range pathList {
@@ -95,7 +95,7 @@ func Candidates(env func(string) string) []Candidate {
 		matches, _ := filepath.Glob(filepath.Join(dir, "python3.[0-9]*"))
 		for _, m := range matches {
 			if isPythonName(filepath.Base(m)) {
-				out = append(out, Candidate{"python", m, "PATH"})
+				out = append(out, Candidate{Python, m, "PATH"})
 			}
 		}
 	}
@@ -109,7 +109,7 @@ func Candidates(env func(string) string) []Candidate {
 		for _, v := range vers {
 			for _, n := range []string{"python3", "python"} {
 				if p := filepath.Join(v, "bin", n); isExec(p) {
-					out = append(out, Candidate{"python", p, "pyenv"})
+					out = append(out, Candidate{Python, p, "pyenv"})
 					break
 				}
 			}
@@ -135,7 +135,7 @@ func Candidates(env func(string) string) []Candidate {
 	sys, _ := filepath.Glob("/usr/bin/python3.[0-9]*")
 	for _, p := range sys {
 		if isPythonName(filepath.Base(p)) {
-			out = append(out, Candidate{"python", p, "system"})
+			out = append(out, Candidate{Python, p, "system"})
 		}
 	}
 	return append(out, goCandidates(env, pathList)...)
@@ -288,7 +288,7 @@ func probe(ctx context.Context, c Candidate) (Toolchain, error) {
 
 func probeOnce(ctx context.Context, c Candidate) (Toolchain, error) {
 	switch c.Kind {
-	case "go":
+	case Go:
 		return probeGo(ctx, c)
 	default:
 		cmd := exec.CommandContext(ctx, c.Path, "-I", "-c", pyProbe)
@@ -323,7 +323,7 @@ func probeOnce(ctx context.Context, c Candidate) (Toolchain, error) {
 		if b := realDir(f[4]); b != roots[0] {
 			roots = append(roots, b)
 		}
-		return Toolchain{Kind: "python", Name: impl + "-" + ver, Version: ver, ABI: abi, Path: exe, Source: c.Source, Roots: roots}, nil
+		return Toolchain{Kind: Python, Name: impl + "-" + ver, Version: ver, ABI: abi, Path: exe, Source: c.Source, Roots: roots}, nil
 	}
 }
 

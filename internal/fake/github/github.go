@@ -34,6 +34,9 @@ type Issue struct {
 	Labels   []string
 	User     string
 	Comments []string
+	// Repo is OWNER/NAME for an issue put there by Put; seeded and
+	// created issues answer in any repository (one per server).
+	Repo string
 }
 
 // Request is a recorded request (the Authorization header is kept apart).
@@ -95,6 +98,15 @@ func (s *Server) Seed(state, title, body string) int {
 	iss := &Issue{Number: len(s.issues) + 100, Title: title, Body: body, State: state, Reason: reason, User: "someone-else"}
 	s.issues = append(s.issues, iss)
 	return iss.Number
+}
+
+// Put serves an issue at repo#number, as a tracker would show one that
+// someone filed: what `reprokit import` reads.
+func (s *Server) Put(repo string, number int, state, title, body string, labels []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	state, reason, _ := strings.Cut(state, ":")
+	s.issues = append(s.issues, &Issue{Number: number, Repo: repo, Title: title, Body: body, State: state, Reason: reason, Labels: labels, User: "someone-else"})
 }
 
 // Issues returns a copy of the stored issues.
@@ -338,7 +350,7 @@ func (s *Server) get(w http.ResponseWriter, repo string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, iss := range s.issues {
-		if iss.Number == n {
+		if iss.Number == n && (iss.Repo == "" || iss.Repo == repo) {
 			writeJSON(w, http.StatusOK, s.issueJSON(iss))
 			return
 		}
@@ -368,9 +380,13 @@ func (s *Server) issueJSON(iss *Issue) map[string]any {
 	for _, l := range iss.Labels {
 		labels = append(labels, map[string]any{"name": l})
 	}
+	repo := "owner/repo"
+	if iss.Repo != "" {
+		repo = iss.Repo
+	}
 	out := map[string]any{
 		"number": iss.Number, "title": iss.Title, "body": iss.Body, "state": iss.State,
-		"html_url": fmt.Sprintf("https://github.example/owner/repo/issues/%d", iss.Number),
+		"html_url": fmt.Sprintf("https://github.example/%s/issues/%d", repo, iss.Number),
 		"user":     map[string]any{"login": iss.User}, "labels": orEmpty(labels),
 	}
 	if iss.State == "closed" {

@@ -125,12 +125,12 @@ func Wheel(p Project) (filename string, data []byte, err error) {
 // /simple/NAME/ links each file with its sha256, /files/FILE serves it.
 type Server struct {
 	*httptest.Server
-	mu       sync.Mutex
-	projects map[string][]string // normalized name → distribution file names
-	files    map[string][]byte
-	yanked   map[string]string // file name → why it was yanked
-	Requests []string          // paths asked for, in order
-	htmlOnly  bool // see HTMLOnly
+	mu        sync.Mutex
+	projects  map[string][]string // normalized name → distribution file names
+	files     map[string][]byte
+	yanked    map[string]string // file name → why it was yanked
+	Requests  []string          // paths asked for, in order
+	htmlOnly  bool              // see HTMLOnly
 	jsonAsked int
 }
 
