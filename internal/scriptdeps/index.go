@@ -54,10 +54,11 @@ func (r Release) Yanked() bool {
 	return len(r.Files) > 0
 }
 
-// HasWheel reports whether the release has a wheel that is not yanked.
+// HasWheel reports whether the release has a wheel (yanked or not: a
+// yanked release is still installed when pinned exactly).
 func (r Release) HasWheel() bool {
 	for _, f := range r.Files {
-		if f.Wheel && !f.Yanked {
+		if f.Wheel {
 			return true
 		}
 	}
