@@ -17,7 +17,11 @@ import (
 // axis: "fixed in trio 0.23".
 func Ref(tc toolchain.Toolchain) ToolchainRef {
 	ref := ToolchainRef{Name: tc.Name, Version: tc.Version, Path: tc.Path}
-	if len(tc.With) > 0 {
+	if len(tc.With) > 0 && tc.Kind == toolchain.Go {
+		// A Go module's version: "example.com/mod@v0.3.0".
+		mod, version, _ := strings.Cut(tc.With[0], "@")
+		ref.Name, ref.Version, ref.Axis = tc.Name+"+"+tc.With[0], version, mod
+	} else if len(tc.With) > 0 {
 		name, version, _ := strings.Cut(tc.With[0], "==")
 		ref.Name = tc.Name + "+" + scriptdeps.Name(name) + "==" + version
 		ref.Version = version
