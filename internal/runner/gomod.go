@@ -131,7 +131,7 @@ func prepareGoModules(ctx context.Context, r *repro.Repro, tc toolchain.Toolchai
 	newMod, errMod := os.ReadFile(filepath.Join(resolved, "go.mod"))
 	newSum, errSum := os.ReadFile(filepath.Join(resolved, "go.sum"))
 	if errMod != nil || errSum != nil {
-		newMod, newSum, err = tidy(ctx, tc, cache, files, gomod)
+		newMod, newSum, err = tidy(ctx, tc, cache, files, gomod, mod)
 		if err != nil {
 			return out, err
 		}
@@ -164,8 +164,13 @@ func prepareGoModules(ctx context.Context, r *repro.Repro, tc toolchain.Toolchai
 
 // tidy resolves gomod on the host in a scratch copy of the repro's Go
 // files: the user's GOPROXY and GOSUMDB, reprokit's module cache, no
-// toolchain switch, no workspace.
-func tidy(ctx context.Context, tc toolchain.Toolchain, cache string, files []txtar.File, gomod []byte) (newMod, newSum []byte, err error) {
+// toolchain switch, no workspace. The archive's imports choose which
+// modules are resolved, so unless the user set GOVCS, only the module
+// the user named (mod) may come straight from its version control
+// system (a proxy's "direct"); any other comes through the proxy or not
+// at all, and an archive cannot make the host clone a repository of its
+// choosing.
+func tidy(ctx context.Context, tc toolchain.Toolchain, cache string, files []txtar.File, gomod []byte, mod string) (newMod, newSum []byte, err error) {
 	dir, err := os.MkdirTemp("", "reprokit-gomod-")
 	if err != nil {
 		return nil, nil, err
@@ -193,6 +198,9 @@ func tidy(ctx context.Context, tc toolchain.Toolchain, cache string, files []txt
 	cmd := exec.CommandContext(ctx, goCmd, "mod", "tidy")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOMODCACHE="+cache, "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=-mod=mod")
+	if _, set := os.LookupEnv("GOVCS"); !set {
+		cmd.Env = append(cmd.Env, "GOVCS="+mod+":git|hg,*:off")
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
