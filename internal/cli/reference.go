@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 	"github.com/spf13/pflag"
+
+	"github.com/reprokit/reprokit/docs"
 )
 
 // ReferenceDir is where the generated command reference lives, relative
@@ -45,7 +47,22 @@ func Reference() (map[string][]byte, error) {
 		pages[strings.ReplaceAll(c.CommandPath(), " ", "_")+".md"] = buf.Bytes()
 		return nil
 	}
-	return pages, walk(root)
+	if err := walk(root); err != nil {
+		return nil, err
+	}
+	// cobra's generator leaves the help topics out; the root page names
+	// them, linking to the docs pages they print.
+	var topics bytes.Buffer
+	topics.WriteString("### Help topics\n\n")
+	for _, t := range helpTopics {
+		text, err := docs.Page(t.page)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&topics, "* [reprokit help %s](../%s)\t - %s\n", t.name, t.page, docs.Title(text))
+	}
+	pages["reprokit.md"] = append(pages["reprokit.md"], topics.Bytes()...)
+	return pages, nil
 }
 
 // WriteReference writes the reference into dir, removing pages of
