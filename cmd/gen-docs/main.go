@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
+	"github.com/reprokit/reprokit/docs"
 	"github.com/reprokit/reprokit/internal/cli"
 )
 
@@ -63,7 +64,23 @@ func reference() (map[string][]byte, error) {
 		pages[strings.ReplaceAll(c.CommandPath(), " ", "_")+".md"] = buf.Bytes()
 		return nil
 	}
-	return pages, walk(root)
+	if err := walk(root); err != nil {
+		return nil, err
+	}
+	// cobra's generator leaves the help topics out; the root page names
+	// them, linking to the docs pages they print.
+	var topics bytes.Buffer
+	topics.WriteString("### Help topics\n\n")
+	names, files := cli.HelpTopics()
+	for i, name := range names {
+		text, err := docs.Page(files[i])
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&topics, "* [reprokit help %s](../%s)\t - %s\n", name, files[i], docs.Title(text))
+	}
+	pages["reprokit.md"] = append(pages["reprokit.md"], topics.Bytes()...)
+	return pages, nil
 }
 
 // writeReference writes the reference into dir, removing pages of

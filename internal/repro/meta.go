@@ -66,6 +66,11 @@ type Bisection struct {
 	Before    string     `yaml:"before"`             // the last release or commit before it
 	Suspects  []string   `yaml:"suspects,omitempty"` // when untestable commits hide which one it is
 	Compare   string     `yaml:"compare,omitempty"`  // a compare URL, when the remote is on GitHub
+	// Library is the dependency bisected ("trio", "example.com/mod"),
+	// when a library's releases or commits were, not the toolchain's.
+	Library string `yaml:"library,omitempty"`
+	// Release is, for a library's commits, the release they lead to.
+	Release string `yaml:"release,omitempty"`
 }
 
 // Direction is what the change a bisection found did to the bug.

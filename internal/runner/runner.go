@@ -121,7 +121,15 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 	}
 	switch tc.Kind {
 	case toolchain.Go:
+		mods, err := prepareGoModules(ctx, r, tc)
+		if err != nil {
+			base.Verdict, base.Error = repro.ErrorVerdict, err.Error()
+			base.DurationMS = time.Since(began).Milliseconds()
+			return base
+		}
+		r = mods.r
 		opts.env, opts.keep = warmGoCache(ctx, r, tc)
+		opts.env, opts.keep = append(opts.env, mods.env...), append(opts.keep, mods.keep...)
 	case toolchain.Python:
 		python, keep, skip, err := pythonEnv(ctx, r, tc, opts.Deps)
 		switch {

@@ -48,6 +48,21 @@ type Toolchain struct {
 	// for this cell: one value of a --with dependency axis, e.g.
 	// ["trio==0.22.0"].
 	With []string `json:"with,omitempty"`
+	// Tree, when set, is a source tree of the dependency in With (a
+	// commit of a library being bisected), put in place of its release:
+	// a Python project installed over it with no dependencies of its
+	// own, a Go module through a replace directive.
+	Tree *SourceTree `json:"tree,omitempty"`
+}
+
+// SourceTree is a library's source at one commit.
+type SourceTree struct {
+	Module string `json:"module"` // the project or module it is the source of
+	Dir    string `json:"dir"`    // a worktree on the host, only read
+	Commit string `json:"commit"`
+	// Version is what a Python build backend that reads its version from
+	// version control is told (the sandbox's copy has no repository).
+	Version string `json:"version,omitempty"`
 }
 
 // Short is the name shown in tables: the version for Python, go1.X for Go.
