@@ -129,6 +129,7 @@ func TestSpecs(t *testing.T) {
 			"fakegh":   cmdFakeGH,
 			"pyindex":  cmdPyindex,
 			"pymirror": cmdPyMirror,
+			"ghstep":   cmdGHStep,
 			"goproxy":  cmdGoproxy,
 			"inert":    cmdInert,
 		},

@@ -87,10 +87,14 @@ func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
 	if opts.Count < 1 {
 		return usagef("--count must be at least 1")
 	}
-	iso, err := f.IsolationNow(ctx, opts.Isolation)
+	iso, probe, err := f.Isolation(opts.Isolation)
 	if err != nil {
 		return err
 	}
+	// The first sandbox's init starts now, while the repros are read and
+	// the toolchains found (bench/run).
+	sandbox.Prestart(iso)
+	defer sandbox.Release()
 	repros, err := repro.Load(opts.Paths)
 	if err != nil {
 		return err
@@ -104,9 +108,17 @@ func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
 		return err
 	}
 	ropts := runner.Options{Count: opts.Count, Limits: sandbox.Limits{Timeout: opts.Timeout}, Keep: opts.Keep, Isolation: iso, Deps: deps, Reaps: reapsFlag(opts.Trace)}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	gate := &firstSandbox{check: probe != nil, cancel: cancel}
 	results := runner.RunAll(ctx, jobs, opts.Jobs, ropts, func(res runner.Result) {
-		printResult(f.IO.Out, opts, res)
+		if gate.admit(res) {
+			printResult(f.IO.Out, opts, res)
+		}
 	})
+	if gate.refused != nil {
+		return gate.refused
+	}
 	if opts.Record {
 		log := f.IO.ErrOut
 		if opts.JSON {

@@ -499,12 +499,14 @@ func (b *Builder) build(ctx context.Context, req Request, p prepared, inst Insta
 var (
 	// uv says which release it could not use: "Because sdonly==1.0 has
 	// no usable wheels".
-	uvNoWheelRE = regexp.MustCompile(`\b(` + namePat + `)==(\S+) has no usable wheels`)
+	uvNoWheelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(` + namePat + `)==(\S+) has no usable wheels`) })
 	// pip says which requirement it found nothing for.
-	pipNoMatchRE = regexp.MustCompile(`No matching distribution found for (` + namePat + `)(\S*)`)
+	pipNoMatchRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`No matching distribution found for (` + namePat + `)(\S*)`)
+	})
 	// `pip index versions` lists what the index has for this interpreter,
 	// sdists included.
-	pipVersionsRE = regexp.MustCompile(`(?m)^Available versions: (.+)$`)
+	pipVersionsRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^Available versions: (.+)$`) })
 )
 
 // noWheel tells, after a wheels-only install failed, whether it failed
@@ -515,12 +517,12 @@ var (
 func (b *Builder) noWheel(ctx context.Context, req Request, inst Installer, from []string, dir string, show []string, out string) error {
 	why := "has no wheel for " + req.Interp.Name + " (sdist only)"
 	if inst == UV {
-		if m := uvNoWheelRE.FindStringSubmatch(out); m != nil {
+		if m := uvNoWheelRE().FindStringSubmatch(out); m != nil {
 			return &NoBuildError{What: m[1] + " " + m[2], Interp: req.Interp.Name, Why: why}
 		}
 		return nil
 	}
-	m := pipNoMatchRE.FindStringSubmatch(out)
+	m := pipNoMatchRE().FindStringSubmatch(out)
 	if m == nil {
 		return nil
 	}
@@ -531,7 +533,7 @@ func (b *Builder) noWheel(ctx context.Context, req Request, inst Installer, from
 	if err != nil {
 		return nil // an old pip without `index`, or nothing there
 	}
-	vm := pipVersionsRE.FindStringSubmatch(outputOf(log))
+	vm := pipVersionsRE().FindStringSubmatch(outputOf(log))
 	if vm == nil {
 		return nil
 	}
