@@ -9,7 +9,13 @@
 // releases, cold (an empty toolchain cache, releases fetched as needed)
 // and cached.
 //
+// With -lib REPRO -with 'pkg==A..B' [-src CHECKOUT] [-python 3.11] it
+// times a library's bisection (its releases, then with -src its commits):
+// installs, probes and wall time per stage, with the environments cold
+// (an empty cache) and cached. The package index is the user's.
+//
 //	nice -n 10 go run ./bench/bisect [-sizes 64,1000] [-go repros/x.txtar -range 1.22.0..1.22.12]
+//	nice -n 10 go run ./bench/bisect -sizes '' -lib repros/x.txtar -with 'packaging==20.0..23.0' -src ~/packaging -python 3.11
 package main
 
 import (
@@ -37,17 +43,27 @@ type scenario struct {
 }
 
 type report struct {
-	Culprit   struct{ Subject string } `json:"culprit"`
-	Ambiguous bool                     `json:"ambiguous"`
-	Probes    int                      `json:"probes"`
-	Runs      int                      `json:"runs"`
-	Builds    int                      `json:"builds"`
+	Culprit struct {
+		Short   string `json:"short"`
+		Subject string `json:"subject"`
+	} `json:"culprit"`
+	Ambiguous  bool    `json:"ambiguous"`
+	Candidates int     `json:"candidates"`
+	Probes     int     `json:"probes"`
+	Runs       int     `json:"runs"`
+	Builds     int     `json:"builds"`
+	Installs   int     `json:"installs"`
+	Commits    *report `json:"commits"`
 }
 
 func main() {
 	sizes := flag.String("sizes", "64,1000", "history lengths (empty: none)")
 	goRepro := flag.String("go", "", "a Go repro to bisect across releases (timed cold and cached)")
 	goRange := flag.String("range", "", "the Go release range for -go, OLD..NEW")
+	libRepro := flag.String("lib", "", "a repro to bisect a library for (with -with)")
+	libWith := flag.String("with", "", "the library's range for -lib: pkg==A..B")
+	libSrc := flag.String("src", "", "the library's checkout for -lib: its commits are bisected next")
+	libPython := flag.String("python", "", "the interpreter for -lib (default python3)")
 	flag.Parse()
 	out, _ := filepath.Abs(filepath.Join("bench", "out", "bisect"))
 	removeAll(out)
@@ -105,6 +121,59 @@ func main() {
 	}
 	if *goRepro != "" {
 		timeGo(bin, out, *goRepro, *goRange)
+	}
+	if *libRepro != "" {
+		timeLib(bin, out, *libRepro, *libWith, *libSrc, *libPython)
+	}
+}
+
+// timeLib bisects a library twice: with an empty cache (every probed
+// release and commit installed) and again (all cached).
+func timeLib(bin, out, file, with, src, python string) {
+	cache := filepath.Join(out, "libcache")
+	fmt.Printf("\n| library bisection | environments | stage | candidates | probes | ⌈log₂ N⌉+3 | installs | answer | wall (whole chain) |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, round := range []string{"cold", "cached"} {
+		arch := filepath.Join(out, "lib-"+round+".txtar")
+		data, err := os.ReadFile(file)
+		must(err)
+		must(os.WriteFile(arch, data, 0o644))
+		args := []string{"bisect", "--json", "--record=false", "--with", with}
+		if src != "" {
+			args = append(args, "--src", src, "--cache", filepath.Join(cache, "builds"))
+		}
+		if python != "" {
+			args = append(args, "--python", python)
+		}
+		cmd := exec.Command(bin, append(args, arch)...)
+		cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cache)
+		var stdout bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, os.Stderr
+		began := time.Now()
+		err = cmd.Run()
+		wall := time.Since(began).Seconds()
+		var r report
+		if jerr := json.Unmarshal(stdout.Bytes(), &r); jerr != nil || err != nil {
+			fmt.Printf("| %s | %s | failed: %v %v | | | | | | %.1fs |\n", with, round, err, jerr, wall)
+			continue
+		}
+		stages := []struct {
+			name string
+			r    *report
+		}{{"releases", &r}, {"commits", r.Commits}}
+		for _, st := range stages {
+			if st.r == nil {
+				continue
+			}
+			answer := st.r.Culprit.Short
+			if st.r.Culprit.Subject != "" {
+				answer += " " + st.r.Culprit.Subject
+			}
+			if st.r.Ambiguous {
+				answer = "ambiguous"
+			}
+			lg := int(math.Ceil(math.Log2(float64(st.r.Candidates))))
+			fmt.Printf("| %s | %s | %s | %d | %d | %d | %d | %s | %.1fs |\n", with, round, st.name, st.r.Candidates, st.r.Probes, lg+3, st.r.Installs, answer, wall)
+		}
 	}
 }
 

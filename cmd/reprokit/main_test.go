@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/goproxytest"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/reprokit/reprokit/internal/cli"
@@ -128,6 +129,8 @@ func TestSpecs(t *testing.T) {
 			"fakegh":   cmdFakeGH,
 			"pyindex":  cmdPyindex,
 			"pymirror": cmdPyMirror,
+			"ghstep":   cmdGHStep,
+			"goproxy":  cmdGoproxy,
 			"inert":    cmdInert,
 		},
 	})
@@ -244,13 +247,79 @@ func buildTools() []string {
 	return buildToolFiles
 }
 
-// pyindex asked user|evil prints how many requests that index answered.
+// pyindex drives the script's package indexes:
+//
+//	pyindex asked user|evil            print how many requests that index answered
+//	pyindex publish NAME VERSION DIR [yanked] [sdist]
+//	                                   publish the files under DIR (relative paths) as a
+//	                                   release of NAME on the user's index: a wheel, or
+//	                                   an sdist only; yanked marks it yanked (PEP 592)
+//	pyindex html-only                  the user's index answers in HTML (PEP 503) only
+//	pyindex json-asked                 print how many project pages it served as JSON (PEP 691)
 func cmdPyindex(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 || args[0] != "asked" || (args[1] != "user" && args[1] != "evil") {
-		ts.Fatalf("usage: pyindex asked user|evil")
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: pyindex asked|publish|html-only|json-asked ...")
 	}
-	key := map[string]string{"user": "pyindex", "evil": "evilindex"}[args[1]]
-	fmt.Fprintf(ts.Stdout(), "asked: %d\n", ts.Value(key).(*pyindex.Server).Asked())
+	idx := ts.Value("pyindex").(*pyindex.Server)
+	switch args[0] {
+	case "asked":
+		if len(args) != 2 || (args[1] != "user" && args[1] != "evil") {
+			ts.Fatalf("usage: pyindex asked user|evil")
+		}
+		key := map[string]string{"user": "pyindex", "evil": "evilindex"}[args[1]]
+		fmt.Fprintf(ts.Stdout(), "asked: %d\n", ts.Value(key).(*pyindex.Server).Asked())
+	case "publish":
+		if len(args) < 4 {
+			ts.Fatalf("usage: pyindex publish NAME VERSION DIR [yanked] [sdist]")
+		}
+		p := pyindex.Project{Name: args[1], Version: args[2], Files: map[string]string{}}
+		for _, opt := range args[4:] {
+			switch opt {
+			case "yanked":
+				p.Yanked = "broken release"
+			case "sdist":
+				p.Sdist = true
+			default:
+				ts.Fatalf("pyindex publish: unknown option %q", opt)
+			}
+		}
+		root := ts.MkAbs(args[3])
+		ts.Check(filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, path)
+			p.Files[filepath.ToSlash(rel)] = string(data)
+			return nil
+		}))
+		ts.Check(idx.Add(p))
+	case "html-only":
+		idx.HTMLOnly()
+	case "json-asked":
+		fmt.Fprintf(ts.Stdout(), "json: %d\n", idx.JSONAsked())
+	default:
+		ts.Fatalf("unknown pyindex command %q", args[0])
+	}
+}
+
+// goproxy DIR starts a Go module proxy on loopback serving the modules
+// under DIR (go-internal's goproxytest: one directory or txtar per
+// PATH_VERSION, slashes as underscores) and points GOPROXY at it, with
+// no checksum database.
+func cmdGoproxy(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: goproxy DIR")
+	}
+	srv, err := goproxytest.NewServer(ts.MkAbs(args[0]), "127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(srv.Close)
+	ts.Setenv("GOPROXY", srv.URL)
+	ts.Setenv("GOSUMDB", "off")
+	ts.Setenv("GONOSUMDB", "*")
 }
 
 // hostPyenvRoot is where this machine's pyenv builds are.

@@ -33,7 +33,8 @@ type BuildCache struct {
 	// Src is the user's git checkout; it is only read.
 	Src string
 	// Command is run with sh -c in the commit's worktree, outside the
-	// sandbox, with the user's environment.
+	// sandbox, with the user's environment; "": the commit is only
+	// checked out (a library's tree, installed inside a sandbox).
 	Command string
 	// Timeout bounds one build; the whole process group is killed after
 	// it. Zero means 30 minutes.
@@ -118,6 +119,11 @@ func (c *BuildCache) build(ctx context.Context, commit, dir string) (b Build, ca
 	// worktree; pruning instead would also drop the user's own stale ones.
 	if err := c.git(ctx, "worktree", "add", "--detach", "--force", src, commit); err != nil {
 		return b, false, err
+	}
+	if c.Command == "" {
+		// Only checked out: a library's tree, installed in a sandbox.
+		b.OK, b.Log = true, ""
+		return b, true, nil
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {

@@ -3,9 +3,12 @@ package bisect
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +25,115 @@ type Commits struct {
 	Cache   *BuildCache
 	Kind    toolchain.Kind // the repro's kind (ignored with Bin)
 	Bin     string         // a subdirectory of the build tree to put first on PATH
+	Log     io.Writer      // says what outside the build the sandbox must show; nil: nowhere
 	builds  int
+	said    bool
+}
+
+// outsideLink is a program of --bin that resolves outside the build tree:
+// a virtual environment's python3, a link to the interpreter it was made
+// with.
+type outsideLink struct {
+	link, target, root string
+}
+
+func rootsOf(links []outsideLink) []string {
+	var out []string
+	for _, l := range links {
+		if !slices.Contains(out, l.root) {
+			out = append(out, l.root)
+		}
+	}
+	return out
+}
+
+// linkedRoots finds the programs in bin that resolve outside the build
+// tree, and the installation each needs: the sandbox shows the host
+// read-only but masks home directories, where pyenv and uv keep
+// interpreters, so a virtual environment's python3 would not start there
+// (exit 127, "not found", with the link plainly in place). The root of
+// an installation is the directory above its bin/; a virtual
+// environment's pyvenv.cfg names its base interpreter's home too (with
+// --copies there is no link to follow). A link that resolves nowhere on
+// the host makes the commit untestable, said plainly.
+func linkedRoots(tree, bin string) (out []outsideLink, skip string) {
+	realTree, err := filepath.EvalSymlinks(tree)
+	if err != nil {
+		realTree = tree
+	}
+	// Only what the sandbox hides needs showing: home directories.
+	var homes []string
+	if h := os.Getenv("HOME"); h != "" && h != "/" {
+		homes = append(homes, h)
+	}
+	if u, err := user.Current(); err == nil && u.HomeDir != "/" {
+		homes = append(homes, u.HomeDir)
+	}
+	add := func(link, target string) {
+		dir := filepath.Dir(target)
+		root := dir
+		if filepath.Base(dir) == "bin" {
+			root = filepath.Dir(dir)
+		}
+		for _, h := range homes {
+			if real, err := filepath.EvalSymlinks(h); err == nil && (within(root, h) || within(root, real)) && root != h && root != real {
+				out = append(out, outsideLink{link, target, root})
+				return
+			}
+		}
+	}
+	entries, _ := os.ReadDir(bin)
+	for _, e := range entries {
+		if e.Type()&os.ModeSymlink == 0 {
+			continue
+		}
+		p := filepath.Join(bin, e.Name())
+		target, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			rel, _ := filepath.Rel(tree, p)
+			return nil, fmt.Sprintf("%s links to %s, which is not on this machine: the repro could not start it (fix the build, or pick another range)", rel, finalLink(p))
+		}
+		if !within(target, realTree) {
+			rel, _ := filepath.Rel(tree, p)
+			add(rel+" → "+target, target)
+		}
+	}
+	// A virtual environment: pyvenv.cfg beside bin/ names the base
+	// interpreter's directory.
+	if data, err := os.ReadFile(filepath.Join(filepath.Dir(bin), "pyvenv.cfg")); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			k, v, ok := strings.Cut(l, "=")
+			if !ok || strings.TrimSpace(k) != "home" {
+				continue
+			}
+			home := strings.TrimSpace(v)
+			if real, err := filepath.EvalSymlinks(home); err == nil && !within(real, realTree) {
+				add("pyvenv.cfg home = "+home, filepath.Join(real, "python3"))
+			}
+		}
+	}
+	return out, ""
+}
+
+// finalLink follows a chain of links as far as it goes: where a dangling
+// one points.
+func finalLink(p string) string {
+	for range 40 {
+		dest, err := os.Readlink(p)
+		if err != nil {
+			return p
+		}
+		if !filepath.IsAbs(dest) {
+			dest = filepath.Join(filepath.Dir(p), dest)
+		}
+		p = dest
+	}
+	return p
+}
+
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
 // Over implements Source.
@@ -65,6 +176,17 @@ func (c *Commits) Toolchain(ctx context.Context, i int) (toolchain.Toolchain, st
 		if fi, err := os.Stat(tc.Path); err != nil || !fi.IsDir() {
 			return tc, fmt.Sprintf("the build made no directory %s", c.Bin), nil
 		}
+		outside, skip := linkedRoots(b.Dir, tc.Path)
+		if skip != "" {
+			return tc, skip, nil
+		}
+		if len(outside) > 0 && !c.said {
+			c.said = true
+			if c.Log != nil {
+				fmt.Fprintf(c.Log, "reprokit: programs in %s link outside the build (%s): the sandbox shows %s read-only\n", c.Bin, outside[0].link, strings.Join(rootsOf(outside), ", "))
+			}
+		}
+		tc.Roots = append(tc.Roots, rootsOf(outside)...)
 	case c.Kind == toolchain.Go:
 		tc.Kind, tc.Path = toolchain.Go, filepath.Join(b.Dir, "bin", "go")
 		v, err := output(ctx, b.Dir, tc.Path, "env", "GOVERSION")

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Commit is one commit of the range.
@@ -69,7 +70,12 @@ func ListCommits(ctx context.Context, src, from, to string, allParents bool) ([]
 	return commits, nil
 }
 
-var githubRE = regexp.MustCompile(`^(?:https://github\.com/|git@github\.com:|ssh://git@github\.com/)([\w.-]+/[\w.-]+?)(?:\.git)?/?$`)
+// Regexps and templates here are built on first use (sync.OnceValue), not
+// at init: every start of reprokit, four per sandboxed run, paid for all of
+// them (bench/run/RESULTS.md).
+var githubRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:https://github\.com/|git@github\.com:|ssh://git@github\.com/)([\w.-]+/[\w.-]+?)(?:\.git)?/?$`)
+})
 
 // CompareURL is GitHub's compare page for before...after when the
 // checkout's origin remote is on GitHub, else "".
@@ -78,7 +84,7 @@ func CompareURL(ctx context.Context, src, before, after string) string {
 	if err != nil {
 		return ""
 	}
-	m := githubRE.FindStringSubmatch(strings.TrimSpace(out))
+	m := githubRE().FindStringSubmatch(strings.TrimSpace(out))
 	if m == nil {
 		return ""
 	}

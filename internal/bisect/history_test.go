@@ -18,7 +18,7 @@ func TestGitHubRemotes(t *testing.T) {
 		{"https://github.com/o", ""},
 	} {
 		got := ""
-		if m := githubRE.FindStringSubmatch(tc.url); m != nil {
+		if m := githubRE().FindStringSubmatch(tc.url); m != nil {
 			got = m[1]
 		}
 		if got != tc.want {

@@ -106,6 +106,15 @@ func Run(ctx context.Context, r *repro.Repro, src Source, opts Options) (Report,
 	}
 	rep := NewReport(r.Path, src.Over(), res, cands)
 	rep.Builds = src.Builds()
+	switch s := src.(type) {
+	case *LibReleases:
+		rep.Library, rep.Installs = s.Lib.Name, s.Installs()
+		for _, v := range s.LeftOut {
+			rep.LeftOut = append(rep.LeftOut, Note{Candidate{ID: v.Name, Short: v.Name}, v.LeftOut})
+		}
+	case *LibCommits:
+		rep.Library, rep.Installs = s.Lib.Name, s.Installs()
+	}
 	if !rep.Ambiguous {
 		rep.CompareURL = src.CompareURL(ctx, res.Before, res.Culprit)
 	}
@@ -128,6 +137,8 @@ func Bisection(rep Report) repro.Bisection {
 		Subject:   rep.Culprit.Subject,
 		Before:    rep.Before.ID,
 		Compare:   rep.CompareURL,
+		Library:   rep.Library,
+		Release:   rep.Release,
 	}
 	for _, s := range rep.Suspects {
 		b.Suspects = append(b.Suspects, s.ID)

@@ -39,12 +39,23 @@ type Report struct {
 	Probes     int              `json:"probes"` // candidates probed, ends included
 	Runs       int              `json:"runs"`
 	Builds     int              `json:"builds"` // commits built (cache hits excluded)
-	Untestable []Note           `json:"untestable,omitempty"`
-	Mixed      []Note           `json:"mixed,omitempty"`
-	BugRate    float64          `json:"bug_rate,omitempty"` // reproducing share of the runs where the bug was judged present
-	BugRuns    int              `json:"bug_runs,omitempty"`
-	Confidence *float64         `json:"confidence,omitempty"` // with --count > 1
-	CompareURL string           `json:"compare_url,omitempty"`
+	// Library is the dependency bisected (its releases or commits), ""
+	// when the toolchain was.
+	Library string `json:"library,omitempty"`
+	// Release is, for a library's commits, the release they lead to (the
+	// chain's first answer).
+	Release  string `json:"release,omitempty"`
+	Installs int    `json:"installs,omitempty"` // releases or commits installed (cache hits excluded)
+	LeftOut  []Note `json:"left_out,omitempty"` // releases in the range that are not candidates: yanked, pre-releases
+	// Commits is the chain's second search: the commits between the two
+	// releases around the change (bisect --with … --src).
+	Commits    *Report  `json:"commits,omitempty"`
+	Untestable []Note   `json:"untestable,omitempty"`
+	Mixed      []Note   `json:"mixed,omitempty"`
+	BugRate    float64  `json:"bug_rate,omitempty"` // reproducing share of the runs where the bug was judged present
+	BugRuns    int      `json:"bug_runs,omitempty"`
+	Confidence *float64 `json:"confidence,omitempty"` // with --count > 1
+	CompareURL string   `json:"compare_url,omitempty"`
 }
 
 // Note is a probed candidate worth a line: untestable, or with mixed runs.
@@ -115,6 +126,9 @@ func (r Report) Headline() string {
 	if r.Over == repro.Commits {
 		return fmt.Sprintf("%s %s %s", verb, prep, r.Culprit) // the commit before it gets a line of its own
 	}
+	if r.Library != "" {
+		return fmt.Sprintf("%s in %s %s (%s %s)", verb, r.Library, r.Culprit.Short, r.Before.Short, firstWord(r.First))
+	}
 	return fmt.Sprintf("%s %s %s (%s %s)", verb, prep, r.Culprit.Short, r.Before.Short, firstWord(r.First))
 }
 
@@ -141,10 +155,20 @@ func (r Report) Write(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  ends: %s at the first, %s at the last\n", r.First, r.Last)
 	steps := int(math.Ceil(math.Log2(float64(r.Candidates))))
-	if r.Over == repro.Commits {
+	switch {
+	case r.Library != "":
+		of := r.Library
+		if r.Over == repro.Commits && r.Release != "" {
+			of += " leading to " + r.Release
+		}
+		fmt.Fprintf(w, "  %s, %s (%s) over %d %s of %s (⌈log₂ %d⌉ = %d)\n", plural(r.Installs, "install"), plural(r.Probes, "probe"), plural(r.Runs, "run"), r.Candidates, r.Over, of, r.Candidates, steps)
+	case r.Over == repro.Commits:
 		fmt.Fprintf(w, "  %s, %s (%s) over %d commits (⌈log₂ %d⌉ = %d)\n", plural(r.Builds, "build"), plural(r.Probes, "probe"), plural(r.Runs, "run"), r.Candidates, r.Candidates, steps)
-	} else {
+	default:
 		fmt.Fprintf(w, "  %s (%s) over %d releases\n", plural(r.Probes, "probe"), plural(r.Runs, "run"), r.Candidates)
+	}
+	for _, n := range r.LeftOut {
+		fmt.Fprintf(w, "  left out: %s (%s)\n", n.Candidate.Short, n.Text)
 	}
 	for _, n := range r.Untestable {
 		fmt.Fprintf(w, "  untestable: %s: %s\n", n.Candidate.Short, n.Text)
@@ -158,6 +182,30 @@ func (r Report) Write(w io.Writer) {
 	if r.CompareURL != "" {
 		fmt.Fprintf(w, "  compare: %s\n", r.CompareURL)
 	}
+	if c := r.Commits; c != nil {
+		c.Write(w)
+		if a := r.Answer(); a != "" {
+			fmt.Fprintf(w, "%s: %s\n", r.File, a)
+		}
+	}
+}
+
+// Answer is a chain's one answer: "introduced in tinylib 1.6.0, by
+// 1a2b3c4 parser: accept tabs"; "" when the report is not a chain's, or
+// its commit search could not name one commit.
+func (r Report) Answer() string {
+	c := r.Commits
+	if c == nil || r.Library == "" || r.Ambiguous {
+		return ""
+	}
+	verb := string(r.Direction)
+	if r.Direction == Changed {
+		verb = "verdict changed"
+	}
+	if c.Ambiguous || c.Direction != r.Direction {
+		return fmt.Sprintf("%s in %s %s; the commits did not tell which one", verb, r.Library, r.Culprit.Short)
+	}
+	return fmt.Sprintf("%s in %s %s, by %s", verb, r.Library, r.Culprit.Short, c.Culprit)
 }
 
 func percent(f float64) string {

@@ -10,8 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/BurntSushi/toml"
+	"golang.org/x/mod/modfile"
+
 	"github.com/reprokit/reprokit/internal/atomicfile"
 	"github.com/reprokit/reprokit/internal/repro"
+	"github.com/reprokit/reprokit/internal/scriptdeps"
 	"github.com/reprokit/reprokit/internal/toolchain"
 )
 
@@ -28,6 +32,24 @@ type Range struct {
 	CacheDir             string        // default DefaultBuildCacheDir
 	Env                  func(string) string
 	Log                  io.Writer // where fetching releases is said; nil: nowhere
+
+	// With bisects a library instead of the toolchain: "pkg==A..B" (a
+	// Python project's releases on the user's index) or
+	// "example.com/mod@vA..vB" (a Go module's, through the module proxy),
+	// on the one interpreter or Go release that Python or Go selects.
+	// With Src too, the commits between the two releases around the
+	// change are bisected next (CommitsBetween).
+	With string
+	Pre  bool // keep pre-releases and development releases in the range
+	// Install makes Src a library's checkout: each probed commit is put
+	// in place of its release (installed, or a replace directive)
+	// instead of being built into a toolchain.
+	Install   bool
+	TagFormat string // how releases are tagged: "v{version}"; "": found
+	// Deps lists a Python library's releases (the user's index) and
+	// installs them; Prepare readies a probe's environment (see Prepare).
+	Deps    *scriptdeps.Builder
+	Prepare Prepare
 }
 
 // UsageError marks a Range that cannot be bisected as given.
@@ -39,6 +61,9 @@ func usage(format string, args ...any) error { return &UsageError{fmt.Sprintf(fo
 
 // NewSource turns a Range into the candidates to bisect over.
 func NewSource(ctx context.Context, r *repro.Repro, rg Range) (Source, error) {
+	if rg.With != "" || rg.Install {
+		return librarySource(ctx, r, rg)
+	}
 	set := 0
 	for _, s := range []string{rg.Python, rg.Go, rg.Src} {
 		if s != "" {
@@ -61,7 +86,7 @@ func NewSource(ctx context.Context, r *repro.Repro, rg Range) (Source, error) {
 			dir = DefaultBuildCacheDir(rg.Env)
 		}
 		return &Commits{
-			Src: rg.Src, Commits: commits, Kind: r.Kind(), Bin: rg.Bin,
+			Src: rg.Src, Commits: commits, Kind: r.Kind(), Bin: rg.Bin, Log: rg.Log,
 			Cache: &BuildCache{Dir: dir, Src: rg.Src, Command: rg.Build, Timeout: rg.BuildTimeout},
 		}, nil
 	}
@@ -92,6 +117,142 @@ func NewSource(ctx context.Context, r *repro.Repro, rg Range) (Source, error) {
 		return nil, usage("--%s %s: found %d %s release(s) in that range here (%v); bisecting needs two. `reprokit toolchains` lists what exists", kind, spec, len(src.Names), kind, src.Names)
 	}
 	return src, nil
+}
+
+// librarySource is the first range of a library's bisection: its
+// releases (With), or, with Install alone, the commits FROM..TO of its
+// checkout.
+func librarySource(ctx context.Context, r *repro.Repro, rg Range) (Source, error) {
+	kind := r.Kind()
+	switch {
+	case rg.Install && rg.Src == "":
+		return nil, usage("--install needs --src DIR: the library's checkout")
+	case rg.Install && rg.Build != "":
+		return nil, usage("--install takes the place of --build: each commit is installed inside the installer's sandbox, nothing is built on the host")
+	case rg.With != "" && rg.Src != "" && (rg.From != "" || rg.To != ""):
+		return nil, usage("with --with NAME==OLD..NEW and --src, the commits are those between the tags of the two releases around the change: leave out --from and --to")
+	case kind == toolchain.Python && strings.Contains(rg.Python, ".."), kind == toolchain.Go && strings.Contains(rg.Go, ".."):
+		return nil, usage("--with bisects a library on one toolchain: select one (--python 3.12, --go 1.22.5), not a range")
+	case kind == toolchain.Python && rg.Go != "", kind == toolchain.Go && rg.Python != "":
+		return nil, usage("%s runs on %s: select its toolchain with --%s", r.Path, kind, kind)
+	}
+	base, err := BaseToolchain(ctx, r, rg)
+	if err != nil {
+		return nil, err
+	}
+	var lib Library
+	if rg.With != "" && strings.Contains(rg.With, "..") {
+		if lib, err = ParseLibrary(rg.With, kind); err != nil {
+			return nil, usage("%v", err)
+		}
+	} else {
+		// --src --install alone: the library is named by --with NAME, or
+		// by the checkout's own metadata.
+		if lib, err = libraryOfCheckout(ctx, rg, kind); err != nil {
+			return nil, err
+		}
+		if rg.From == "" || rg.To == "" {
+			return nil, usage("--src --install needs --from REV and --to REV (or --with %s==OLD..NEW to find them from its releases)", lib.Name)
+		}
+		commits, err := ListCommits(ctx, rg.Src, rg.From, rg.To, rg.AllParents)
+		if err != nil {
+			return nil, usage("%v", err)
+		}
+		return libCommits(rg, lib, commits, base), nil
+	}
+	if kind == toolchain.Go {
+		return goModuleReleases(ctx, lib, base, rg)
+	}
+	if rg.Deps == nil {
+		rg.Deps = &scriptdeps.Builder{}
+	}
+	src, err := PyLibReleases(ctx, lib, rg.Deps, rg.Pre)
+	if err != nil {
+		var ue *UsageError
+		if errors.As(err, &ue) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("--with %s: %w", rg.With, err)
+	}
+	src.Base, src.Prepare = base, rg.Prepare
+	if len(src.Versions) < 2 {
+		return nil, usage("--with %s: %d release(s) of %s in that range on %s (%s); bisecting needs two", rg.With, len(src.Versions), lib.Name, src.Index, versionNames(src.Versions))
+	}
+	return src, nil
+}
+
+func versionNames(vs []Version) string {
+	var n []string
+	for _, v := range vs {
+		n = append(n, v.Name)
+	}
+	if len(n) == 0 {
+		return "none"
+	}
+	return strings.Join(n, ", ")
+}
+
+// BaseToolchain is the one interpreter or Go release a library is
+// bisected on: the newest that --python or --go selects (default python3
+// or go on PATH).
+func BaseToolchain(ctx context.Context, r *repro.Repro, rg Range) (toolchain.Toolchain, error) {
+	all, err := toolchain.Discover(ctx, rg.Env)
+	if err != nil {
+		return toolchain.Toolchain{}, err
+	}
+	res := &toolchain.Resolver{Log: rg.Log}
+	var tcs []toolchain.Toolchain
+	if r.Kind() == toolchain.Go {
+		tcs, err = res.Go(ctx, all, rg.Go)
+	} else {
+		tcs, err = res.Python(ctx, all, rg.Python)
+	}
+	if err != nil {
+		return toolchain.Toolchain{}, usage("%v", err)
+	}
+	if len(tcs) == 0 {
+		return toolchain.Toolchain{}, usage("no %s toolchain selected to bisect the library on", r.Kind())
+	}
+	tcs = toolchain.SortByVersion(tcs)
+	return tcs[len(tcs)-1], nil
+}
+
+// libraryOfCheckout names the library of --src --install: --with NAME,
+// else the checkout's own: a Python project's pyproject.toml [project]
+// name, a Go module's go.mod module path (at --to).
+func libraryOfCheckout(ctx context.Context, rg Range, kind toolchain.Kind) (Library, error) {
+	if rg.With != "" {
+		name := strings.TrimSpace(rg.With)
+		if kind == toolchain.Python {
+			name = scriptdeps.Name(name)
+		}
+		return Library{Kind: kind, Name: name}, nil
+	}
+	rev := rg.To
+	if rev == "" {
+		rev = "HEAD"
+	}
+	if kind == toolchain.Go {
+		data, err := git(ctx, rg.Src, "show", rev+":go.mod")
+		if err == nil {
+			if p := modfile.ModulePath([]byte(data)); p != "" {
+				return Library{Kind: kind, Name: p}, nil
+			}
+		}
+		return Library{}, usage("%s has no go.mod at %s naming its module: name it with --with MODULE", rg.Src, rev)
+	}
+	data, err := git(ctx, rg.Src, "show", rev+":pyproject.toml")
+	if err == nil {
+		var pp struct {
+			Project struct {
+				Name string `toml:"name"`
+			} `toml:"project"`
+		}
+		if _, err := toml.Decode(data, &pp); err == nil && pp.Project.Name != "" {
+			return Library{Kind: kind, Name: scriptdeps.Name(pp.Project.Name)}, nil
+		}
+	}
+	return Library{}, usage("%s has no pyproject.toml naming its project at %s: name it with --with NAME", rg.Src, rev)
 }
 
 // goReleases lists the published Go releases in lo..hi (the module proxy's
@@ -196,6 +357,16 @@ func Record(r *repro.Repro, rep Report) error {
 	data, err := r.WithBisection(Bisection(rep))
 	if err != nil {
 		return err
+	}
+	if c := rep.Commits; c != nil {
+		// A chain records both answers: the release, and the commit.
+		r2, err := repro.Parse(r.Path, data)
+		if err != nil {
+			return err
+		}
+		if data, err = r2.WithBisection(Bisection(*c)); err != nil {
+			return err
+		}
 	}
 	if err := atomicfile.WriteFile(r.Path, data, 0o644); err != nil {
 		return fmt.Errorf("%s: recording the bisection: %w", r.Path, err)

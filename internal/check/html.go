@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/reprokit/reprokit/internal/repro"
 )
@@ -12,7 +13,10 @@ import (
 //go:embed report.html.tmpl
 var pageTemplate string
 
-var page = template.Must(template.New("page").Parse(pageTemplate))
+// Regexps and templates here are built on first use (sync.OnceValue), not
+// at init: every start of reprokit, four per sandboxed run, paid for all of
+// them (bench/run/RESULTS.md).
+var page = sync.OnceValue(func() *template.Template { return template.Must(template.New("page").Parse(pageTemplate)) })
 
 type htmlRow struct {
 	File, Name, Title string
@@ -68,7 +72,7 @@ func (r *View) WriteHTML(w io.Writer) error {
 			p.Transitions = append(p.Transitions, htmlTransition{repro.NameOf(c.File), c.File, c.Toolchain.Name, c.Transition, c.Meaning})
 		}
 	}
-	return page.Execute(w, p)
+	return page().Execute(w, p)
 }
 
 func cellView(c Cell) htmlCell {

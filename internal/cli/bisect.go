@@ -50,6 +50,18 @@ of the build cache; the checkout in --src is never touched. The result is
 written into the archive's metadata (bisect:), where draft and check find
 it. Recipes for CPython and Go checkouts: docs/bisect.md.
 
+A library the repro depends on is bisected the same way (--with
+'pkg==A..B' on one interpreter, or 'example.com/mod@vA..vB' for a Go
+repro): its releases from the user's package index in PEP 440 order (the
+module proxy's list for a module), yanked, retracted and pre-releases left
+out unless --pre, a release with no wheel untestable; then, with --src,
+the commits between the tags of the two releases around the change, each
+installed into the repro's environment inside the installer's sandbox
+(pip install --no-deps, or uv's), or put in place of the module by a
+replace directive. One answer: "introduced in pkg 2.4.0, by 1a2b3c4 …".
+--src DIR --install --from A --to B bisects a library's commits alone.
+docs/bisect-library.md.
+
 `
 
 // NewCmdBisect is `reprokit bisect`; runF, if not nil, replaces its run function.
@@ -66,7 +78,9 @@ func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) 
   reprokit bisect --go 1.22.0..1.22.12 repros/go_ice_zero_size_array.txtar
   # over the commits of a CPython checkout
   reprokit bisect --src ~/cpython --build './configure -q --with-pydebug && make -j2' \
-      --from v3.12.0 --to v3.13.0 repros/x.txtar`,
+      --from v3.12.0 --to v3.13.0 repros/x.txtar
+  # a dependency's releases, then its commits: one answer
+  reprokit bisect --python 3.12 --with 'attrs==22.2.0..23.1.0' --src ~/attrs repros/y.txtar`,
 		Args: nArgs(one, "bisect: name exactly one archive (e.g. `reprokit bisect --python 3.9..3.13 repros/x.txtar`)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -77,17 +91,21 @@ func NewCmdBisect(f *Factory, runF func(context.Context, *BisectOptions) error) 
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Range.Python, "python", "", "bisect over CPython releases in `OLD..NEW`, e.g. 3.12.0..3.12.8 or 3.9..3.13: those here and those uv can fetch (fetched only when probed)")
-	fl.StringVar(&opts.Range.Go, "go", "", "bisect over Go releases in `OLD..NEW`, e.g. 1.22.0..1.22.12")
+	fl.StringVar(&opts.Range.Python, "python", "", "bisect over CPython releases in `OLD..NEW`, e.g. 3.12.0..3.12.8 or 3.9..3.13: those here and those uv can fetch (fetched only when probed); with --with, the one interpreter to bisect the library on (3.12)")
+	fl.StringVar(&opts.Range.Go, "go", "", "bisect over Go releases in `OLD..NEW`, e.g. 1.22.0..1.22.12; with --with, the one release to bisect the module on")
 	fl.StringVar(&opts.Range.Src, "src", "", "bisect over the commits of this git checkout (it is never touched: builds happen in worktrees)")
-	fl.StringVar(&opts.Range.Build, "build", "", "shell command that builds a commit, run in its worktree outside the sandbox")
-	fl.StringVar(&opts.Range.From, "from", "", "the older end of the commit range")
-	fl.StringVar(&opts.Range.To, "to", "", "the newer end of the commit range")
+	fl.StringVar(&opts.Range.Build, "build", "", "shell command (sh -c) that builds a commit, run in its worktree outside the sandbox with your environment; a failed build makes the commit untestable")
+	fl.StringVar(&opts.Range.From, "from", "", "the older end of the commit range: any revision git knows, an ancestor of --to")
+	fl.StringVar(&opts.Range.To, "to", "", "the newer end of the commit range: any revision git knows")
 	fl.StringVar(&opts.Range.Bin, "bin", "", "`SUBDIR` of the build whose programs go first on PATH (default: ./python for Python repros, bin/go for Go)")
 	fl.BoolVar(&opts.Range.AllParents, "all-parents", false, "walk every commit of the range, not only first parents")
 	fl.DurationVar(&opts.Range.BuildTimeout, "build-timeout", 30*time.Minute, "limit per build; the whole build is killed after it")
+	fl.StringVar(&opts.Range.With, "with", "", "bisect a dependency's releases instead of the toolchain's: `NAME==OLD..NEW` (a Python project on the package index, PEP 440 order) or MODULE@OLD..NEW (a Go module through the module proxy); either end may be left out. With --src, then the commits between the two releases around the change")
+	fl.BoolVar(&opts.Range.Pre, "pre", false, "keep pre-releases and development releases in a --with range")
+	fl.BoolVar(&opts.Range.Install, "install", false, "--src is the checkout of a dependency: each probed commit is installed into the repro's environment inside the installer's sandbox (pip install --no-deps), or replaces a Go module; no --build")
+	fl.StringVar(&opts.Range.TagFormat, "tag-format", "", "how the --src checkout tags a release, e.g. `release-{version}` (default: v{version} or {version}, else any tag of that version)")
 	fl.StringVar(&opts.Range.CacheDir, "cache", "", "build cache directory (default $XDG_CACHE_HOME/reprokit/builds)")
-	fl.IntVar(&opts.Count, "count", 1, "runs per probe; with N > 1 the result states a confidence")
+	fl.IntVar(&opts.Count, "count", 1, "runs per probe; with N > 1 a probe whose runs mix counts for the bug, and the result states a confidence")
 	fl.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "wall-clock limit per script run")
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as one JSON object")
 	fl.BoolVar(&opts.Record, "record", true, "write the result into the archive's metadata (bisect:), where draft and check find it")
@@ -114,17 +132,23 @@ func runBisect(ctx context.Context, f *Factory, opts *BisectOptions) error {
 		return err
 	}
 	r := rs[0]
-	src, err := bisect.NewSource(ctx, r, opts.Range)
+	rg := opts.Range
+	rg.Deps, rg.Prepare = deps, bisect.PrepareFor(r, deps)
+	src, err := bisect.NewSource(ctx, r, rg)
 	if err != nil {
 		return bisectErr(err)
 	}
-	rep, err := bisect.Run(ctx, r, src, bisect.Options{
+	bopts := bisect.Options{
 		Count:    opts.Count,
 		Runner:   runner.Options{Limits: sandbox.Limits{Timeout: opts.Timeout}, Isolation: iso, Deps: deps},
 		Progress: f.IO.ErrOut,
 		Verbose:  opts.Verbose,
-	})
+	}
+	rep, err := bisect.Run(ctx, r, src, bopts)
 	if err != nil {
+		return bisectErr(err)
+	}
+	if rep, err = bisect.Chain(ctx, r, rg, src, rep, bopts); err != nil {
 		return bisectErr(err)
 	}
 	if opts.JSON {

@@ -15,34 +15,6 @@ import (
 	"github.com/reprokit/reprokit/docs"
 )
 
-// The command reference in docs/cmd is what cobra's doc generator makes of
-// the command tree now: a flag or a help text changed without
-// regenerating fails here.
-func TestReferenceIsCurrent(t *testing.T) {
-	pages, err := Reference()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join("..", "..", ReferenceDir)
-	for name, want := range pages {
-		got, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s/%s is stale or missing: regenerate with `%s` from the repository root", ReferenceDir, name, RegenerateCommand)
-		}
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	for _, path := range files {
-		if _, ok := pages[filepath.Base(path)]; !ok {
-			t.Errorf("%s/%s documents no command: regenerate with `%s` (it removes such pages)", ReferenceDir, filepath.Base(path), RegenerateCommand)
-		}
-	}
-	for _, c := range NewRoot(NewFactory(ios())).Commands() {
-		if c.IsAvailableCommand() && c.Name() != "help" && c.Name() != "completion" && pages["reprokit_"+c.Name()+".md"] == nil {
-			t.Errorf("no reference page for reprokit %s", c.Name())
-		}
-	}
-}
-
 // The generated pages must be worth reading: every command has a Long
 // text and examples, and every flag says what it does.
 func TestEveryCommandIsDocumented(t *testing.T) {

@@ -46,8 +46,8 @@ the standalone reproducer and its command, what happens, the version matrix
 with its boundary in words, the flakiness, the two-tier ask (make it work /
 fail cleanly) and the environment, redacted, in the tracker's own shape.
 
-Each repro runs --count times on each interpreter (--python all) and Go
-release here (--go here). Related upstream issues are searched by signature
+Each repro runs --count times on each interpreter (--python all), or a Go
+repro on each Go release here (--go here). Related upstream issues are searched by signature
 (public, no token; --offline skips it). Output is deterministic and
 redacted: home directories, user and host names, tokens, secrets, URL
 credentials.

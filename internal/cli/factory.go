@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/reprokit/reprokit/internal/forge"
+	"github.com/reprokit/reprokit/internal/runner"
 	"github.com/reprokit/reprokit/internal/sandbox"
 	"github.com/reprokit/reprokit/internal/usage"
 )
@@ -69,9 +70,10 @@ func NewFactory(ios *IOStreams) *Factory {
 
 // Isolation turns --isolation into the sandbox's mode. auto means
 // namespaces, checked by the returned probe before the first sandbox
-// starts (nil when there is nothing to check): where the kernel refuses
-// them, reprokit refuses too rather than run repros uncontained, and names
-// the flag that accepts the degraded mode.
+// starts (nil when there is nothing to check; `run` lets its first sandbox
+// answer instead, see firstSandbox): where the kernel refuses them,
+// reprokit refuses too rather than run repros uncontained, and names the
+// flag that accepts the degraded mode.
 func (f *Factory) Isolation(flag string) (mode sandbox.Isolation, probe func(context.Context) error, err error) {
 	switch mode := sandbox.Isolation(flag); mode {
 	case "auto", "":
@@ -101,17 +103,52 @@ func (f *Factory) IsolationNow(ctx context.Context, flag string) (sandbox.Isolat
 }
 
 func (f *Factory) requireNamespaces(ctx context.Context) error {
-	mode, err := f.Probe(ctx)
+	if mode, err := f.Probe(ctx); mode != sandbox.Namespaces {
+		return refusal(err)
+	}
+	return nil
+}
+
+// refusal is what auto isolation answers when a sandbox could not be made
+// in namespaces (err, from the probe or from a command's first sandbox).
+func refusal(err error) error {
 	var denied *sandbox.NoNamespacesError
-	if mode != sandbox.Namespaces && !errors.As(err, &denied) {
+	if !errors.As(err, &denied) {
 		// Not the kernel's refusal: say what it is, and never suggest
 		// weaker isolation for it.
 		return usage.Errorf("cannot start a sandbox: %v", err)
 	}
-	if mode != sandbox.Namespaces {
-		return usage.Errorf("namespaces are unavailable here (%v), so a repro could reach the network, write the file system and leave daemons behind; reprokit will not run it uncontained by default. Pass --isolation process-group to run in a process group only (every descendant is still killed at the end; the file system and network are not contained), or run where user namespaces are allowed", err)
+	return usage.Errorf("namespaces are unavailable here (%v), so a repro could reach the network, write the file system and leave daemons behind; reprokit will not run it uncontained by default. Pass --isolation process-group to run in a process group only (every descendant is still killed at the end; the file system and network are not contained), or run where user namespaces are allowed", err)
+}
+
+// firstSandbox lets a command's first sandbox stand for the probe of auto
+// isolation, instead of a probe sandbox of its own before it (which cost
+// `run` of one repro a second sandbox start). A sandbox in namespaces is
+// never run without them (sandbox.Run fails instead), so nothing runs
+// uncontained either way; what the probe gave is the refusal, and this
+// gives the same: the first result, in report order, whose sandbox could
+// not be made while none had been ends the command with the probe's
+// message, and nothing of it is shown.
+type firstSandbox struct {
+	check   bool // auto isolation: the first sandbox is the probe
+	cancel  context.CancelFunc
+	ran     bool  // a sandbox of this command ran a script
+	refused error // the refusal, once given
+}
+
+// admit says whether res may be shown; after a refusal, nothing may.
+func (g *firstSandbox) admit(res runner.Result) bool {
+	switch {
+	case g.refused != nil:
+		return false
+	case g.check && !g.ran && res.NoSandbox != nil:
+		g.refused = refusal(res.NoSandbox)
+		g.cancel()
+		return false
+	case res.NoSandbox == nil && res.Isolation != "":
+		g.ran = true
 	}
-	return nil
+	return true
 }
 
 // goSelectHelp is the help of --go where it selects releases to run on.

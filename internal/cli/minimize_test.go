@@ -51,6 +51,9 @@ for v in ["1", "2", "bad"]:
 // A minimized archive is 1-minimal at line level: removing any single
 // removable line makes it stop reproducing (or slip).
 func TestMinimizeIsOneMinimal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a whole minimization with every pass")
+	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "bloat.txtar")
 	if err := os.WriteFile(in, []byte(bloat), 0o644); err != nil {

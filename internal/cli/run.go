@@ -41,8 +41,9 @@ func NewCmdRun(f *Factory, runF func(context.Context, *RunOptions) error) *cobra
 		Long: `Run each repro on each selected toolchain, in a sandbox, and print one line
 per (repro, toolchain): file, toolchain, verdict, signature or reason,
 duration. The verdict is one of reproduces, fixed, fails-cleanly, changed,
-slipped, flaky, skipped or error (reprokit help verdicts); "(as expected)"
-marks one the repro's expect: metadata records for that toolchain.
+slipped, flaky, skipped or error (reprokit help verdicts). Another verdict
+than reproduces is marked "(as expected)" when the repro's expect: metadata
+records it for that toolchain, "(expected X)" when it records another.
 
 A directory runs every .txtar in it. Guide: docs/run.md.
 
@@ -53,8 +54,8 @@ A directory runs every .txtar in it. Guide: docs/run.md.
   reprokit run --python 3.8,3.13 repros/subint_fork.txtar
   # the Go repros on two releases, fetched if missing
   reprokit run --go 1.22.0,1.22.12 repros/go_ice_zero_size_array.txtar
-  # ten runs each: mixed results give flaky 7/10
-  reprokit run --count 10 repros/hang_fork_subinterp.txtar
+  # ten runs each; mixed results give flaky with the rate
+  reprokit run --count 10 repros/mt_fork_warning.txtar
   # write the captured signature into the archive
   reprokit run --record repros/subint_fork.txtar`,
 		Args: nArgs(atLeastOne, "run: name at least one archive or directory (e.g. `reprokit run repros/`)"),
@@ -86,10 +87,14 @@ func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
 	if opts.Count < 1 {
 		return usagef("--count must be at least 1")
 	}
-	iso, err := f.IsolationNow(ctx, opts.Isolation)
+	iso, probe, err := f.Isolation(opts.Isolation)
 	if err != nil {
 		return err
 	}
+	// The first sandbox's init starts now, while the repros are read and
+	// the toolchains found (bench/run).
+	sandbox.Prestart(iso)
+	defer sandbox.Release()
 	repros, err := repro.Load(opts.Paths)
 	if err != nil {
 		return err
@@ -103,9 +108,17 @@ func runRun(ctx context.Context, f *Factory, opts *RunOptions) error {
 		return err
 	}
 	ropts := runner.Options{Count: opts.Count, Limits: sandbox.Limits{Timeout: opts.Timeout}, Keep: opts.Keep, Isolation: iso, Deps: deps, Reaps: reapsFlag(opts.Trace)}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	gate := &firstSandbox{check: probe != nil, cancel: cancel}
 	results := runner.RunAll(ctx, jobs, opts.Jobs, ropts, func(res runner.Result) {
-		printResult(f.IO.Out, opts, res)
+		if gate.admit(res) {
+			printResult(f.IO.Out, opts, res)
+		}
 	})
+	if gate.refused != nil {
+		return gate.refused
+	}
 	if opts.Record {
 		log := f.IO.ErrOut
 		if opts.JSON {

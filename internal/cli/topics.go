@@ -15,6 +15,15 @@ var helpTopics = []struct{ name, page string }{
 	{"security", "security.md"},
 }
 
+// HelpTopics names each help topic and the docs/ page it prints: the
+// reference's root page lists them (cmd/gen-docs).
+func HelpTopics() (names, pages []string) {
+	for _, t := range helpTopics {
+		names, pages = append(names, t.name), append(pages, t.page)
+	}
+	return names, pages
+}
+
 func addHelpTopics(root *cobra.Command) {
 	for _, t := range helpTopics {
 		text, err := docs.Page(t.page)

@@ -12,7 +12,8 @@ import (
 
 // TestExampleWorkflow keeps the shipped GitHub Actions example coherent:
 // the matrix covers shards 1..N, each shard passes its number over N, and
-// the merge job needs the shards and merges them.
+// the merge job needs the shards and merges them. (Its commands run in
+// txtar/check_shards_workflow.txtar; actionlint lints it in .ci/run.)
 func TestExampleWorkflow(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "..", ".github", "workflows", "reprokit-check.yml"))
 	if err != nil {
@@ -22,6 +23,7 @@ func TestExampleWorkflow(t *testing.T) {
 		Env  map[string]string
 		Jobs map[string]struct {
 			Needs    any
+			Env      map[string]string
 			Strategy struct {
 				Matrix struct {
 					Shard []int
@@ -51,7 +53,7 @@ func TestExampleWorkflow(t *testing.T) {
 	for _, s := range wf.Jobs["merge"].Steps {
 		merges += s.Run
 	}
-	if !strings.Contains(runs, "--shard ${{ matrix.shard }}/$SHARDS --json") {
+	if wf.Jobs["shard"].Env["SHARD"] != "${{ matrix.shard }}" || !strings.Contains(runs, `--shard "$SHARD/$SHARDS" --json`) {
 		t.Errorf("shard job does not run its shard as JSON:\n%s", runs)
 	}
 	if fmt.Sprint(wf.Jobs["merge"].Needs) != "shard" || !strings.Contains(merges, "check --merge") {

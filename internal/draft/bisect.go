@@ -32,10 +32,19 @@ func bisectionLine(b repro.Bisection) string {
 		verb, before = "The verdict changed", "behaves as the older ones"
 	}
 	kind, prep, name, prev := "release", "in", b.By, b.Before
+	if b.Library != "" && b.Over != repro.Commits {
+		kind, name = b.Library+" release", b.Library+" "+b.By
+	}
 	if b.Over == repro.Commits {
 		kind, prep, name, prev = "commit", "by", shortHash(b.By), shortHash(b.Before)
 		if b.Subject != "" {
 			name += fmt.Sprintf(" (%s)", b.Subject)
+		}
+		switch {
+		case b.Library != "" && b.Release != "":
+			prep = fmt.Sprintf("in %s %s by", b.Library, b.Release)
+		case b.Library != "":
+			prep = fmt.Sprintf("by the %s commit", b.Library)
 		}
 	}
 	if len(b.Suspects) > 1 {

@@ -42,3 +42,46 @@ bisect:
 		t.Errorf("the landed comment should name the fix, only:\n%s", c)
 	}
 }
+
+// A library's bisection names the library: its release alone, or the
+// release and the commit of a chain; the landed comment says the fix.
+func TestBisectedLibrary(t *testing.T) {
+	r, err := repro.Parse("x.txtar", []byte(`# trio hangs on cancel
+! exec python3 repro.py
+-- .reprokit.yaml --
+bisect:
+  - direction: introduced
+    over: releases
+    by: 0.25.0
+    before: 0.24.0
+    library: trio
+  - direction: fixed
+    over: releases
+    by: 0.27.0
+    before: 0.26.2
+    library: trio
+  - direction: fixed
+    over: commits
+    by: 1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d
+    subject: 'Merge pull request #3000'
+    before: 9f8e7d6c5b4a39281706f5e4d3c2b1a098765432
+    library: trio
+    release: 0.27.0
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Bisected(r)
+	for _, want := range []string{
+		"Introduced in trio 0.25.0; the trio release before it, 0.24.0, does not reproduce.",
+		"Fixed in trio 0.27.0 by 1a2b3c4d5e (Merge pull request #3000); the commit before it, 9f8e7d6c5b, still reproduces.",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Bisected lacks %q:\n%s", want, got)
+		}
+	}
+	c := LandedComment(r, []Cell{{Name: "cpython-3.12.1+trio==0.27.0", Version: "0.27.0", Verdict: repro.Fixed}}, []Cell{{Name: "cpython-3.12.1+trio==0.27.0", Version: "0.27.0", Verdict: repro.Fixed}}, "", nil)
+	if !strings.Contains(c, "Fixed in trio 0.27.0 by 1a2b3c4d5e") {
+		t.Errorf("the landed comment should name the library's fix:\n%s", c)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/runner"
@@ -54,16 +55,16 @@ func GoEnv(ctx context.Context, r *repro.Repro, tcs []toolchain.Toolchain, opts 
 }
 
 var (
-	gorootRE  = regexp.MustCompile(`(?m)^GOROOT='([^']+)'$`)
-	gobuildRE = regexp.MustCompile(`go-build\d+`)
+	gorootRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^GOROOT='([^']+)'$`) })
+	gobuildRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`go-build\d+`) })
 )
 
 // placeholders shows the release's install directory as $GOROOT (where
 // this machine keeps it is nothing a maintainer can use) and the go
 // command's temporary build directory without its random number.
 func placeholders(env string) string {
-	env = gobuildRE.ReplaceAllString(env, "go-build")
-	m := gorootRE.FindStringSubmatch(env)
+	env = gobuildRE().ReplaceAllString(env, "go-build")
+	m := gorootRE().FindStringSubmatch(env)
 	if m == nil || m[1] == "" {
 		return env
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/signature"
@@ -49,13 +50,13 @@ func hangHappens(c Cell, r *repro.Repro) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-var reproFrameRE = regexp.MustCompile(`^([^:\s]+):(\d+) in `)
+var reproFrameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([^:\s]+):(\d+) in `) })
 
 // sourceLine is the repro's own line a blocked-frame entry starts with
 // ("repro.py:16 in <module>" → "pid = os.fork()"), so that the reader
 // sees the call without counting lines.
 func sourceLine(r *repro.Repro, entry string) string {
-	m := reproFrameRE.FindStringSubmatch(entry)
+	m := reproFrameRE().FindStringSubmatch(entry)
 	if m == nil {
 		return ""
 	}
@@ -122,7 +123,7 @@ func hangTitle(r *repro.Repro, sig *signature.Signature) string {
 }
 
 // bgRE is testscript's background marker, `&name&`.
-var bgRE = regexp.MustCompile(`^&(\w+)&$`)
+var bgRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^&(\w+)&$`) })
 
 // signalCommand renders testscript's kill and wait for a shell: the
 // SIGINT pattern (`kill -INT v`, `wait v`) as a maintainer types it.

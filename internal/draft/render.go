@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/reprokit/reprokit/internal/redact"
@@ -174,16 +175,19 @@ func summary(r *repro.Repro, d Data) string {
 	return s + " " + d.Boundary
 }
 
+// Regexps and templates here are built on first use (sync.OnceValue), not
+// at init: every start of reprokit, four per sandboxed run, paid for all of
+// them (bench/run/RESULTS.md).
 var (
-	pidRE  = regexp.MustCompile(`\bpid=\d+`)
-	addrRE = regexp.MustCompile(`\b0x[0-9a-fA-F]{8,}\b`)
+	pidRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bpid=\d+`) })
+	addrRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b0x[0-9a-fA-F]{8,}\b`) })
 )
 
 // stable makes run-to-run noise (pids, addresses) deterministic, so that
 // drafts diff cleanly in git.
 func stable(s string) string {
-	s = pidRE.ReplaceAllString(s, "pid=N")
-	return addrRE.ReplaceAllString(s, "0x…")
+	s = pidRE().ReplaceAllString(s, "pid=N")
+	return addrRE().ReplaceAllString(s, "0x…")
 }
 
 func whatHappens(c Cell) string {

@@ -52,7 +52,7 @@ func commands(script string) (cmds, checks []string) {
 			var q []string
 			bg := ""
 			for _, a := range args {
-				if m := bgRE.FindStringSubmatch(a); m != nil {
+				if m := bgRE().FindStringSubmatch(a); m != nil {
 					bg = m[1] // `exec … &v&`: a background process named v
 					continue
 				}

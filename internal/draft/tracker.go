@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"go.yaml.in/yaml/v3"
@@ -96,9 +97,9 @@ func LoadProfile(name, dir string, funcs template.FuncMap) (*Profile, error) {
 	return parse("(built-in) "+name+".yaml", data, funcs)
 }
 
-var lineRE = regexp.MustCompile(`line (\d+)`)
-var startedRE = regexp.MustCompile(`started at \w+:(\d+)`)
-var tmplLineRE = regexp.MustCompile(`^template: [^:]+:(\d+):\s*(.*)$`)
+var lineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
+var startedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`started at \w+:(\d+)`) })
+var tmplLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^template: [^:]+:(\d+):\s*(.*)$`) })
 
 func parse(source string, data []byte, funcs template.FuncMap) (*Profile, error) {
 	var p Profile
@@ -107,7 +108,7 @@ func parse(source string, data []byte, funcs template.FuncMap) (*Profile, error)
 	if err := dec.Decode(&p); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		line := 0
-		if m := lineRE.FindStringSubmatch(msg); m != nil {
+		if m := lineRE().FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = strings.TrimSpace(strings.Replace(msg, m[0], "", 1))
 			msg = strings.TrimPrefix(msg, ": ")
@@ -129,11 +130,11 @@ func parse(source string, data []byte, funcs template.FuncMap) (*Profile, error)
 		if err != nil {
 			line := keyLine(&root, t.key)
 			msg := err.Error()
-			if m := tmplLineRE.FindStringSubmatch(msg); m != nil {
+			if m := tmplLineRE().FindStringSubmatch(msg); m != nil {
 				n, _ := strconv.Atoi(m[1])
 				msg = m[2]
 				// "unclosed action started at body:2" knows better than EOF.
-				if s := startedRE.FindStringSubmatch(msg); s != nil {
+				if s := startedRE().FindStringSubmatch(msg); s != nil {
 					n, _ = strconv.Atoi(s[1])
 				}
 				line += n

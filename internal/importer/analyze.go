@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
@@ -50,7 +51,7 @@ type Sandboxed struct {
 	Isolation sandbox.Isolation
 }
 
-var analysisLineRE = regexp.MustCompile(`(?m)^REPROKIT-ANALYSIS (.*)$`)
+var analysisLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^REPROKIT-ANALYSIS (.*)$`) })
 
 // Analyze runs the analysis once over all sources.
 func (s Sandboxed) Analyze(ctx context.Context, srcs []Source) ([]Analysis, error) {
@@ -76,7 +77,7 @@ func (s Sandboxed) Analyze(ctx context.Context, srcs []Source) ([]Analysis, erro
 	if err != nil {
 		return nil, fmt.Errorf("the import analysis could not start a sandbox: %w", err)
 	}
-	m := analysisLineRE.FindStringSubmatch(res.Log)
+	m := analysisLineRE().FindStringSubmatch(res.Log)
 	if m == nil {
 		return nil, fmt.Errorf("the import analysis on %s gave no answer (%s)", s.Python.Name, strings.TrimSpace(firstNonEmpty(res.Err, res.Reason, "no output")))
 	}
@@ -116,13 +117,15 @@ func Newest(tcs []toolchain.Toolchain) (toolchain.Toolchain, bool) {
 
 // importRE is the fallback for code that does not parse (Python 2, a
 // fragment): import lines at the start of a line.
-var importRE = regexp.MustCompile(`(?m)^\s*(?:import\s+([\w.]+(?:\s*,\s*[\w.]+)*)|from\s+([\w.]+)\s+import\b)`)
+var importRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^\s*(?:import\s+([\w.]+(?:\s*,\s*[\w.]+)*)|from\s+([\w.]+)\s+import\b)`)
+})
 
 // scanImports lists the top-level modules of import lines.
 func scanImports(src string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, m := range importRE.FindAllStringSubmatch(src, -1) {
+	for _, m := range importRE().FindAllStringSubmatch(src, -1) {
 		names := strings.Split(m[1], ",")
 		if m[2] != "" {
 			names = []string{m[2]}

@@ -4,15 +4,16 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
 var (
-	iceRE     = regexp.MustCompile(`(?m)(internal compiler error: .+?)\s*$`)
-	goPanicRE = regexp.MustCompile(`(?m)^((?:panic|fatal error): .+?)\s*$`)
-	goTestRE  = regexp.MustCompile(`(?m)^func Test\w*\(`)
-	goModRE   = regexp.MustCompile(`(?m)^module \S+`)
+	iceRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)(internal compiler error: .+?)\s*$`) })
+	goPanicRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^((?:panic|fatal error): .+?)\s*$`) })
+	goTestRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^func Test\w*\(`) })
+	goModRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^module \S+`) })
 )
 
 // buildGo makes a module of the issue's Go blocks: named files as named,
@@ -30,11 +31,11 @@ func (b *builder) buildGo() {
 				continue // later unnamed blocks are usually the fix or a variant
 			}
 			name = "main.go"
-			if goTestRE.MatchString(bl.Text) && !strings.Contains(bl.Text, "func main()") {
+			if goTestRE().MatchString(bl.Text) && !strings.Contains(bl.Text, "func main()") {
 				name = "repro_test.go"
 			}
 			n++
-		case bl.Kind != GoSrc && !(name == "go.mod" || goModRE.MatchString(bl.Text) && strings.HasPrefix(strings.TrimSpace(bl.Text), "module ")):
+		case bl.Kind != GoSrc && !(name == "go.mod" || goModRE().MatchString(bl.Text) && strings.HasPrefix(strings.TrimSpace(bl.Text), "module ")):
 			continue
 		}
 		if name == "" {
@@ -81,14 +82,14 @@ func (b *builder) buildGo() {
 	var line, shown string
 	neg := false
 	switch {
-	case iceRE.MatchString(out):
-		shown = iceRE.FindStringSubmatch(out)[1]
+	case iceRE().MatchString(out):
+		shown = iceRE().FindStringSubmatch(out)[1]
 		if len(b.goSteps()) == 0 {
 			cmd.Args = []string{"build", "."}
 		}
 		line, neg = "stderr "+quoteWord(goRegex(shown)), true
-	case goPanicRE.MatchString(out):
-		shown = goPanicRE.FindStringSubmatch(out)[1]
+	case goPanicRE().MatchString(out):
+		shown = goPanicRE().FindStringSubmatch(out)[1]
 		line, neg = "stderr "+quoteWord("^"+goRegex(shown)), true
 	default:
 		if d := distinctive(out); d != "" {

@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/txtar"
 	"go.yaml.in/yaml/v3"
@@ -285,7 +286,7 @@ func (b *builder) assemble() error {
 	return nil
 }
 
-var slugRE = regexp.MustCompile(`[^a-z0-9]+`)
+var slugRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-z0-9]+`) })
 
 // name is the archive's name: REPO-NUMBER for an issue, else the title's
 // first words.
@@ -293,7 +294,7 @@ func (b *builder) name() string {
 	if b.iss.Repo != "" && b.iss.Number > 0 {
 		return fmt.Sprintf("%s_%d", path.Base(b.iss.Repo), b.iss.Number)
 	}
-	s := strings.Trim(slugRE.ReplaceAllString(strings.ToLower(b.iss.Title), "_"), "_")
+	s := strings.Trim(slugRE().ReplaceAllString(strings.ToLower(b.iss.Title), "_"), "_")
 	if len(s) > 40 {
 		s = strings.TrimRight(s[:40], "_")
 	}

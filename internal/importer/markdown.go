@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -63,7 +64,9 @@ type Doc struct {
 	Prose  string
 }
 
-var md = goldmark.New(goldmark.WithExtensions(extension.GFM))
+// md is built on first use, not at init: every start of reprokit, four per
+// sandboxed run, paid for it (bench/run/RESULTS.md).
+var md = sync.OnceValue(func() goldmark.Markdown { return goldmark.New(goldmark.WithExtensions(extension.GFM)) })
 
 // metaLeads are the paragraphs before the fields blocks of a report
 // migrated from bugs.python.org: those blocks are tracker metadata written
@@ -74,7 +77,7 @@ var metaLeads = []string{"GitHub fields:", "bugs.python.org fields:"}
 // as it is; prose is gathered for version mentions.
 func Parse(body string) Doc {
 	src := []byte(strings.ReplaceAll(body, "\r\n", "\n"))
-	root := md.Parser().Parse(text.NewReader(src))
+	root := md().Parser().Parse(text.NewReader(src))
 	var doc Doc
 	var prose strings.Builder
 	lead := ""
@@ -237,14 +240,16 @@ func blockLine(n ast.Node, src []byte, lineOf func(int) int, fenced bool) int {
 
 // fileNameRE finds a file name that the prose before a block gives it:
 // "`helper.py`:", "In main.py:", "helper.py".
-var fileNameRE = regexp.MustCompile("`?([A-Za-z0-9_][A-Za-z0-9_./-]*\\.(?:py|go|mod|txt|json|toml|cfg|ini|pyi|c|h|sh))`?\\s*(?:\\([^)]*\\))?\\s*:?\\s*$")
+var fileNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile("`?([A-Za-z0-9_][A-Za-z0-9_./-]*\\.(?:py|go|mod|txt|json|toml|cfg|ini|pyi|c|h|sh))`?\\s*(?:\\([^)]*\\))?\\s*:?\\s*$")
+})
 
 func fileNameIn(lead string) string {
 	last := strings.TrimSpace(lead)
 	if i := strings.LastIndexAny(last, "\n"); i >= 0 {
 		last = strings.TrimSpace(last[i+1:])
 	}
-	m := fileNameRE.FindStringSubmatch(last)
+	m := fileNameRE().FindStringSubmatch(last)
 	if m == nil || strings.Contains(m[1], "..") || strings.HasPrefix(m[1], "/") {
 		return ""
 	}
@@ -257,17 +262,19 @@ func fileNameIn(lead string) string {
 }
 
 var (
-	tracebackRE = regexp.MustCompile(`(?m)^\s*Traceback \(most recent call last\):`)
-	crashRE     = regexp.MustCompile(`(?mi)^.*(Fatal Python error:|Segmentation fault|segfault|core dumped|Assertion .* failed|AddressSanitizer|panic: |fatal error: |internal compiler error)`)
-	promptRE    = regexp.MustCompile(`(?m)^(>>>|\.\.\.)( |$)`)
-	shellRE     = regexp.MustCompile(`(?m)^\s*[$%>] +\S`)
-	goPkgRE     = regexp.MustCompile(`(?m)^package \w+\s*$`)
+	tracebackRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\s*Traceback \(most recent call last\):`) })
+	crashRE     = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?mi)^.*(Fatal Python error:|Segmentation fault|segfault|core dumped|Assertion .* failed|AddressSanitizer|panic: |fatal error: |internal compiler error)`)
+	})
+	promptRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^(>>>|\.\.\.)( |$)`) })
+	shellRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\s*[$%>] +\S`) })
+	goPkgRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^package \w+\s*$`) })
 )
 
 // classify settles a block's kind from its language and contents.
 func classify(lang, s string) Kind {
-	hasPrompt := promptRE.MatchString(s) && strings.Contains(s, ">>>")
-	isOutput := tracebackRE.MatchString(s) || crashRE.MatchString(s)
+	hasPrompt := promptRE().MatchString(s) && strings.Contains(s, ">>>")
+	isOutput := tracebackRE().MatchString(s) || crashRE().MatchString(s)
 	switch lang {
 	case "pycon", "python-console", "pycon3", "python-repl", "repl":
 		return Session
@@ -278,12 +285,12 @@ func classify(lang, s string) Kind {
 	switch {
 	case hasPrompt && !strings.HasPrefix(lang, "go"):
 		return Session
-	case shellRE.MatchString(s) && commandIn(s):
+	case shellRE().MatchString(s) && commandIn(s):
 		return Shell
 	case isShellLang(lang) && bareCommands(s):
 		return Shell
 	case lang == "go" || lang == "golang":
-		if goPkgRE.MatchString(s) {
+		if goPkgRE().MatchString(s) {
 			return GoSrc
 		}
 		return Output
@@ -292,7 +299,7 @@ func classify(lang, s string) Kind {
 			return Output
 		}
 		return Python
-	case lang == "" && goPkgRE.MatchString(s) && strings.Contains(s, "func "):
+	case lang == "" && goPkgRE().MatchString(s) && strings.Contains(s, "func "):
 		return GoSrc
 	case isOutput:
 		return Output

@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -57,7 +58,7 @@ func (b *builder) buildPython() error {
 		for _, bl := range unnamed {
 			// The first that parses: a block cut short is a quote, not the
 			// reproducer; nor is one the text calls fine ("this works:").
-			if a, ok := b.analysis[bl.Text]; ok && a.Parses && !(len(unnamed) > 1 && fineRE.MatchString(lastLineOf(bl.Lead))) {
+			if a, ok := b.analysis[bl.Text]; ok && a.Parses && !(len(unnamed) > 1 && fineRE().MatchString(lastLineOf(bl.Lead))) {
 				pick = bl
 				break
 			}
@@ -208,7 +209,7 @@ func (b *builder) sessionScript() string {
 		if last >= 0 && i > last {
 			break
 		}
-		if (tracebackRE.MatchString(c.Output) || exceptionLineRE.MatchString(c.Output)) && i != last {
+		if (tracebackRE().MatchString(c.Output) || exceptionLineRE().MatchString(c.Output)) && i != last {
 			for _, l := range strings.Split(strings.TrimRight(c.Src, "\n"), "\n") {
 				fmt.Fprintf(&s, "# (raised in the session) %s\n", l)
 			}
@@ -218,7 +219,7 @@ func (b *builder) sessionScript() string {
 		if _, ok := b.analysis[c.Src]; !ok {
 			expr = guessExpr(c.Src)
 		}
-		if expr && strings.TrimSpace(c.Output) != "" && !tracebackRE.MatchString(c.Output) {
+		if expr && strings.TrimSpace(c.Output) != "" && !tracebackRE().MatchString(c.Output) {
 			fmt.Fprintf(&s, "print(repr(%s))\n", strings.TrimSpace(c.Src))
 			continue
 		}
@@ -234,7 +235,7 @@ func bugTraceback(chunks []Chunk) int {
 	last := -1
 	for i, c := range chunks {
 		switch {
-		case tracebackRE.MatchString(c.Output) || exceptionLineRE.MatchString(c.Output):
+		case tracebackRE().MatchString(c.Output) || exceptionLineRE().MatchString(c.Output):
 			last = i
 		case strings.TrimSpace(c.Output) != "":
 			last = -1
@@ -261,16 +262,22 @@ func (b *builder) sessionOutput() string {
 	return ""
 }
 
+// Regexps here are built on first use (sync.OnceValue), not at init:
+// every start of reprokit, four per sandboxed run, paid for all of them
+// (bench/run/RESULTS.md).
+//
 // exceptionLineRE: a SyntaxError in a session has no Traceback header.
-var exceptionLineRE = regexp.MustCompile(`(?m)^[A-Za-z_][\w.]*(Error|Exception): `)
+var exceptionLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^[A-Za-z_][\w.]*(Error|Exception): `) })
 
-var stmtRE = regexp.MustCompile(`^(import|from|def|class|if|for|while|with|try|async|return|raise|del|pass|assert|global|nonlocal|print |@)\b`)
+var stmtRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(import|from|def|class|if|for|while|with|try|async|return|raise|del|pass|assert|global|nonlocal|print |@)\b`)
+})
 
 // guessExpr is the fallback when the analysis could not run: one line
 // that starts no statement and assigns nothing.
 func guessExpr(src string) bool {
 	src = strings.TrimSpace(src)
-	return !strings.Contains(src, "\n") && !stmtRE.MatchString(src) && !regexp.MustCompile(`^[\w.\[\], ]+\s*[-+*/%&|^]?=[^=]`).MatchString(src)
+	return !strings.Contains(src, "\n") && !stmtRE().MatchString(src) && !regexp.MustCompile(`^[\w.\[\], ]+\s*[-+*/%&|^]?=[^=]`).MatchString(src)
 }
 
 // assertion is the script line that checks the bug, and the exec's sense.
@@ -282,13 +289,19 @@ type assertion struct {
 }
 
 var (
-	fatalRE     = regexp.MustCompile(`(?m)^.*?(Fatal Python error: .+?)\s*$`)
-	segvRE      = regexp.MustCompile(`(?mi)(segmentation fault|segfault|sigsegv|\bSEGV\b|AddressSanitizer|exit code 139|signal 11\b|bus error)`)
-	abortRE     = regexp.MustCompile(`(?m)^(.*Assertion .* failed.*|Aborted( \(core dumped\))?)\s*$`)
-	exceptionRE = regexp.MustCompile(`^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Iteration|Warning|Failure|Fault)|KeyboardInterrupt|StopIteration|GeneratorExit)(?:: (.*))?$`)
-	warningRE   = regexp.MustCompile(`(?m)^\S.*?:\d+: ([A-Z]\w*Warning: .+?)\s*$`)
-	addrRE      = regexp.MustCompile(`0x[0-9a-fA-F]+`)
-	pidRE       = regexp.MustCompile(`pid=\d+`)
+	fatalRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^.*?(Fatal Python error: .+?)\s*$`) })
+	segvRE  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?mi)(segmentation fault|segfault|sigsegv|\bSEGV\b|AddressSanitizer|exit code 139|signal 11\b|bus error)`)
+	})
+	abortRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^(.*Assertion .* failed.*|Aborted( \(core dumped\))?)\s*$`)
+	})
+	exceptionRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Iteration|Warning|Failure|Fault)|KeyboardInterrupt|StopIteration|GeneratorExit)(?:: (.*))?$`)
+	})
+	warningRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\S.*?:\d+: ([A-Z]\w*Warning: .+?)\s*$`) })
+	addrRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`0x[0-9a-fA-F]+`) })
+	pidRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`pid=\d+`) })
 )
 
 // outputs are the texts that show what happens, most telling first:
@@ -314,7 +327,9 @@ func (b *builder) outputs(step *Step) []string {
 	return out
 }
 
-var expectedRE = regexp.MustCompile(`(?i)\b(expected|expect|should|instead|correct|desired|would like)\b`)
+var expectedRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\b(expected|expect|should|instead|correct|desired|would like)\b`)
+})
 
 // expectedLead: the prose before a block says it is what should happen.
 func expectedLead(lead string) bool {
@@ -322,21 +337,21 @@ func expectedLead(lead string) bool {
 	if i := strings.LastIndex(lead, "\n"); i >= 0 {
 		last = lead[i+1:]
 	}
-	return expectedRE.MatchString(last) && !regexp.MustCompile(`(?i)\b(actual|instead of|got|but)\b`).MatchString(last)
+	return expectedRE().MatchString(last) && !regexp.MustCompile(`(?i)\b(actual|instead of|got|but)\b`).MatchString(last)
 }
 
 // pythonAssertion picks the most distinctive line the issue shows.
 func (b *builder) pythonAssertion(step *Step) assertion {
 	outs := b.outputs(step)
 	all := strings.Join(outs, "\n")
-	if m := fatalRE.FindStringSubmatch(all); m != nil {
+	if m := fatalRE().FindStringSubmatch(all); m != nil {
 		line := strings.TrimSpace(m[1])
 		return assertion{line: "stderr " + quoteWord(regexOf(line)), shown: line, neg: true, faulthandler: strings.Contains(line, "Segmentation fault")}
 	}
 	if strings.Contains(all, "AddressSanitizer") {
 		b.note("the issue shows an AddressSanitizer report: a build without ASan may not crash where it does")
 	}
-	if segvRE.MatchString(all) || segvRE.MatchString(b.iss.Title) && !strings.Contains(all, "Traceback") {
+	if segvRE().MatchString(all) || segvRE().MatchString(b.iss.Title) && !strings.Contains(all, "Traceback") {
 		line := "Fatal Python error: Segmentation fault"
 		return assertion{line: "stderr " + quoteWord(regexOf(line)), shown: line, neg: true, faulthandler: true}
 	}
@@ -345,14 +360,14 @@ func (b *builder) pythonAssertion(step *Step) assertion {
 			return assertion{line: "stderr " + quoteWord("^"+regexOf(line)), shown: line, neg: true}
 		}
 	}
-	if m := abortRE.FindStringSubmatch(all); m != nil && strings.Contains(m[1], "Assertion") {
+	if m := abortRE().FindStringSubmatch(all); m != nil && strings.Contains(m[1], "Assertion") {
 		line := strings.TrimSpace(m[1])
 		if i := strings.Index(line, "Assertion"); i >= 0 {
 			line = line[i:]
 		}
 		return assertion{line: "stderr " + quoteWord(regexOf(line)), shown: line, neg: true}
 	}
-	if m := warningRE.FindStringSubmatch(all); m != nil {
+	if m := warningRE().FindStringSubmatch(all); m != nil {
 		return assertion{line: "stderr " + quoteWord(regexOf(m[1])), shown: m[1]}
 	}
 	for _, o := range outs {
@@ -370,7 +385,7 @@ func (b *builder) pythonAssertion(step *Step) assertion {
 	return assertion{}
 }
 
-var crashFormRE = regexp.MustCompile(`(?mi)^#+\s*crash report\s*$`)
+var crashFormRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?mi)^#+\s*crash report\s*$`) })
 
 // crashReport: the issue says it is a crash (the tracker's crash form, a
 // crash label, or a title that says so).
@@ -380,7 +395,7 @@ func (b *builder) crashReport() bool {
 			return true
 		}
 	}
-	return crashFormRE.MatchString(b.iss.Body) || regexp.MustCompile(`(?i)\b(crash(es|ed)?|segfaults?|abort(s|ed)?)\b`).MatchString(b.iss.Title)
+	return crashFormRE().MatchString(b.iss.Body) || regexp.MustCompile(`(?i)\b(crash(es|ed)?|segfaults?|abort(s|ed)?)\b`).MatchString(b.iss.Title)
 }
 
 // lastException is the final exception line of the last traceback in s
@@ -389,17 +404,17 @@ func lastException(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	start := 0
 	for i, l := range lines {
-		if tracebackRE.MatchString(l) {
+		if tracebackRE().MatchString(l) {
 			start = i
 		}
 	}
 	found := ""
 	for _, l := range lines[start:] {
-		if m := exceptionRE.FindStringSubmatch(strings.TrimRight(l, " \r")); m != nil {
+		if m := exceptionRE().FindStringSubmatch(strings.TrimRight(l, " \r")); m != nil {
 			found = strings.TrimRight(l, " \r")
 		}
 	}
-	if found == "" || (!tracebackRE.MatchString(s) && !strings.HasSuffix(strings.TrimSpace(s), found)) {
+	if found == "" || (!tracebackRE().MatchString(s) && !strings.HasSuffix(strings.TrimSpace(s), found)) {
 		return found
 	}
 	return found
@@ -431,8 +446,8 @@ func regexOf(line string) string {
 		line = line[:200]
 	}
 	q := regexpQuote(line)
-	q = addrRE.ReplaceAllString(q, `0x[0-9a-fA-F]+`)
-	return pidRE.ReplaceAllString(q, `pid=\d+`)
+	q = addrRE().ReplaceAllString(q, `0x[0-9a-fA-F]+`)
+	return pidRE().ReplaceAllString(q, `pid=\d+`)
 }
 
 // regexpQuote is regexp.QuoteMeta for a testscript word.

@@ -4,23 +4,28 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // promptPrefixRE is a shell prompt before a command: `$ `, `% `,
 // `user@host:~/x$ `, `(venv) $ `, `C:\> ` is not supported (no Windows
 // paths in the sandbox).
-var promptPrefixRE = regexp.MustCompile(`^\s*(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^$#%]*)?)?(?:PS )?[$%>]\s+`)
+var promptPrefixRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^$#%]*)?)?(?:PS )?[$%>]\s+`)
+})
 
 // shellCommand returns the command of a prompt line.
 func shellCommand(line string) (string, bool) {
-	m := promptPrefixRE.FindString(line)
+	m := promptPrefixRE().FindString(line)
 	if m == "" {
 		return "", false
 	}
 	return strings.TrimSpace(line[len(m):]), true
 }
 
-var pythonNameRE = regexp.MustCompile(`^(?:.*/)?(?:python(?:[23](?:\.\d+)?t?)?(?:\.exe)?(?:-dbg)?|py)$`)
+var pythonNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:.*/)?(?:python(?:[23](?:\.\d+)?t?)?(?:\.exe)?(?:-dbg)?|py)$`)
+})
 
 // words splits a shell command into words: single and double quotes and
 // backslashes as a POSIX shell reads them (no expansions).
@@ -86,14 +91,14 @@ type Command struct {
 	Args []string
 }
 
-var envWordRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+var envWordRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`) })
 
 // parseCommand reads a command that runs Python or Go.
 func parseCommand(cmd string) (Command, bool) {
 	w := words(cmd)
 	var c Command
-	for len(w) > 0 && (envWordRE.MatchString(w[0]) || w[0] == "env" || w[0] == "time" || w[0] == "sudo") {
-		if envWordRE.MatchString(w[0]) {
+	for len(w) > 0 && (envWordRE().MatchString(w[0]) || w[0] == "env" || w[0] == "time" || w[0] == "sudo") {
+		if envWordRE().MatchString(w[0]) {
 			c.Env = append(c.Env, w[0])
 		}
 		w = w[1:]
@@ -105,7 +110,7 @@ func parseCommand(cmd string) (Command, bool) {
 		return c, false
 	}
 	switch {
-	case pythonNameRE.MatchString(w[0]):
+	case pythonNameRE().MatchString(w[0]):
 		c.Prog = "python3"
 		c.Args = w[1:]
 		// `py -3.12 x.py`: the launcher's version flag goes.
@@ -137,7 +142,7 @@ type Step struct {
 
 func parseTranscript(s string) Transcript {
 	var t Transcript
-	bare := !shellRE.MatchString(s) // a script: every line is a command
+	bare := !shellRE().MatchString(s) // a script: every line is a command
 	for _, l := range strings.Split(s, "\n") {
 		cmd, ok := shellCommand(l)
 		if bare {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/reprokit/reprokit/internal/repro"
 	"github.com/reprokit/reprokit/internal/toolchain"
@@ -17,13 +18,21 @@ type Stated = repro.Stated
 var (
 	// "Python 3.12", "CPython 3.11.4", "python3.13", "3.12.0a1", "py3.10",
 	// and bare 3.X.Y in a form's version field or a bpo label list.
-	pyNamedRE = regexp.MustCompile(`(?i)\b(?:c?python|py)\s*v?((?:2\.7|3\.\d{1,2})(?:\.\d{1,2})?(?:(?:a|b|rc)\d+)?)\b`)
-	pyBareRE  = regexp.MustCompile(`(?:^|[\s,'"\[(])((?:2\.7|3\.\d{1,2})(?:\.\d{1,2})?)(?:$|[\s,'"\])+:;]|\.\s|\.$)`)
-	goNamedRE = regexp.MustCompile(`(?i)\bgo\s*(1\.\d{1,2}(?:\.\d{1,2})?(?:rc\d+)?)\b`)
+	pyNamedRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b(?:c?python|py)\s*v?((?:2\.7|3\.\d{1,2})(?:\.\d{1,2})?(?:(?:a|b|rc)\d+)?)\b`)
+	})
+	pyBareRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?:^|[\s,'"\[(])((?:2\.7|3\.\d{1,2})(?:\.\d{1,2})?)(?:$|[\s,'"\])+:;]|\.\s|\.$)`)
+	})
+	goNamedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\bgo\s*(1\.\d{1,2}(?:\.\d{1,2})?(?:rc\d+)?)\b`) })
 	// A sentence that says a version is fine.
-	fineRE = regexp.MustCompile(`(?i)\b(works?|working|fine|not affected|unaffected|doesn'?t (?:happen|crash|reproduce|occur)|does not (?:happen|crash|reproduce|occur)|no (?:error|crash|problem|issue)s?\b|fixed (?:in|on|since)|passes|correct(?:ly)?|as expected|expected behaviou?r|no longer)`)
+	fineRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b(works?|working|fine|not affected|unaffected|doesn'?t (?:happen|crash|reproduce|occur)|does not (?:happen|crash|reproduce|occur)|no (?:error|crash|problem|issue)s?\b|fixed (?:in|on|since)|passes|correct(?:ly)?|as expected|expected behaviou?r|no longer)`)
+	})
 	// A line that names the versions the report was tested on.
-	testedRE = regexp.MustCompile(`(?i)(versions? tested on|python versions?|labels = |versions = |affects|reproduc|happens|occurs?|fails|crash|error|bug|regression|broken|segfault)`)
+	testedRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(versions? tested on|python versions?|labels = |versions = |affects|reproduc|happens|occurs?|fails|crash|error|bug|regression|broken|segfault)`)
+	})
 )
 
 // StatedVersions reads the versions an issue's prose names. kind is
@@ -43,20 +52,20 @@ func StatedVersions(prose string, kind string) Stated {
 	for _, sentence := range sentences(prose) {
 		var found []string
 		if kind == "go" {
-			for _, m := range goNamedRE.FindAllStringSubmatch(sentence, -1) {
+			for _, m := range goNamedRE().FindAllStringSubmatch(sentence, -1) {
 				found = append(found, m[1])
 			}
 		} else {
-			for _, m := range pyNamedRE.FindAllStringSubmatch(sentence, -1) {
+			for _, m := range pyNamedRE().FindAllStringSubmatch(sentence, -1) {
 				found = append(found, m[1])
 			}
-			if testedRE.MatchString(sentence) || fineRE.MatchString(sentence) || onlyVersions(sentence) {
-				for _, m := range pyBareRE.FindAllStringSubmatch(sentence, -1) {
+			if testedRE().MatchString(sentence) || fineRE().MatchString(sentence) || onlyVersions(sentence) {
+				for _, m := range pyBareRE().FindAllStringSubmatch(sentence, -1) {
 					found = append(found, m[1])
 				}
 			}
 		}
-		fine := fineRE.MatchString(sentence)
+		fine := fineRE().MatchString(sentence)
 		for _, v := range found {
 			if fine {
 				add(&st.Unaffected, v)
@@ -79,21 +88,23 @@ func StatedVersions(prose string, kind string) Stated {
 	return st
 }
 
-var onlyVersionsRE = regexp.MustCompile(`^[\s,]*(?:(?:2\.7|3\.\d{1,2})(?:\.\d+)?[\s,]*)+(?:,?\s*CPython main branch)?\s*$`)
+var onlyVersionsRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[\s,]*(?:(?:2\.7|3\.\d{1,2})(?:\.\d+)?[\s,]*)+(?:,?\s*CPython main branch)?\s*$`)
+})
 
 // onlyVersions: a line that is a list of versions (a form's dropdown).
-func onlyVersions(s string) bool { return onlyVersionsRE.MatchString(strings.TrimSpace(s)) }
+func onlyVersions(s string) bool { return onlyVersionsRE().MatchString(strings.TrimSpace(s)) }
 
 // clauseRE splits prose into clauses that each say one thing: at sentence
 // ends, and before "but", "while", "whereas" ("does not occur in 3.11,
 // but does occur in 3.12").
-var clauseRE = regexp.MustCompile(`[.!?;]\s+|,?\s+(?:but|while|whereas|however)\s+`)
+var clauseRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[.!?;]\s+|,?\s+(?:but|while|whereas|however)\s+`) })
 
 // sentences splits prose into clauses.
 func sentences(s string) []string {
 	var out []string
 	for _, line := range strings.Split(s, "\n") {
-		for _, part := range clauseRE.Split(expandRanges(line), -1) {
+		for _, part := range clauseRE().Split(expandRanges(line), -1) {
 			if strings.TrimSpace(part) != "" {
 				out = append(out, part)
 			}
@@ -103,12 +114,14 @@ func sentences(s string) []string {
 }
 
 // rangeRE is a range of minor versions: "3.8-3.11", "3.9 to 3.12", "3.8–3.11".
-var rangeRE = regexp.MustCompile(`\b3\.(\d{1,2})\s*(?:-|–|to|through)\s*3\.(\d{1,2})\b`)
+var rangeRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\b3\.(\d{1,2})\s*(?:-|–|to|through)\s*3\.(\d{1,2})\b`)
+})
 
 // expandRanges writes each range out: "3.8-3.10" → "3.8, 3.9, 3.10".
 func expandRanges(s string) string {
-	return rangeRE.ReplaceAllStringFunc(s, func(m string) string {
-		sm := rangeRE.FindStringSubmatch(m)
+	return rangeRE().ReplaceAllStringFunc(s, func(m string) string {
+		sm := rangeRE().FindStringSubmatch(m)
 		var from, to int
 		fmt.Sscan(sm[1], &from)
 		fmt.Sscan(sm[2], &to)

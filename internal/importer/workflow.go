@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
@@ -94,12 +95,12 @@ func webURL(given, repo string, n int) string {
 	return fmt.Sprintf("https://github.com/%s/issues/%d", repo, n)
 }
 
-var titleLineRE = regexp.MustCompile(`^#\s+(.+?)\s*#*\s*$`)
+var titleLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#\s+(.+?)\s*#*\s*$`) })
 
 // splitTitle takes a file's leading `# Title` line as the title.
 func splitTitle(body string) (string, string) {
 	first, rest, _ := strings.Cut(strings.TrimLeft(body, "\n"), "\n")
-	if m := titleLineRE.FindStringSubmatch(strings.TrimRight(first, "\r")); m != nil {
+	if m := titleLineRE().FindStringSubmatch(strings.TrimRight(first, "\r")); m != nil {
 		return m[1], rest
 	}
 	return "", body

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Redactor holds what to look for. Build one with New (this machine) or
@@ -59,33 +60,50 @@ func IsSecretName(name string) bool {
 	return false
 }
 
+// Regexps and templates here are built on first use (sync.OnceValue), not
+// at init: every start of reprokit, four per sandboxed run, paid for all of
+// them (bench/run/RESULTS.md).
 var (
-	pemRE = regexp.MustCompile(`(?s)-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----`)
+	pemRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?s)-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----`)
+	})
 	// A block cut short (truncated output, a pasted fragment): everything
 	// after BEGIN that still looks like its body (base64, headers) goes.
-	pemOpenRE   = regexp.MustCompile(`(?m)-----BEGIN [A-Z0-9 ]+-----(?:\r?\n(?:[A-Za-z0-9+/=]*|[A-Za-z-]+: [^\r\n]*)\r?$)*`)
-	awsKeyRE    = regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`)
-	slackRE     = regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`)
-	stripeRE    = regexp.MustCompile(`\b(?:sk|rk)_live_[A-Za-z0-9]{16,}\b`)
-	googleRE    = regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}`)
-	emailRE     = regexp.MustCompile(`\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b`)
-	otherHomeRE = regexp.MustCompile(`(^|[^A-Za-z0-9_.~-])/(home|Users)/[^/\s'":]+`)
-	ghTokenRE   = regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b`)
-	urlCredsRE  = regexp.MustCompile(`\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+(?::[^/\s@]*)?@`)
-	authRE      = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization)("?\s*[:=]\s*)("?)[^\r\n"]+`)
-	assignRE    = regexp.MustCompile(`(?i)\b([A-Z0-9_]*(?:TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL)[A-Z0-9_]*)("?\s*[=:]\s*)("?)([^\s"',;]+)`)
-	workRE      = regexp.MustCompile(`/[^\s'"]*?/reprokit-run-\d+(?:/work/[^/\s'"]+)?`)
+	pemOpenRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?m)-----BEGIN [A-Z0-9 ]+-----(?:\r?\n(?:[A-Za-z0-9+/=]*|[A-Za-z-]+: [^\r\n]*)\r?$)*`)
+	})
+	awsKeyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`) })
+	slackRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`) })
+	stripeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(?:sk|rk)_live_[A-Za-z0-9]{16,}\b`) })
+	googleRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}`) })
+	emailRE  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b`)
+	})
+	otherHomeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[^A-Za-z0-9_.~-])/(home|Users)/[^/\s'":]+`) })
+	ghTokenRE   = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b`)
+	})
+	urlCredsRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]+(?::[^/\s@]*)?@`)
+	})
+	authRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b((?:proxy-)?authorization)("?\s*[:=]\s*)("?)[^\r\n"]+`)
+	})
+	assignRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b([A-Z0-9_]*(?:TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL)[A-Z0-9_]*)("?\s*[=:]\s*)("?)([^\s"',;]+)`)
+	})
+	workRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`/[^\s'"]*?/reprokit-run-\d+(?:/work/[^/\s'"]+)?`) })
 )
 
 // String redacts s.
 func (r *Redactor) String(s string) string {
-	s = pemRE.ReplaceAllString(s, "[REDACTED PEM BLOCK]")
-	s = pemOpenRE.ReplaceAllString(s, "[REDACTED PEM BLOCK]")
-	for _, re := range []*regexp.Regexp{ghTokenRE, awsKeyRE, slackRE, stripeRE, googleRE} {
+	s = pemRE().ReplaceAllString(s, "[REDACTED PEM BLOCK]")
+	s = pemOpenRE().ReplaceAllString(s, "[REDACTED PEM BLOCK]")
+	for _, re := range []*regexp.Regexp{ghTokenRE(), awsKeyRE(), slackRE(), stripeRE(), googleRE()} {
 		s = re.ReplaceAllString(s, "[REDACTED]")
 	}
-	s = urlCredsRE.ReplaceAllString(s, "${1}[REDACTED]@")
-	s = authRE.ReplaceAllString(s, "${1}${2}${3}[REDACTED]")
+	s = urlCredsRE().ReplaceAllString(s, "${1}[REDACTED]@")
+	s = authRE().ReplaceAllString(s, "${1}${2}${3}[REDACTED]")
 	// Known secret values first (longest first), wherever they appear.
 	var names []string
 	for n, v := range r.Secrets {
@@ -97,16 +115,16 @@ func (r *Redactor) String(s string) string {
 	for _, n := range names {
 		s = strings.ReplaceAll(s, r.Secrets[n], "[REDACTED:"+n+"]")
 	}
-	s = assignRE.ReplaceAllStringFunc(s, func(m string) string {
-		sm := assignRE.FindStringSubmatch(m)
+	s = assignRE().ReplaceAllStringFunc(s, func(m string) string {
+		sm := assignRE().FindStringSubmatch(m)
 		if strings.HasPrefix(sm[4], "[REDACTED") || prose(sm[1], sm[2], sm[4]) {
 			return m
 		}
 		return sm[1] + sm[2] + sm[3] + "[REDACTED]"
 	})
-	s = urlCredsRE.ReplaceAllString(s, "${1}[REDACTED]@")
-	s = emailRE.ReplaceAllString(s, "<email>")
-	s = workRE.ReplaceAllLiteralString(s, "$WORK")
+	s = urlCredsRE().ReplaceAllString(s, "${1}[REDACTED]@")
+	s = emailRE().ReplaceAllString(s, "<email>")
+	s = workRE().ReplaceAllLiteralString(s, "$WORK")
 	for _, t := range r.TempDirs {
 		if t = strings.TrimRight(t, "/"); t != "" {
 			s = replacePathPrefix(s, t, "$TMP")
@@ -118,7 +136,7 @@ func (r *Redactor) String(s string) string {
 		}
 	}
 	// Other users' home directories name them: /home/alice → /home/<user>.
-	s = otherHomeRE.ReplaceAllString(s, "${1}/${2}/<user>")
+	s = otherHomeRE().ReplaceAllString(s, "${1}/${2}/<user>")
 	if r.Host != "" && r.Host != "localhost" {
 		s = replaceWord(s, r.Host, "<host>")
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/imports"
 )
@@ -44,7 +45,9 @@ var staticConditions = func() []string {
 	return out
 }()
 
-var condPrefixRE = regexp.MustCompile(`^(exec:.+|go1\.\d+|python:\d+(\.\d+){0,2}|go:\d+(\.\d+){0,2})$`)
+var condPrefixRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(exec:.+|go1\.\d+|python:\d+(\.\d+){0,2}|go:\d+(\.\d+){0,2})$`)
+})
 
 // Line is one command line of a script, split into words the way
 // testscript splits them (single quotes, ” for a quote), unexpanded.
@@ -180,7 +183,7 @@ func lintScript(script string, archiveLine func(int) int, file string) error {
 }
 
 func knownCondition(c string) bool {
-	return contains(staticConditions, c) || condPrefixRE.MatchString(c)
+	return contains(staticConditions, c) || condPrefixRE().MatchString(c)
 }
 
 func allConditions() []string {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -65,6 +66,11 @@ type Bisection struct {
 	Before    string     `yaml:"before"`             // the last release or commit before it
 	Suspects  []string   `yaml:"suspects,omitempty"` // when untestable commits hide which one it is
 	Compare   string     `yaml:"compare,omitempty"`  // a compare URL, when the remote is on GitHub
+	// Library is the dependency bisected ("trio", "example.com/mod"),
+	// when a library's releases or commits were, not the toolchain's.
+	Library string `yaml:"library,omitempty"`
+	// Release is, for a library's commits, the release they lead to.
+	Release string `yaml:"release,omitempty"`
 }
 
 // Direction is what the change a bisection found did to the bug.
@@ -113,7 +119,10 @@ type Tier struct {
 	checkLine int // line of the check script's first line within the YAML
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+):?`)
+// Regexps and templates here are built on first use (sync.OnceValue), not
+// at init: every start of reprokit, four per sandboxed run, paid for all of
+// them (bench/run/RESULTS.md).
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+):?`) })
 
 // installerKeyRE is an unknown metadata key that looks like an installer
 // setting: an archive cannot choose those, and the error says whose they are.
@@ -140,7 +149,7 @@ func parseMeta(data []byte) (Meta, error) {
 			msg = te.Errors[0]
 		}
 		line := 0
-		if sm := yamlLineRE.FindStringSubmatch(msg); sm != nil {
+		if sm := yamlLineRE().FindStringSubmatch(msg); sm != nil {
 			line, _ = strconv.Atoi(sm[1])
 			msg = strings.TrimSpace(strings.Replace(msg, sm[0], "", 1))
 		}

@@ -38,12 +38,12 @@ func (r *Repro) WithExpect(expect map[string]Verdict) ([]byte, error) {
 }
 
 // WithBisection returns the archive with b recorded in its `bisect:` list,
-// replacing an earlier result over the same kind of range; nothing else
-// changes.
+// replacing an earlier result over the same kind of range (of the same
+// library); nothing else changes.
 func (r *Repro) WithBisection(b Bisection) ([]byte, error) {
 	list := []Bisection{}
 	for _, old := range r.Meta.Bisect {
-		if old.Over != b.Over {
+		if old.Over != b.Over || old.Library != b.Library {
 			list = append(list, old)
 		}
 	}

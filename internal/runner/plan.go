@@ -19,11 +19,26 @@ type Job struct {
 // Plan pairs each repro with the toolchains sel selects for its kind, from
 // those discovered with env (a Go release missing here is fetched).
 func Plan(ctx context.Context, repros []*repro.Repro, sel *toolchain.Selection, env func(string) string) ([]Job, error) {
+	if sel.Python == "" && allOfKind(repros, toolchain.Python) {
+		// Each repro runs on the default python3 alone: find only it.
+		if tc, ok := toolchain.DefaultPython(ctx, env); ok {
+			return PlanOn(ctx, []toolchain.Toolchain{tc}, repros, sel)
+		}
+	}
 	all, err := toolchain.Discover(ctx, env)
 	if err != nil {
 		return nil, err
 	}
 	return PlanOn(ctx, all, repros, sel)
+}
+
+func allOfKind(repros []*repro.Repro, kind toolchain.Kind) bool {
+	for _, r := range repros {
+		if r.Kind() != kind {
+			return false
+		}
+	}
+	return true
 }
 
 // PlanOn is Plan over toolchains already discovered.

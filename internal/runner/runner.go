@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reprokit/reprokit/internal/repro"
@@ -83,6 +84,10 @@ type Result struct {
 	// Gates are the lines where the repro selects code by version: the
 	// matrix then compares different programs.
 	Gates []Gate `json:"-"`
+	// NoSandbox is why no sandbox could be made for any run of the cell
+	// (nil when one ran a script): the machine's fault, not the repro's.
+	// A command's first such error answers its isolation probe.
+	NoSandbox error `json:"-"`
 }
 
 // Outcome is one distinct result among repeated runs.
@@ -116,7 +121,15 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 	}
 	switch tc.Kind {
 	case toolchain.Go:
+		mods, err := prepareGoModules(ctx, r, tc)
+		if err != nil {
+			base.Verdict, base.Error = repro.ErrorVerdict, err.Error()
+			base.DurationMS = time.Since(began).Milliseconds()
+			return base
+		}
+		r = mods.r
 		opts.env, opts.keep = warmGoCache(ctx, r, tc)
+		opts.env, opts.keep = append(opts.env, mods.env...), append(opts.keep, mods.keep...)
 	case toolchain.Python:
 		python, keep, skip, err := pythonEnv(ctx, r, tc, opts.Deps)
 		switch {
@@ -136,6 +149,15 @@ func Run(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Optio
 	}
 	res := aggregate(base, runs)
 	res.DurationMS = time.Since(began).Milliseconds()
+	res.NoSandbox = nil
+	if n := len(runs); n > 0 && runs[n-1].NoSandbox != nil {
+		res.NoSandbox = runs[n-1].NoSandbox
+		for _, r := range runs {
+			if r.NoSandbox == nil {
+				res.NoSandbox = nil // one of them ran
+			}
+		}
+	}
 	return res
 }
 
@@ -231,6 +253,9 @@ func once(ctx context.Context, r *repro.Repro, tc toolchain.Toolchain, opts Opti
 	switch {
 	case err != nil:
 		res.Verdict, res.Error = repro.ErrorVerdict, err.Error()
+		if ctx.Err() == nil {
+			res.NoSandbox = err
+		}
 		return res
 	case main.Err != "":
 		res.Verdict, res.Error = repro.ErrorVerdict, main.Err
@@ -454,9 +479,12 @@ func Asserted(script string) func(string) bool {
 // The log lines that end an exec's output: its own status line, or, for a
 // background exec, the line `wait` logs before its output. They only route
 // the output; the status itself is the shim's record (sandbox.Exec).
+// Regexps and templates here are built on first use (sync.OnceValue), not
+// at init: every start of reprokit, four per sandboxed run, paid for all of
+// them (bench/run/RESULTS.md).
 var (
-	statusLineRE = regexp.MustCompile(`^\[(exit status \d+|signal: .*)\]$`)
-	backgroundRE = regexp.MustCompile(`^\[background\] .*: (exit status \d+|signal: .*)$`)
+	statusLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[(exit status \d+|signal: .*)\]$`) })
+	backgroundRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[background\] .*: (exit status \d+|signal: .*)$`) })
 )
 
 // builtinStatus reads the status the go built-in logs ("[exit status 2]",
@@ -551,7 +579,7 @@ func echoedExecs(log string) []Exec {
 			}
 			continue
 		}
-		if backgroundRE.MatchString(l) && len(waiting) > 0 {
+		if backgroundRE().MatchString(l) && len(waiting) > 0 {
 			cur, waiting = waiting[0], waiting[1:]
 			out[cur].waited = true
 			section = ""
@@ -564,7 +592,7 @@ func echoedExecs(log string) []Exec {
 		case l == "[stdout]" || l == "[stderr]":
 			section = l
 			continue
-		case statusLineRE.MatchString(l):
+		case statusLineRE().MatchString(l):
 			if out[cur].goBuiltin {
 				out[cur].Status = builtinStatus(l)
 			}

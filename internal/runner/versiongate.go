@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -34,21 +35,25 @@ type rule struct {
 }
 
 var (
-	pyRules = []rule{
-		{"sys.version_info", regexp.MustCompile(`\bversion_info\b`)},
-		{"sys.hexversion", regexp.MustCompile(`\bhexversion\b`)},
-		{"platform.python_version", regexp.MustCompile(`\bpython_version(_tuple)?\(`)},
-		{"hasattr", regexp.MustCompile(`^\s*(if|elif|while)\b.*\bhasattr\(|=.*\bif\b.*\bhasattr\(|\bgetattr\([^)]*,[^)]*,`)},
-		{"ImportError fallback", regexp.MustCompile(`^\s*except\b.*\b(ImportError|ModuleNotFoundError)\b`)},
-	}
-	goRules = []rule{
-		{"go build constraint", regexp.MustCompile(`^//go:build .*\bgo1\.\d+`)},
-		{"runtime.Version", regexp.MustCompile(`\bruntime\.Version\(\)`)},
-	}
+	pyRules = sync.OnceValue(func() []rule {
+		return []rule{
+			{"sys.version_info", regexp.MustCompile(`\bversion_info\b`)},
+			{"sys.hexversion", regexp.MustCompile(`\bhexversion\b`)},
+			{"platform.python_version", regexp.MustCompile(`\bpython_version(_tuple)?\(`)},
+			{"hasattr", regexp.MustCompile(`^\s*(if|elif|while)\b.*\bhasattr\(|=.*\bif\b.*\bhasattr\(|\bgetattr\([^)]*,[^)]*,`)},
+			{"ImportError fallback", regexp.MustCompile(`^\s*except\b.*\b(ImportError|ModuleNotFoundError)\b`)},
+		}
+	})
+	goRules = sync.OnceValue(func() []rule {
+		return []rule{
+			{"go build constraint", regexp.MustCompile(`^//go:build .*\bgo1\.\d+`)},
+			{"runtime.Version", regexp.MustCompile(`\bruntime\.Version\(\)`)},
+		}
+	})
 	// A script condition on the version, other than the skip that says
 	// where the repro applies (that one runs no different code).
-	condRE = regexp.MustCompile(`^\s*\[!?(python|go):[^\]]*\]`)
-	skipRE = regexp.MustCompile(`\]\s*skip\b`)
+	condRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*\[!?(python|go):[^\]]*\]`) })
+	skipRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\]\s*skip\b`) })
 )
 
 // FindGates lists the gates of an archive's files and its script, in order.
@@ -58,9 +63,9 @@ func FindGates(files []txtar.File, script string) []Gate {
 		var rules []rule
 		switch {
 		case strings.HasSuffix(f.Name, ".py"):
-			rules = pyRules
+			rules = pyRules()
 		case strings.HasSuffix(f.Name, ".go"):
-			rules = goRules
+			rules = goRules()
 		default:
 			continue
 		}
@@ -77,7 +82,7 @@ func FindGates(files []txtar.File, script string) []Gate {
 		}
 	}
 	for i, l := range strings.Split(script, "\n") {
-		if condRE.MatchString(l) && !skipRE.MatchString(l) {
+		if condRE().MatchString(l) && !skipRE().MatchString(l) {
 			out = append(out, Gate{File: "script", Line: i + 1, Text: strings.TrimSpace(l), Kind: "version condition"})
 		}
 	}

@@ -40,12 +40,28 @@ const (
 	reasonMax = 4 << 10
 )
 
-// ChildMain is the entry point of `reprokit __sandbox SPEC`.
-func ChildMain(specPath string) int {
+// ChildMain is the entry point of `reprokit __sandbox ISOLATION` (the init;
+// the engine is `reprokit __sandbox engine` with engineEnv set). Both read
+// the path of their spec from fd 4 when it is ready: a prestarted init
+// waits there while reprokit prepares the run directory, and the init
+// starts its engine before it sets up the isolation.
+func ChildMain(arg string) int {
 	if os.Getenv(engineEnv) != "" {
-		return engineMain(specPath)
+		return engineMain()
 	}
-	return initMain(specPath)
+	return initMain(Isolation(arg))
+}
+
+// readSpecPath reads the one line the parent writes on fd 4 (marked
+// close-on-exec first); ok is false when the parent closed it without
+// one: it has no run for us.
+func readSpecPath() (path string, ok bool) {
+	syscall.CloseOnExec(4)
+	f := os.NewFile(4, "spec")
+	defer f.Close()
+	data, _ := io.ReadAll(io.LimitReader(f, 1<<16))
+	path, ok = strings.CutSuffix(string(data), "\n")
+	return path, ok && path != ""
 }
 
 func readSpec(path string) (Spec, error) {
@@ -60,43 +76,62 @@ func readSpec(path string) (Spec, error) {
 	return spec, nil
 }
 
+// setupPrefix starts the one line the init or the engine prints when it
+// cannot set up the isolation, before any script runs.
+const setupPrefix = "sandbox setup:"
+
 func setupFail(format string, args ...any) int {
-	fmt.Fprintf(os.Stderr, "sandbox setup: "+format+"\n", args...)
+	fmt.Fprintf(os.Stderr, setupPrefix+" "+format+"\n", args...)
 	return 125
 }
 
 // initMain sets up the isolation, starts the engine, reaps, and writes the
 // one result reprokit reads.
-func initMain(specPath string) int {
+func initMain(iso Isolation) int {
 	resultOut := os.NewFile(3, "result")
 	syscall.CloseOnExec(3)
 	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	ignoreSignals()
-	spec, err := readSpec(specPath)
-	if err != nil {
-		return setupFail("%v", err)
+	if iso != Namespaces && iso != ProcessGroup {
+		return setupFail("unknown isolation %q", iso)
 	}
 	// reprokit died (its end of stdin closed): end everything now. As PID 1
 	// of the namespace, our exit kills every process in it; as a subreaper
 	// we kill what is below us first.
 	go func() {
 		io.Copy(io.Discard, os.Stdin)
-		if spec.Isolation == ProcessGroup {
+		if iso == ProcessGroup {
 			killDescendants()
 		}
 		os.Exit(137)
 	}()
-	if spec.Isolation == Namespaces {
-		if err := isolate(spec); err != nil {
-			return setupFail("%v", err)
-		}
-	} else {
+	if iso == ProcessGroup {
 		// Orphans (daemons, double forks, setsid) reparent to us, so that
 		// we can find and kill them at the end.
 		unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 	}
+	// The engine starts now, while we wait for the spec and set up the
+	// isolation; it does nothing before it has its spec, which it gets
+	// only once the isolation is in place.
+	eng := startEngine()
+	specPath, ok := readSpecPath()
+	if !ok {
+		return 0 // never given a run
+	}
+	spec, err := readSpec(specPath)
+	if err != nil {
+		return setupFail("%v", err)
+	}
+	if spec.Isolation != iso {
+		return setupFail("spec for %s isolation in a %s init", spec.Isolation, iso)
+	}
+	if iso == Namespaces {
+		if err := isolate(spec); err != nil {
+			return setupFail("%v", err)
+		}
+	}
 
-	res := superviseEngine(spec)
+	res := eng.run(spec, specPath)
 	res.Isolation = spec.Isolation
 	if spec.Isolation == ProcessGroup {
 		killDescendants()
@@ -121,56 +156,85 @@ func ignoreSignals() {
 	}()
 }
 
-// superviseEngine starts the engine, reaps every process that exits below
-// the init until the engine has, and returns the engine's result or why
-// there is none.
-func superviseEngine(spec Spec) Result {
-	exe := spec.Exe
-	if spec.Isolation == ProcessGroup {
-		exe, _ = os.Executable()
-	}
-	resR, resW, err := os.Pipe()
-	if err != nil {
-		return Result{Err: "sandbox: " + err.Error()}
-	}
-	diagR, diagW, err := os.Pipe()
-	if err != nil {
-		return Result{Err: "sandbox: " + err.Error()}
+// engineProc is the engine, started and waiting for its spec.
+type engineProc struct {
+	proc     *os.Process
+	specW    *os.File
+	result   chan []byte
+	diag     *cappedBuffer
+	diagDone chan struct{}
+	err      error // why it could not start
+}
+
+// startEngine starts the engine, which waits for the path of its spec on
+// its fd 4. It is reprokit again, started before the isolation is set up
+// (which may mask the path we were started from).
+func startEngine() *engineProc {
+	e := &engineProc{diag: &cappedBuffer{max: 64 << 10}}
+	var pipes [3][2]*os.File // result, diagnostics, spec: read and write ends
+	for i := range pipes {
+		r, w, err := os.Pipe()
+		if err != nil {
+			e.err = err
+			return e
+		}
+		pipes[i] = [2]*os.File{r, w}
 	}
 	null, err := os.Open(os.DevNull)
 	if err != nil {
-		return Result{Err: "sandbox: " + err.Error()}
+		e.err = err
+		return e
 	}
-	proc, err := os.StartProcess(exe, []string{"reprokit", "__sandbox", filepath.Join(spec.RunDir, "spec.json")}, &os.ProcAttr{
-		Files: []*os.File{null, diagW, diagW, resW},
+	resR, resW := pipes[0][0], pipes[0][1]
+	diagR, diagW := pipes[1][0], pipes[1][1]
+	specR, specW := pipes[2][0], pipes[2][1]
+	exe, err := os.Executable()
+	if err != nil {
+		exe = "/proc/self/exe" // the same file, under a name ps shows as "exe"
+	}
+	proc, err := os.StartProcess(exe, []string{"reprokit", "__sandbox", "engine"}, &os.ProcAttr{
+		Files: []*os.File{null, diagW, diagW, resW, specR},
 		Env:   []string{engineEnv + "=1", "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"},
 		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	})
 	null.Close()
 	resW.Close()
 	diagW.Close()
+	specR.Close()
 	if err != nil {
-		return Result{Err: "sandbox: starting the script engine: " + err.Error()}
+		e.err = fmt.Errorf("starting the script engine: %w", err)
+		return e
 	}
-	result := make(chan []byte, 1)
-	go func() { result <- readCapped(resR, resultMax+1) }()
-	var diag cappedBuffer
-	diag.max = 64 << 10
-	diagDone := make(chan struct{})
-	go func() { io.Copy(&diag, diagR); close(diagDone) }()
+	e.proc, e.specW = proc, specW
+	e.result = make(chan []byte, 1)
+	go func() { e.result <- readCapped(resR, resultMax+1) }()
+	e.diagDone = make(chan struct{})
+	go func() { io.Copy(e.diag, diagR); close(e.diagDone) }()
+	return e
+}
+
+// run hands the engine its spec, reaps every process that exits below
+// the init until the engine has, and returns the engine's result or why
+// there is none.
+func (e *engineProc) run(spec Spec, specPath string) Result {
+	if e.err != nil {
+		return Result{Err: "sandbox: " + e.err.Error()}
+	}
+	io.WriteString(e.specW, specPath+"\n")
+	e.specW.Close()
 
 	// The init reaps: every orphan reparents here, and an exited one left
 	// unreaped would hold a slot of RLIMIT_NPROC for the rest of the run.
 	// How each ended is kept: no one else sees an orphan die.
 	var ws unix.WaitStatus
-	orphans := orphanReaper{engine: proc.Pid}
+	orphans := orphanReaper{engine: e.proc.Pid}
 	for {
 		pid, st, err := orphans.reap()
 		if err == unix.EINTR {
 			continue
 		}
 		ws = st
-		if err != nil || pid == proc.Pid {
+		if err != nil || pid == e.proc.Pid {
 			break
 		}
 	}
@@ -178,11 +242,11 @@ func superviseEngine(spec Spec) Result {
 	// pipes, so EOF follows its exit. A bound anyway, never a hang.
 	var data []byte
 	select {
-	case data = <-result:
+	case data = <-e.result:
 	case <-time.After(2 * time.Second):
 	}
 	select {
-	case <-diagDone:
+	case <-e.diagDone:
 	case <-time.After(500 * time.Millisecond):
 	}
 	var res Result
@@ -192,7 +256,7 @@ func superviseEngine(spec Spec) Result {
 		}
 		return res
 	}
-	return Result{Err: engineDeath(ws, diag.String(), len(data))}
+	return Result{Err: engineDeath(ws, e.diag.String(), len(data))}
 }
 
 // engineDeath says, in one line, why the engine left no result: never a
@@ -210,7 +274,7 @@ func engineDeath(ws unix.WaitStatus, diag string, resultLen int) string {
 	if i := strings.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]
 	}
-	if strings.HasPrefix(line, "sandbox setup:") {
+	if strings.HasPrefix(line, setupPrefix) {
 		return line
 	}
 	if len(line) > 300 {
@@ -231,10 +295,14 @@ func readCapped(r io.Reader, max int64) []byte {
 // engineMain drops to the repro's user, runs the script and writes its
 // result to fd 3, which it marks close-on-exec first: no command of the
 // script inherits it.
-func engineMain(specPath string) int {
+func engineMain() int {
 	syscall.CloseOnExec(3)
 	resultOut := os.NewFile(3, "result")
 	os.Unsetenv(engineEnv)
+	specPath, ok := readSpecPath()
+	if !ok {
+		return 0 // the init ended before its run
+	}
 	spec, err := readSpec(specPath)
 	if err != nil {
 		return setupFail("%v", err)

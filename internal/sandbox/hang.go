@@ -52,41 +52,48 @@ type Stack struct {
 // the others get a Python-level handler instead, which leaves them as they
 // are and dumps at a --timeout whenever the main thread can still run.
 // (Kept under 1000 bytes: faults_disk_full runs check under a 1000-byte
-// RLIMIT_FSIZE, and the sandbox writes this file.)
+// RLIMIT_FSIZE, and the sandbox writes this file; hence the two-space
+// indent.) It returns at once on Python 2, which has no faulthandler, and
+// takes the signal module's C half, _signal, where it can: signal.py
+// imports enum, which Debian's python3 does not load at startup, and that
+// import made every start of it markedly dearer (bench/run/RESULTS.md).
 const sitecustomize = `# reprokit: stacks and reaps
 import os as _os, sys as _sys
 
 def _reg():
-    e = _os.environ
-    path = e.get("REPROKIT_STACKS")
-    if not path or e.get("REPROKIT_STACKS_PID") == str(_os.getpid()):
-        return
+  e = _os.environ
+  path = e.get("REPROKIT_STACKS")
+  if not path or e.get("REPROKIT_STACKS_PID") == str(_os.getpid()):
+    return
+  try:
+    import faulthandler as fh
+  except ImportError:
+    return
+  f = open(path, "a")
+  n = int(e["REPROKIT_STACK_SIGNAL"])
+  if e.get("REPROKIT_HANG"):
+    fh.register(n, file=f, all_threads=True, chain=False)
+  else:
     try:
-        import faulthandler as fh
+      import _signal as s
     except ImportError:
-        return
-    f = open(path, "a")
-    n = int(e["REPROKIT_STACK_SIGNAL"])
-    if e.get("REPROKIT_HANG"):
-        fh.register(n, file=f, all_threads=True, chain=False)
-    else:
-        import signal
-        signal.signal(n, lambda *a: fh.dump_traceback(f, True))
-    _sys.modules["_reprokit_stacks_file"] = f
-    e["REPROKIT_STACKS_PID"] = str(_os.getpid())
+      import signal as s
+    s.signal(n, lambda *a: fh.dump_traceback(f, True))
+  _sys.modules["_reprokit_stacks_file"] = f
+  e["REPROKIT_STACKS_PID"] = str(_os.getpid())
 
 try:
-    import _reprokit_reaps
-    _reg()
+  import _reprokit_reaps
+  _reg()
 except Exception:
-    pass
+  pass
 _here = _os.path.dirname(_os.path.abspath(__file__))
 _sys.path[:] = [p for p in _sys.path if _os.path.abspath(p or ".") != _here]
 _self = _sys.modules.pop("sitecustomize", None)
 try:
-    import sitecustomize
+  import sitecustomize
 except ImportError:
-    _sys.modules["sitecustomize"] = _self
+  _sys.modules["sitecustomize"] = _self
 `
 
 // stackEnv is the script environment for the stack capture ($WORK is

@@ -68,27 +68,44 @@ func (d *runDir) keep() {
 	d.lock.Close()
 }
 
-var sweepOnce sync.Once
+// sweep runs sweepStale once per process, in the background; the first
+// Run waits for it before it makes its own run directory (and Prestart
+// starts it early, so that it overlaps the caller's own work).
+var sweep = sync.OnceValue(func() <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sweepStale()
+	}()
+	return done
+})
 
 // sweepStale removes the run directories of reprokit processes that died
 // without cleaning up (SIGKILL, a power cut): unlocked, not kept.
 func sweepStale() {
 	tmp := os.TempDir()
-	entries, err := os.ReadDir(tmp)
+	f, err := os.Open(tmp)
 	if err != nil {
 		return
 	}
-	for _, e := range entries {
-		name := e.Name()
-		if !e.IsDir() {
+	// Names only, unsorted: a shared /tmp has hundreds of entries, and
+	// only ours are looked at further.
+	names, _ := f.Readdirnames(-1)
+	f.Close()
+	for _, name := range names {
+		if !strings.HasPrefix(name, "reprokit-") {
 			continue
 		}
 		p := filepath.Join(tmp, name)
+		e, err := os.Lstat(p)
+		if err != nil || !e.IsDir() {
+			continue
+		}
 		switch {
 		case strings.HasPrefix(name, sweepPrefix):
 			// A sweep that died half way: no marker left to check.
 		case strings.HasPrefix(name, newPrefix):
-			if fi, err := e.Info(); err != nil || time.Since(fi.ModTime()) < staleUnlock {
+			if time.Since(e.ModTime()) < staleUnlock {
 				continue
 			}
 		case strings.HasPrefix(name, runPrefix):

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/user"
@@ -186,9 +187,14 @@ type File struct {
 }
 
 // Run runs the txtar archive script in a fresh sandbox and waits for it.
+// It returns an error only when no script ran: the sandbox could not be
+// made (run directory, namespaces, mounts, privileges; a
+// *NoNamespacesError when the kernel refused the namespaces), or ctx ended
+// (ctx.Err(), with what the run had by then). So the first Run of a
+// command is also its probe: see Probe.
 func Run(ctx context.Context, archive []byte, opts Options) (res Result, err error) {
 	lim := opts.Limits.withDefaults()
-	sweepOnce.Do(sweepStale)
+	<-sweep()
 	memLimitOnce.Do(softMemoryLimit)
 	rd, err := newRunDir()
 	if err != nil {
@@ -261,7 +267,7 @@ func runIn(ctx context.Context, runDir string, archive []byte, opts Options, lim
 	if iso == Namespaces {
 		// Named reprokit: the binary dispatches on its name when it is a
 		// test binary (testscript.Main).
-		spec.Exe = filepath.Join(runDir, "self", "reprokit")
+		spec.Exe = filepath.Join(runDir, "reprokit")
 		spec.Mask = masks(append(append([]string{runDir}, opts.Keep...), opts.Writable...))
 	}
 	if err := prepare(spec, archive, self); err != nil {
@@ -358,15 +364,41 @@ func prepare(spec Spec, archive []byte, self string) error {
 			return err
 		}
 	}
+	// Tools with one target (python3, python, python3.12) share one file:
+	// a hard link costs no inode, and creating inodes is most of what a
+	// run directory costs on a busy ext4 (bench/run/RESULTS.md).
+	written := map[string]string{}
 	for _, t := range spec.Tools {
-		// No cap of its own (-1): every exec of the script is capped
-		// already, and a second cap would swallow the first one's note.
-		shim := fmt.Sprintf("#!/bin/sh\nexec %s __shim -1 %s \"$@\"\n", ShellQuote(spec.Exe), ShellQuote(t.Target))
-		if err := os.WriteFile(filepath.Join(bin, t.Name), []byte(shim), 0o755); err != nil {
+		p := filepath.Join(bin, t.Name)
+		if first, ok := written[t.Target]; ok && os.Link(first, p) == nil {
+			continue
+		}
+		if err := os.WriteFile(p, []byte(toolShim(t.Target)), 0o755); err != nil {
 			return err
 		}
+		written[t.Target] = p
 	}
 	return nil
+}
+
+// toolShim is the script that puts target on the script's PATH under a
+// tool's name: a shell that execs it, so the tool runs as its own
+// process, directly below the exec's shim. No output cap of its own: the
+// exec's shim (shimWords) caps every exec already, and a second cap would
+// swallow the first one's note. It puts the stack-dumping sitecustomize
+// first on PYTHONPATH as shimEnv does, for a Python started with an
+// environment of the repro's making. (It was a `reprokit __shim -1`,
+// which cost every Python a second start of reprokit: bench/run.)
+func toolShim(target string) string {
+	return `#!/bin/sh
+if [ -n "$REPROKIT_SITE" ]; then
+	case "$PYTHONPATH" in
+	"$REPROKIT_SITE" | "$REPROKIT_SITE":*) ;;
+	*) PYTHONPATH="$REPROKIT_SITE${PYTHONPATH+:$PYTHONPATH}"; export PYTHONPATH ;;
+	esac
+fi
+exec ` + ShellQuote(target) + ` "$@"
+`
 }
 
 // ShellQuote quotes s as one word for sh, and only when it needs it.
@@ -435,53 +467,166 @@ func chownTree(dir string, uid int) error {
 	})
 }
 
-// start launches the sandbox's init and enforces the deadline.
-func start(ctx context.Context, self, specPath string, spec Spec) (Result, error) {
-	resR, resW, err := os.Pipe()
-	if err != nil {
-		return Result{}, err
-	}
-	defer resR.Close()
-	// The init watches this pipe: EOF means reprokit died, and it takes
-	// everything down with it (in namespaces, Pdeathsig is the first line
-	// of defence).
-	lifeR, lifeW, err := os.Pipe()
-	if err != nil {
-		resW.Close()
-		return Result{}, err
-	}
-	defer lifeW.Close()
+// An initProc is a sandbox init that has started and waits for the path
+// of its spec on a pipe (its fd 4): the init of a command's first sandbox
+// can so be started early (Prestart), its start overlapping the command's
+// own work (discovery, the run directory), and a run that takes it only
+// hands it the path.
+type initProc struct {
+	iso     Isolation
+	hostNet bool // in the host's network namespace (Spec.HostNetwork)
+	cmd     *exec.Cmd
+	diag    *cappedBuffer
+	resR    *os.File // the result, which the init alone writes
+	lifeW   *os.File // the lifeline: its EOF tells the init that reprokit died
+	specW   *os.File // the spec's path, once the run directory is ready
+	err     error    // why it could not start
+}
 
-	cmd := exec.Command(self, "__sandbox", specPath)
+// launch starts an init in iso (on the host's network if hostNet) that
+// waits for its spec.
+func launch(self string, iso Isolation, hostNet bool) *initProc {
+	p := &initProc{iso: iso, hostNet: hostNet, diag: &cappedBuffer{max: 64 << 10}}
+	var pipes [3][2]*os.File // result, lifeline, spec: read and write ends
+	for i := range pipes {
+		r, w, err := os.Pipe()
+		if err != nil {
+			for _, q := range pipes[:i] {
+				q[0].Close()
+				q[1].Close()
+			}
+			p.err = err
+			return p
+		}
+		pipes[i] = [2]*os.File{r, w}
+	}
+	resR, resW := pipes[0][0], pipes[0][1]
+	lifeR, lifeW := pipes[1][0], pipes[1][1]
+	specR, specW := pipes[2][0], pipes[2][1]
+
+	cmd := exec.Command(self, "__sandbox", string(iso))
 	cmd.Args[0] = "reprokit"
 	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"}
+	// The init watches its stdin: EOF means reprokit died, and it takes
+	// everything down with it (in namespaces, Pdeathsig is the first line
+	// of defence).
 	cmd.Stdin = lifeR
-	var diag cappedBuffer
-	diag.max = 64 << 10
-	cmd.Stdout, cmd.Stderr = &diag, &diag
-	cmd.ExtraFiles = []*os.File{resW}
-	cmd.SysProcAttr = sysProcAttr(spec.Isolation, spec.HostNetwork)
+	cmd.Stdout, cmd.Stderr = p.diag, p.diag
+	cmd.ExtraFiles = []*os.File{resW, specR}
+	cmd.SysProcAttr = sysProcAttr(iso, hostNet)
 	// Never wait on output pipes after the init is gone.
 	cmd.WaitDelay = time.Second
-	if spec.Isolation == ProcessGroup {
+	if iso == ProcessGroup {
 		adoptOrphans()
 	}
-
 	// Pdeathsig is tied to the thread that forks: keep it alive and ours.
 	runtime.LockOSThread()
-	began := time.Now()
-	err = cmd.Start()
+	err := cmd.Start()
 	runtime.UnlockOSThread()
 	lifeR.Close()
 	resW.Close()
+	specR.Close()
 	if err != nil {
-		if spec.Isolation == Namespaces && namespaceDenied(err) {
-			return Result{}, &NoNamespacesError{fmt.Errorf("starting the sandbox: %w", err)}
+		resR.Close()
+		lifeW.Close()
+		specW.Close()
+		if iso == Namespaces && namespaceDenied(err) {
+			p.err = &NoNamespacesError{fmt.Errorf("starting the sandbox: %w", err)}
+		} else {
+			p.err = fmt.Errorf("starting the sandbox (%s): %w", iso, err)
 		}
-		return Result{}, fmt.Errorf("starting the sandbox (%s): %w", spec.Isolation, err)
+		return p
 	}
 	liveInits.add(cmd.Process.Pid)
-	defer liveInits.remove(cmd.Process.Pid)
+	p.cmd, p.resR, p.lifeW, p.specW = cmd, resR, lifeW, specW
+	return p
+}
+
+// release closes what the parent holds of an init that has ended.
+func (p *initProc) release() {
+	liveInits.remove(p.cmd.Process.Pid)
+	p.resR.Close()
+	p.lifeW.Close()
+	p.specW.Close()
+}
+
+// discard ends an init no run took: without a spec it has started
+// nothing, and it dies with its namespaces.
+func (p *initProc) discard() {
+	if p.cmd == nil {
+		return
+	}
+	p.cmd.Process.Kill()
+	p.cmd.Wait()
+	p.release()
+}
+
+// spare is the init started by Prestart, until a run takes it.
+var spare struct {
+	mu sync.Mutex
+	p  *initProc
+}
+
+// Prestart starts the init of the next sandbox in iso now, so that its
+// start (a new process with new namespaces, which prestarts the engine)
+// overlaps what the caller does before its first Run; that Run takes it.
+// Call Release when done, for the case no Run did. Only namespaces are
+// prestarted; a failure to start is the first Run's error, as without.
+func Prestart(iso Isolation) {
+	iso = iso.Resolved()
+	if iso != Namespaces || os.Getenv(SimulateNoNamespaces) != "" {
+		return
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return
+	}
+	sweep() // in the background too
+	spare.mu.Lock()
+	defer spare.mu.Unlock()
+	if spare.p == nil {
+		spare.p = launch(self, iso, false)
+	}
+}
+
+// Release ends the prestarted init if no Run took it.
+func Release() {
+	spare.mu.Lock()
+	p := spare.p
+	spare.p = nil
+	spare.mu.Unlock()
+	if p != nil {
+		p.discard()
+	}
+}
+
+func takeSpare(iso Isolation, hostNet bool) *initProc {
+	spare.mu.Lock()
+	defer spare.mu.Unlock()
+	if p := spare.p; p != nil && p.iso == iso && p.hostNet == hostNet {
+		spare.p = nil
+		return p
+	}
+	return nil
+}
+
+// start hands the spec to an init (the prestarted one, else a new one) and
+// enforces the deadline.
+func start(ctx context.Context, self, specPath string, spec Spec) (Result, error) {
+	p := takeSpare(spec.Isolation, spec.HostNetwork)
+	if p == nil {
+		p = launch(self, spec.Isolation, spec.HostNetwork)
+	}
+	if p.err != nil {
+		return Result{}, p.err
+	}
+	defer p.release()
+	cmd, diag, resR, lifeW := p.cmd, p.diag, p.resR, p.lifeW
+	began := time.Now()
+	// An init that died before reading it (EPIPE) is reported below,
+	// from what it said.
+	io.WriteString(p.specW, specPath+"\n")
+	p.specW.Close()
 
 	out := make(chan []byte, 1)
 	go func() { out <- readCapped(resR, resultMax+1) }()
@@ -539,6 +684,10 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 		if isSetupDenied(msg) && spec.Isolation == Namespaces {
 			return res, &NoNamespacesError{fmt.Errorf("%s: %w", msg, syscall.EPERM)}
 		}
+		if strings.HasPrefix(msg, setupPrefix) {
+			// The init could not set up the isolation: no script ran.
+			return res, errors.New("sandbox died without a result: " + msg)
+		}
 		res.Err = "sandbox died without a result: " + msg
 		return res, nil
 	}
@@ -548,6 +697,11 @@ func start(ctx context.Context, self, specPath string, spec Spec) (Result, error
 		return res, nil
 	}
 	child.Duration, child.Isolation = dur, spec.Isolation
+	if strings.HasPrefix(child.Err, setupPrefix) {
+		// The engine could not drop its privileges or set its limits: no
+		// script ran.
+		return res, errors.New(child.Err)
+	}
 	if child.TimedOut {
 		child.Err = fmt.Sprintf("time limit %s hit: the whole process tree was killed", spec.Limits.Timeout)
 	}
@@ -585,7 +739,7 @@ func namespaceDenied(err error) bool {
 }
 
 func isSetupDenied(msg string) bool {
-	return strings.Contains(msg, "sandbox setup:") && (strings.Contains(msg, "operation not permitted") || strings.Contains(msg, "permission denied"))
+	return strings.Contains(msg, setupPrefix) && (strings.Contains(msg, "operation not permitted") || strings.Contains(msg, "permission denied"))
 }
 
 // cappedBuffer keeps the first max bytes written to it.
@@ -617,7 +771,9 @@ func (c *cappedBuffer) String() string {
 // Probe runs an empty script in the sandbox and reports which isolation
 // this machine gives, and why namespaces failed when they did: a
 // *NoNamespacesError when the kernel refused them, another error when
-// something else is wrong (a TMPDIR that does not exist, say).
+// something else is wrong (a TMPDIR that does not exist, say). A command
+// that is about to run a sandbox anyway can skip it: Run's error says the
+// same.
 func Probe(ctx context.Context) (Isolation, error) {
 	res, err := Run(ctx, []byte("# probe\nexists repro.txtar\n"), Options{Isolation: Namespaces, Limits: Limits{Timeout: 10 * time.Second}})
 	if err != nil {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,6 +56,56 @@ func TestCapLog(t *testing.T) {
 	if small := "short\n"; capLog(small, 1<<16) != small {
 		t.Error("a short log changed")
 	}
+}
+
+// A tool's shim puts the sitecustomize on PYTHONPATH exactly as the exec
+// shim's shimEnv does, whatever PYTHONPATH the repro left, and runs its
+// target with the arguments unchanged.
+func TestToolShimEnvMatchesShimEnv(t *testing.T) {
+	dir := t.TempDir()
+	shim := filepath.Join(dir, "tool")
+	if err := os.WriteFile(shim, []byte(toolShim("/usr/bin/env")), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	site := "/run dir/site"
+	for _, tc := range []struct {
+		name string
+		site string
+		env  []string // PYTHONPATH, if any
+	}{
+		{"unset", site, nil},
+		{"empty", site, []string{"PYTHONPATH="}},
+		{"other", site, []string{"PYTHONPATH=/a:/b"}},
+		{"site first", site, []string{"PYTHONPATH=" + site + ":/a"}},
+		{"site only", site, []string{"PYTHONPATH=" + site}},
+		{"site later", site, []string{"PYTHONPATH=/a:" + site}},
+		{"no site", "", []string{"PYTHONPATH=/a"}},
+		{"no site, unset", "", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("REPROKIT_SITE", tc.site)
+			env := append([]string{"PATH=/usr/bin:/bin", "REPROKIT_SITE=" + tc.site}, tc.env...)
+			cmd := exec.Command(shim)
+			cmd.Env = env
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := pythonPath(strings.Split(string(out), "\n")), pythonPath(shimEnv(append([]string{}, env...)))
+			if got != want {
+				t.Errorf("tool shim: PYTHONPATH %q, shimEnv: %q", got, want)
+			}
+		})
+	}
+}
+
+func pythonPath(env []string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PYTHONPATH="); ok {
+			return "=" + v
+		}
+	}
+	return "(unset)"
 }
 
 // Commands quotes every word: no archive-chosen word can become a second

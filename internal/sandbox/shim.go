@@ -43,6 +43,9 @@ func ShimMain(args []string) int {
 	target := args[1]
 	cmd := exec.Command(target, args[2:]...)
 	cmd.Stdin = os.Stdin
+	// The record file is the shim's to write, not its program's: take it
+	// out of the environment before the program's is made.
+	rec := takeExecRecorder(index)
 	cmd.Env = shimEnv(os.Environ())
 	stdout := &capWriter{w: os.Stdout, max: limit}
 	stderr := &capWriter{w: os.Stderr, max: limit}
@@ -52,7 +55,6 @@ func ShimMain(args []string) int {
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP)
-	rec := takeExecRecorder(index)
 	// An exec line's shim traces its command's tree when asked (the shims
 	// of tools below it are its tracees, and must not trace).
 	tracing := os.Getenv(traceEnv) != "" && index >= 0

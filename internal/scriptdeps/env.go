@@ -99,6 +99,26 @@ type Request struct {
 	// From is the archive asking, for messages; Dir is its directory:
 	// with AllowBuild, the one place its local paths may point into.
 	From, Dir string
+	// Tree, when set, is a source tree of one of the requirements (a
+	// commit of a library being bisected) installed over the
+	// environment last, with no dependencies of its own: `pip install
+	// --no-deps TREE` or uv's equivalent, built inside the installer's
+	// sandbox. The user named it (bisect --src --install), never an
+	// archive, so it needs no --allow-build; the other requirements stay
+	// wheels only.
+	Tree *Tree
+}
+
+// Tree is a library's source tree at one commit.
+type Tree struct {
+	Name string // the project, PEP 503-normalized: the release it replaces
+	Dir  string // the tree on the host (a worktree of the build cache); only read
+	// ID names the tree's contents for the cache key: the commit hash.
+	ID string
+	// Version is what a build backend that reads it from version
+	// control (setuptools-scm, hatch-vcs, pdm) is told the version is:
+	// the copy the sandbox builds has no repository.
+	Version string
 }
 
 // InstallError is a dependency that could not be installed: the cell is
@@ -107,6 +127,7 @@ type InstallError struct {
 	Interp, Installer string
 	Reqs              []string
 	Msg               string
+	Tree              bool // the source tree (Request.Tree) is what failed to install
 }
 
 func (e *InstallError) Error() string {
@@ -332,7 +353,14 @@ func (b *Builder) Ensure(ctx context.Context, req Request) (Env, error) {
 	if err != nil {
 		return Env{}, err
 	}
-	key := b.key(req.Interp, req.Reqs, inst, p.stamps)
+	stamps := p.stamps
+	if req.Tree != nil {
+		stamps = append(stamps, "over "+req.Tree.Name+" "+req.Tree.ID+" "+req.Tree.Version)
+		if b.Isolation.Resolved() != sandbox.Namespaces {
+			return Env{}, &RefusedError{fmt.Sprintf("installing %s from a source tree needs the sandbox's namespaces (its build would run uncontained with --isolation %s)", req.Tree.Name, b.Isolation.Resolved())}
+		}
+	}
+	key := b.key(req.Interp, req.Reqs, inst, stamps)
 	dir := filepath.Join(b.root(), key)
 	env := Env{Dir: dir, Python: filepath.Join(dir, "bin", "python3")}
 	if _, err := os.Lstat(dir + doneSuffix); err == nil {
@@ -367,10 +395,17 @@ func (b *Builder) Ensure(ctx context.Context, req Request) (Env, error) {
 	}
 	if b.Log != nil {
 		how := "wheels only"
-		if b.AllowBuild {
+		switch {
+		case b.AllowBuild:
 			how = "builds allowed, inside the installer's sandbox"
+		case req.Tree != nil:
+			how = "wheels only but the tree, built inside the installer's sandbox"
 		}
-		fmt.Fprintf(b.Log, "reprokit: built the environment for %s on %s with %s in %.1fs (%s; cached: %s)\n", strings.Join(Normalize(req.Reqs), " "), req.Interp.Name, inst, time.Since(began).Seconds(), how, dir)
+		what := strings.Join(Normalize(req.Reqs), " ")
+		if t := req.Tree; t != nil {
+			what += fmt.Sprintf(", %s from its tree at %s", t.Name, short(t.ID))
+		}
+		fmt.Fprintf(b.Log, "reprokit: built the environment for %s on %s with %s in %.1fs (%s; cached: %s)\n", what, req.Interp.Name, inst, time.Since(began).Seconds(), how, dir)
 	}
 	env.Built = true
 	return env, nil
@@ -401,6 +436,22 @@ func (b *Builder) build(ctx context.Context, req Request, p prepared, inst Insta
 	}
 	py := filepath.Join(dir, "bin", "python3")
 	show := append([]string{}, in.Roots...)
+	sources := p.sources
+	var vars []string
+	var over []string // the tree's install, last
+	if t := req.Tree; t != nil {
+		tree := SourcePath(len(sources))
+		sources = append(sources, t.Dir)
+		if inst == UV {
+			over = []string{uv, "pip", "install", "--quiet", "--python", py, "--no-deps", "--reinstall-package", t.Name}
+		} else {
+			over = []string{py, "-m", "pip", "install", "--no-input", "--quiet", "--no-deps", "--force-reinstall"}
+		}
+		over = append(append(append(over, from...), "--"), tree)
+		if t.Version != "" {
+			vars = append(vars, "SETUPTOOLS_SCM_PRETEND_VERSION="+t.Version, "PDM_BUILD_SCM_VERSION="+t.Version)
+		}
+	}
 	var cmds [][]string
 	switch inst {
 	case UV:
@@ -423,13 +474,19 @@ func (b *Builder) build(ctx context.Context, req Request, p prepared, inst Insta
 			cmds = append(cmds, append(append(append(args, from...), "--"), p.args...))
 		}
 	}
-	_, err := b.Sandboxed(ctx, Job{Title: "reprokit: build the environment for " + strings.Join(Normalize(req.Reqs), " "), Commands: cmds, Env: dir, Show: show, Sources: p.sources, Build: b.AllowBuild})
+	if over != nil {
+		cmds = append(cmds, over)
+	}
+	_, err := b.Sandboxed(ctx, Job{Title: "reprokit: build the environment for " + strings.Join(Normalize(req.Reqs), " "), Commands: cmds, Env: dir, Show: show, Sources: sources, Build: b.AllowBuild || req.Tree != nil, Vars: vars})
 	var je *jobError
 	if !errors.As(err, &je) {
 		if err != nil {
 			return &InstallError{Interp: in.Name, Installer: string(inst), Reqs: Normalize(req.Reqs), Msg: err.Error()}
 		}
 		return nil
+	}
+	if t := req.Tree; t != nil && strings.Contains(je.last, "--no-deps") && strings.HasSuffix(je.last, "'"+SourcePath(len(sources)-1)+"'") {
+		return &InstallError{Interp: in.Name, Installer: string(inst), Reqs: []string{t.Name + " @ " + short(t.ID)}, Msg: je.Error(), Tree: true}
 	}
 	if !b.AllowBuild {
 		if nb := b.noWheel(ctx, req, inst, from, dir, show, outputOf(je.log)); nb != nil {
@@ -442,12 +499,14 @@ func (b *Builder) build(ctx context.Context, req Request, p prepared, inst Insta
 var (
 	// uv says which release it could not use: "Because sdonly==1.0 has
 	// no usable wheels".
-	uvNoWheelRE = regexp.MustCompile(`\b(` + namePat + `)==(\S+) has no usable wheels`)
+	uvNoWheelRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(` + namePat + `)==(\S+) has no usable wheels`) })
 	// pip says which requirement it found nothing for.
-	pipNoMatchRE = regexp.MustCompile(`No matching distribution found for (` + namePat + `)(\S*)`)
+	pipNoMatchRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`No matching distribution found for (` + namePat + `)(\S*)`)
+	})
 	// `pip index versions` lists what the index has for this interpreter,
 	// sdists included.
-	pipVersionsRE = regexp.MustCompile(`(?m)^Available versions: (.+)$`)
+	pipVersionsRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^Available versions: (.+)$`) })
 )
 
 // noWheel tells, after a wheels-only install failed, whether it failed
@@ -458,12 +517,12 @@ var (
 func (b *Builder) noWheel(ctx context.Context, req Request, inst Installer, from []string, dir string, show []string, out string) error {
 	why := "has no wheel for " + req.Interp.Name + " (sdist only)"
 	if inst == UV {
-		if m := uvNoWheelRE.FindStringSubmatch(out); m != nil {
+		if m := uvNoWheelRE().FindStringSubmatch(out); m != nil {
 			return &NoBuildError{What: m[1] + " " + m[2], Interp: req.Interp.Name, Why: why}
 		}
 		return nil
 	}
-	m := pipNoMatchRE.FindStringSubmatch(out)
+	m := pipNoMatchRE().FindStringSubmatch(out)
 	if m == nil {
 		return nil
 	}
@@ -474,7 +533,7 @@ func (b *Builder) noWheel(ctx context.Context, req Request, inst Installer, from
 	if err != nil {
 		return nil // an old pip without `index`, or nothing there
 	}
-	vm := pipVersionsRE.FindStringSubmatch(outputOf(log))
+	vm := pipVersionsRE().FindStringSubmatch(outputOf(log))
 	if vm == nil {
 		return nil
 	}

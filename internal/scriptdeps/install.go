@@ -42,6 +42,9 @@ type Job struct {
 	// tree): the job's download cache is then its own, on its tmpfs, so
 	// that nothing it writes reaches another environment.
 	Build bool
+	// Vars are more KEY=VALUE variables for the commands, reprokit's own
+	// (the version a source tree's build backend is told).
+	Vars []string
 }
 
 // srcCopies is where Job.Sources are copied inside the installer's
@@ -90,6 +93,7 @@ func (b *Builder) Sandboxed(ctx context.Context, job Job) (log string, err error
 	}
 	cfg := b.userConfig()
 	env, files := cfg.env(job.Build)
+	env = append(env, job.Vars...)
 	timeout := b.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -113,14 +117,27 @@ func (b *Builder) Sandboxed(ctx context.Context, job Job) (log string, err error
 		return res.Log, fmt.Errorf("%s", res.Err)
 	}
 	if res.Outcome != sandbox.Pass {
-		return res.Log, &jobError{log: res.Log, reason: res.Reason}
+		return res.Log, &jobError{log: res.Log, reason: res.Reason, last: lastCommand(res.Log)}
 	}
 	return res.Log, nil
 }
 
 // jobError is a command of a job that failed: its message is what the
-// installer said.
-type jobError struct{ log, reason string }
+// installer said; last is the command that failed, as the log echoes it.
+type jobError struct{ log, reason, last string }
+
+// lastCommand is the last command a job's log echoes: the one that failed.
+func lastCommand(log string) string {
+	last := ""
+	for _, l := range strings.Split(log, "\n") {
+		if c, ok := strings.CutPrefix(l, "> "); ok {
+			last = c
+		}
+	}
+	return last
+}
+
+func short(hash string) string { return hash[:min(len(hash), 7)] }
 
 func (e *jobError) Error() string { return installerMessage(outputOf(e.log), e.reason) }
 

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 )
@@ -69,8 +70,14 @@ func ConfigMembers(files []File) []string {
 	return out
 }
 
+// Regexps here are built on first use (sync.OnceValue), not at init:
+// every start of reprokit, four per sandboxed run, paid for all of them
+// (bench/run/RESULTS.md).
+//
 // blockRE is the specification's reference regular expression.
-var blockRE = regexp.MustCompile(`(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$`)
+var blockRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$`)
+})
 
 // Parse reads the `script` block of a Python source; nil when it has none.
 // Two script blocks, or TOML that does not parse, are errors at file:line.
@@ -80,7 +87,7 @@ func Parse(name string, src []byte) (*Metadata, error) {
 	if !strings.HasSuffix(text, "\n") {
 		text += "\n"
 	}
-	for _, m := range blockRE.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range blockRE().FindAllStringSubmatchIndex(text, -1) {
 		typ := text[m[2]:m[3]]
 		line := 1 + strings.Count(text[:m[0]], "\n")
 		if typ != "script" {
@@ -140,28 +147,28 @@ func Find(files []File) (*Metadata, error) {
 	return found, nil
 }
 
-var nameRE = regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)`) })
 
 // Name is a requirement's project name, normalized as PEP 503 does
 // (lower case, runs of -_. as one -).
 func Name(req string) string {
-	m := nameRE.FindStringSubmatch(req)
+	m := nameRE().FindStringSubmatch(req)
 	if m == nil {
 		return ""
 	}
 	return normName(m[1])
 }
 
-var sepRE = regexp.MustCompile(`[-_.]+`)
+var sepRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[-_.]+`) })
 
-func normName(n string) string { return strings.ToLower(sepRE.ReplaceAllString(n, "-")) }
+func normName(n string) string { return strings.ToLower(sepRE().ReplaceAllString(n, "-")) }
 
 // Normalize gives requirements one spelling (normalized names, no spaces)
 // in sorted order: the part of an environment's cache key they make.
 func Normalize(reqs []string) []string {
 	var out []string
 	for _, r := range reqs {
-		m := nameRE.FindStringSubmatchIndex(r)
+		m := nameRE().FindStringSubmatchIndex(r)
 		if m == nil {
 			continue
 		}

@@ -113,10 +113,10 @@ func TestNoBuildSentence(t *testing.T) {
 	if e.Error() != want {
 		t.Errorf("got %q\nwant %q", e.Error(), want)
 	}
-	if m := uvNoWheelRE.FindStringSubmatch("  cause: Because sdonly==1.0 has no usable wheels and you require sdonly==1.0, we can conclude"); m == nil || m[1] != "sdonly" || m[2] != "1.0" {
+	if m := uvNoWheelRE().FindStringSubmatch("  cause: Because sdonly==1.0 has no usable wheels and you require sdonly==1.0, we can conclude"); m == nil || m[1] != "sdonly" || m[2] != "1.0" {
 		t.Errorf("uv's message: %q", m)
 	}
-	if m := pipNoMatchRE.FindStringSubmatch("ERROR: No matching distribution found for sdonly>=0.5"); m == nil || m[1] != "sdonly" || m[2] != ">=0.5" {
+	if m := pipNoMatchRE().FindStringSubmatch("ERROR: No matching distribution found for sdonly>=0.5"); m == nil || m[1] != "sdonly" || m[2] != ">=0.5" {
 		t.Errorf("pip's message: %q", m)
 	}
 	for _, tt := range []struct{ spec, want string }{{"==1.0", "1.0"}, {"", "2.0"}, {">=1,<2", "1.5"}, {">=3", ""}} {

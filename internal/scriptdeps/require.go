@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Source is where a requirement's code comes from: a closed set, because
@@ -51,11 +52,17 @@ var (
 	// plainRE is a named requirement: name, extras, version clauses made
 	// of operators and version characters only (no URL, no path), and
 	// markers after `;`.
-	plainRE = regexp.MustCompile(`^\s*(` + namePat + `)\s*(\[[A-Za-z0-9._,\s-]*\])?\s*(\(?\s*(?:(?:===|~=|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+\s*,?\s*)+\)?)?\s*(;.*)?$`)
+	plainRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\s*(` + namePat + `)\s*(\[[A-Za-z0-9._,\s-]*\])?\s*(\(?\s*(?:(?:===|~=|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+\s*,?\s*)+\)?)?\s*(;.*)?$`)
+	})
 	// directRE is PEP 508's `name[extras] @ URL [; markers]`.
-	directRE = regexp.MustCompile(`^\s*(` + namePat + `)\s*(\[[^\]]*\])?\s*@\s*(\S+)\s*(;.*)?$`)
+	directRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\s*(` + namePat + `)\s*(\[[^\]]*\])?\s*@\s*(\S+)\s*(;.*)?$`)
+	})
 	// archiveRE is a file name pip takes as a path, not a project name.
-	archiveRE = regexp.MustCompile(`(?i)\.(whl|zip|tar\.gz|tgz|tar\.bz2|tbz|tar\.xz|txz|tar)$`)
+	archiveRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\.(whl|zip|tar\.gz|tgz|tar\.bz2|tbz|tar\.xz|txz|tar)$`)
+	})
 )
 
 // Classify says what a requirement string is. Control characters are an
@@ -77,11 +84,11 @@ func Classify(req string) (Requirement, error) {
 		r.Source = Option
 		return r, nil
 	}
-	if m := plainRE.FindStringSubmatch(t); m != nil && !archiveRE.MatchString(m[1]) {
+	if m := plainRE().FindStringSubmatch(t); m != nil && !archiveRE().MatchString(m[1]) {
 		r.Name, r.Source = normName(m[1]), FromIndex
 		return r, nil
 	}
-	if m := directRE.FindStringSubmatch(t); m != nil {
+	if m := directRE().FindStringSubmatch(t); m != nil {
 		r.Name = normName(m[1])
 		return r, classifyURL(&r, m[3])
 	}
@@ -89,7 +96,7 @@ func Classify(req string) (Requirement, error) {
 	if strings.Contains(t, "://") || strings.HasPrefix(t, "git+") {
 		return r, classifyURL(&r, strings.Fields(t)[0])
 	}
-	if strings.ContainsAny(t, `/\`) || strings.HasPrefix(t, ".") || strings.HasPrefix(t, "~") || archiveRE.MatchString(strings.Fields(t)[0]) {
+	if strings.ContainsAny(t, `/\`) || strings.HasPrefix(t, ".") || strings.HasPrefix(t, "~") || archiveRE().MatchString(strings.Fields(t)[0]) {
 		r.Source, r.Path = FromPath, strings.Fields(t)[0]
 		return r, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // StatusHang is the status of a script that was still running at its hang
@@ -63,10 +64,10 @@ func decidingProcess(procs []HangProcess) *HangProcess {
 }
 
 var (
-	threadRE   = regexp.MustCompile(`^(?:Current thread|Thread) 0x[0-9a-fA-F]+`)
-	dumpLineRE = regexp.MustCompile(`^\s+File "([^"]+)", line (\d+) in (.+)$`)
-	timesRE    = regexp.MustCompile(` \(×\d+\)$`)
-	lineNoRE   = regexp.MustCompile(`:\d+ in `)
+	threadRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:Current thread|Thread) 0x[0-9a-fA-F]+`) })
+	dumpLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s+File "([^"]+)", line (\d+) in (.+)$`) })
+	timesRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(` \(×\d+\)$`) })
+	lineNoRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`:\d+ in `) })
 )
 
 type frame struct{ file, line, fn string }
@@ -75,11 +76,11 @@ func splitThreads(dump string) [][]frame {
 	var threads [][]frame
 	for _, l := range strings.Split(dump, "\n") {
 		l = strings.TrimRight(l, " \r")
-		if threadRE.MatchString(l) {
+		if threadRE().MatchString(l) {
 			threads = append(threads, nil)
 			continue
 		}
-		if m := dumpLineRE.FindStringSubmatch(l); m != nil && len(threads) > 0 {
+		if m := dumpLineRE().FindStringSubmatch(l); m != nil && len(threads) > 0 {
 			threads[len(threads)-1] = append(threads[len(threads)-1], frame{m[1], m[2], m[3]})
 		}
 	}
@@ -170,7 +171,7 @@ func (s Signature) HangString() string {
 // normHangFrame compares blocked places across edits and versions: repro
 // line numbers move when the source is edited, and thread counts vary.
 func normHangFrame(f string) string {
-	return lineNoRE.ReplaceAllString(timesRE.ReplaceAllString(f, ""), " in ")
+	return lineNoRE().ReplaceAllString(timesRE().ReplaceAllString(f, ""), " in ")
 }
 
 // missingHangFrames are the recorded blocked places got does not block in.
@@ -217,9 +218,9 @@ func diffHang(want, got Signature) string {
 }
 
 var (
-	goroutineRE = regexp.MustCompile(`^goroutine \d+ .*\[(.+?)(?:, \d+ minutes)?\]:$`)
-	goCallRE    = regexp.MustCompile(`^([\w./*()\-]+)\(.*\)$`)
-	goFileRE    = regexp.MustCompile(`^\t(\S+\.go):(\d+)`)
+	goroutineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^goroutine \d+ .*\[(.+?)(?:, \d+ minutes)?\]:$`) })
+	goCallRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([\w./*()\-]+)\(.*\)$`) })
+	goFileRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\t(\S+\.go):(\d+)`) })
 )
 
 // GoHang builds a hang signature from a Go goroutine dump (SIGQUIT's, in
@@ -255,12 +256,12 @@ func GoHang(output string) Signature {
 	fn := ""
 	for _, l := range strings.Split(output, "\n") {
 		switch {
-		case goroutineRE.MatchString(l):
+		case goroutineRE().MatchString(l):
 			flush()
-		case goCallRE.MatchString(l):
-			fn = goCallRE.FindStringSubmatch(l)[1]
-		case goFileRE.MatchString(l) && fn != "":
-			m := goFileRE.FindStringSubmatch(l)
+		case goCallRE().MatchString(l):
+			fn = goCallRE().FindStringSubmatch(l)[1]
+		case goFileRE().MatchString(l) && fn != "":
+			m := goFileRE().FindStringSubmatch(l)
 			fs = append(fs, frame{m[1], m[2], fn})
 			fn = ""
 		}

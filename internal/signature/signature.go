@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Signature identifies a bug. Status, Fatal and Exception take part in
@@ -139,27 +140,34 @@ func Diff(want, got Signature) string {
 	return strings.Join(out, "; ")
 }
 
+// Regexps and templates here are built on first use (sync.OnceValue), not
+// at init: every start of reprokit, four per sandboxed run, paid for all of
+// them (bench/run/RESULTS.md).
 var (
-	hexRE = regexp.MustCompile(`0x[0-9a-fA-F]+`)
-	numRE = regexp.MustCompile(`\d+`)
+	hexRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`0x[0-9a-fA-F]+`) })
+	numRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\d+`) })
 )
 
 // Normalize replaces addresses (ADDR) and numbers (N) so that pids, thread
 // ids and line numbers compare equal.
 func Normalize(s string) string {
-	s = numRE.ReplaceAllString(hexRE.ReplaceAllString(s, "ADDR"), "N")
+	s = numRE().ReplaceAllString(hexRE().ReplaceAllString(s, "ADDR"), "N")
 	return s
 }
 
 var (
-	fatalRE     = regexp.MustCompile(`^(Fatal Python error: .*|panic: .*|fatal error: .*|Segmentation fault.*|SIG[A-Z]+: .*)$`)
-	iceRE       = regexp.MustCompile(`internal compiler error: .*$`)
-	exceptionRE = regexp.MustCompile(`^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iteration|Failure)\b(?:: .*)?)$`)
-	warningRE   = regexp.MustCompile(`^.*:\d+: ([A-Za-z_][\w.]*Warning: .*)$`)
-	pyFrameRE   = regexp.MustCompile(`^\s*File "([^"]+)", line (\d+)(?:, in | in )(.+)$`)
-	goFrameRE   = regexp.MustCompile(`^\t(\S+\.go):(\d+)`)
-	goFuncRE    = regexp.MustCompile(`^([\w./*()\-]+)\(.*\)$`)
-	goRunRE     = regexp.MustCompile(`^(exit status (\d+)|signal: (.+))$`)
+	fatalRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(Fatal Python error: .*|panic: .*|fatal error: .*|Segmentation fault.*|SIG[A-Z]+: .*)$`)
+	})
+	iceRE       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`internal compiler error: .*$`) })
+	exceptionRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Iteration|Failure)\b(?:: .*)?)$`)
+	})
+	warningRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^.*:\d+: ([A-Za-z_][\w.]*Warning: .*)$`) })
+	pyFrameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*File "([^"]+)", line (\d+)(?:, in | in )(.+)$`) })
+	goFrameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\t(\S+\.go):(\d+)`) })
+	goFuncRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([\w./*()\-]+)\(.*\)$`) })
+	goRunRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(exit status (\d+)|signal: (.+))$`) })
 )
 
 // faultSignals are the signals faulthandler names in its "Fatal Python
@@ -228,17 +236,17 @@ func ExtractCommand(command, output, status string) Signature {
 			continue
 		}
 		switch {
-		case sig.Fatal == "" && fatalRE.MatchString(l):
+		case sig.Fatal == "" && fatalRE().MatchString(l):
 			sig.Fatal = l
-		case sig.Fatal == "" && iceRE.MatchString(l):
+		case sig.Fatal == "" && iceRE().MatchString(l):
 			// "./x.go:3:2: internal compiler error: …": the position moves
 			// with every edit, the message is the bug.
-			sig.Fatal = iceRE.FindString(l)
-		case exceptionRE.MatchString(l) && !strings.HasPrefix(l, " "):
+			sig.Fatal = iceRE().FindString(l)
+		case exceptionRE().MatchString(l) && !strings.HasPrefix(l, " "):
 			sig.Exception = l
 			sig.Seen = append(sig.Seen, l)
-		case warningRE.MatchString(l):
-			sig.Exception = warningRE.FindStringSubmatch(l)[1]
+		case warningRE().MatchString(l):
+			sig.Exception = warningRE().FindStringSubmatch(l)[1]
 			sig.Seen = append(sig.Seen, sig.Exception)
 		}
 		switch {
@@ -251,15 +259,15 @@ func ExtractCommand(command, output, status string) Signature {
 		case strings.HasPrefix(l, "goroutine "):
 			blocks = append(blocks, block{kind: goroutineBlock})
 		}
-		if m := pyFrameRE.FindStringSubmatch(l); m != nil && !strings.HasSuffix(m[1], "/_reprokit_reaps.py") {
+		if m := pyFrameRE().FindStringSubmatch(l); m != nil && !strings.HasSuffix(m[1], "/_reprokit_reaps.py") {
 			// (The reap recorder's frame shows under a wait call that
 			// raised; it is reprokit's, not the repro's.)
 			b := cur()
 			b.frames = append(b.frames, fmt.Sprintf("%s:%s in %s", m[1], m[2], m[3]))
 		}
-		if m := goFuncRE.FindStringSubmatch(l); m != nil {
+		if m := goFuncRE().FindStringSubmatch(l); m != nil {
 			goFunc = m[1]
-		} else if m := goFrameRE.FindStringSubmatch(l); m != nil && goFunc != "" {
+		} else if m := goFrameRE().FindStringSubmatch(l); m != nil && goFunc != "" {
 			b := cur()
 			b.frames = append(b.frames, fmt.Sprintf("%s:%s in %s", m[1], m[2], goFunc))
 			goFunc = ""
@@ -268,7 +276,7 @@ func ExtractCommand(command, output, status string) Signature {
 	sig.Frames = crashFrames(blocks, output)
 	sig.Fatal = strings.Replace(sig.Fatal, " [recovered]", "", 1)
 	if strings.HasPrefix(strings.TrimSpace(command), "go run") || strings.HasPrefix(strings.TrimSpace(command), "exec go run") {
-		if m := goRunRE.FindStringSubmatch(lastLine); m != nil && status != "exit 0" {
+		if m := goRunRE().FindStringSubmatch(lastLine); m != nil && status != "exit 0" {
 			prog := "exit " + m[2]
 			if m[3] != "" {
 				prog = goSignals[m[3]]

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -59,5 +60,73 @@ func TestInterruptedProbeIsNotCached(t *testing.T) {
 	got, err := Discover(context.Background(), env)
 	if err != nil || len(OfKind(got, Python)) == 0 {
 		t.Errorf("after a cancelled discovery: %v, %v; want the python3 on PATH", got, err)
+	}
+}
+
+// Discovery reads each directory once (listing.match) and must find what
+// filepath.Glob finds, in the same order, through a second name of the
+// same directory too (/bin and /usr/bin).
+func TestListingMatchesGlob(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"python3", "python3.9", "python3.12", "python3.13t", "python3.10-config", "go1.22.0", "go", "gofmt", "x[1]", "python2.7"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alias := filepath.Join(t.TempDir(), "alias")
+	if err := os.Symlink(dir, alias); err != nil {
+		t.Fatal(err)
+	}
+	l := &listing{}
+	for _, d := range []string{dir, alias, filepath.Join(dir, "missing"), filepath.Join(dir, "go")} {
+		for _, pattern := range []string{"python3.[0-9]*", "go1.*", "*", "x\\[1]", "go?"} {
+			want, _ := filepath.Glob(filepath.Join(d, pattern))
+			if got := l.match(d, pattern); strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("match(%s, %q) = %v, filepath.Glob: %v", d, pattern, got, want)
+			}
+		}
+	}
+}
+
+// DefaultPython finds what Select(Discover(), Python, "") selects, or
+// says it cannot (a python3 on PATH that does not work, none at all).
+func TestDefaultPythonIsWhatSelectPicks(t *testing.T) {
+	real, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 on PATH")
+	}
+	cache := t.TempDir()
+	for _, tc := range []struct {
+		name   string
+		python string // python3's script in PATH's one directory; "" for none
+		ok     bool
+	}{
+		{"working", "#!/bin/sh\nexec " + real + " \"$@\"\n", true},
+		{"broken", "#!/bin/sh\nexit 3\n", false},
+		{"absent", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.python != "" {
+				if err := os.WriteFile(filepath.Join(dir, "python3"), []byte(tc.python), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			env := func(k string) string {
+				return map[string]string{"PATH": dir, "XDG_CACHE_HOME": cache}[k]
+			}
+			got, ok := DefaultPython(context.Background(), env)
+			if ok != tc.ok {
+				t.Fatalf("DefaultPython: ok %v, want %v", ok, tc.ok)
+			}
+			if !ok {
+				return
+			}
+			all, _ := Discover(context.Background(), env)
+			want, err := Select(all, Python, "")
+			if err != nil || len(want) != 1 || want[0].Identity != got.Identity || want[0].Source != got.Source {
+				t.Errorf("DefaultPython: %+v; Select(Discover()): %+v, %v", got, want, err)
+			}
+		})
 	}
 }

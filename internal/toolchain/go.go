@@ -13,14 +13,13 @@ import (
 // PATH first: go1.X.Y wrappers on PATH (golang.org/dl), the releases the go
 // command downloaded into the module cache (golang.org/toolchain@…), and
 // ~/sdk/go* (where the wrappers unpack).
-func goCandidates(env func(string) string, pathList []string) []Candidate {
+func goCandidates(env func(string) string, pathList []string, dirs *listing) []Candidate {
 	var out []Candidate
 	if p := lookIn(pathList, "go"); p != "" {
 		out = append(out, Candidate{Go, p, "PATH"})
 	}
 	for _, dir := range pathList {
-		matches, _ := filepath.Glob(filepath.Join(dir, "go1.*"))
-		for _, m := range matches {
+		for _, m := range dirs.match(dir, "go1.*") {
 			if isExec(m) {
 				out = append(out, Candidate{Go, m, "wrapper"})
 			}

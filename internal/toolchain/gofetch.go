@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // GoToolchainModule is the module path Go releases are published under.
@@ -37,7 +38,10 @@ type GoFetcher struct {
 	Env []string
 }
 
-var versionRE = regexp.MustCompile(`^go1\.\d+(\.\d+)?((rc|beta)\d+)?$`)
+// Regexps and templates here are built on first use (sync.OnceValue), not
+// at init: every start of reprokit, four per sandboxed run, paid for all of
+// them (bench/run/RESULTS.md).
+var versionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^go1\.\d+(\.\d+)?((rc|beta)\d+)?$`) })
 
 // GoReleaseName is the go command's name for version v: "go1.22.0" from
 // Go 1.21 on, but "go1.20" for the first release of 1.20 and before.
@@ -82,7 +86,7 @@ var ErrOffline = errors.New("the Go module proxy is unreachable")
 // returns its GOROOT. It runs in an empty temporary directory so that no
 // go.mod or go.work around the caller redirects the toolchain choice.
 func (f *GoFetcher) Fetch(ctx context.Context, v string) (string, error) {
-	if !versionRE.MatchString(v) {
+	if !versionRE().MatchString(v) {
 		return "", fmt.Errorf("%q is not a Go release name (want e.g. go1.22.5)", v)
 	}
 	dir, err := os.MkdirTemp("", "reprokit-gofetch-")

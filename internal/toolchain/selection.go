@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Selection is what a command's flags ask for: --python and --go specs.
@@ -55,13 +56,15 @@ func (s *Selection) For(ctx context.Context, all []Toolchain, kind Kind) ([]Tool
 	return s.goTCs, s.goErr
 }
 
-var withRE = regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^,\s]+(\s*,\s*[^,\s]+)*)\s*$`)
+var withRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^,\s]+(\s*,\s*[^,\s]+)*)\s*$`)
+})
 
 // WithAxis runs each toolchain once per version of a dependency:
 // "trio==0.22.0,0.27.0" gives each two cells, with trio==0.22.0 and with
 // trio==0.27.0 overriding what the script's metadata asks.
 func WithAxis(tcs []Toolchain, spec string) ([]Toolchain, error) {
-	m := withRE.FindStringSubmatch(spec)
+	m := withRE().FindStringSubmatch(spec)
 	if m == nil {
 		return nil, fmt.Errorf("--with %q: want NAME==V1,V2 (e.g. trio==0.22.0,0.27.0)", spec)
 	}

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/reprokit/reprokit/internal/atomicfile"
@@ -47,6 +48,21 @@ type Toolchain struct {
 	// for this cell: one value of a --with dependency axis, e.g.
 	// ["trio==0.22.0"].
 	With []string `json:"with,omitempty"`
+	// Tree, when set, is a source tree of the dependency in With (a
+	// commit of a library being bisected), put in place of its release:
+	// a Python project installed over it with no dependencies of its
+	// own, a Go module through a replace directive.
+	Tree *SourceTree `json:"tree,omitempty"`
+}
+
+// SourceTree is a library's source at one commit.
+type SourceTree struct {
+	Module string `json:"module"` // the project or module it is the source of
+	Dir    string `json:"dir"`    // a worktree on the host, only read
+	Commit string `json:"commit"`
+	// Version is what a Python build backend that reads its version from
+	// version control is told (the sandbox's copy has no repository).
+	Version string `json:"version,omitempty"`
 }
 
 // Short is the name shown in tables: the version for Python, go1.X for Go.
@@ -67,6 +83,7 @@ type Candidate struct {
 // python3 on PATH (the user's default) comes first.
 func Candidates(env func(string) string) []Candidate {
 	var out []Candidate
+	dirs := &listing{}
 	pathList := filepath.SplitList(env("PATH"))
 	for _, name := range []string{"python3"} {
 		if p := lookIn(pathList, name); p != "" {
@@ -77,8 +94,7 @@ func Candidates(env func(string) string) []Candidate {
 		if strings.Contains(dir, "/.pyenv/shims") {
 			continue // pyenv's shims stand for the versions listed below
 		}
-		matches, _ := filepath.Glob(filepath.Join(dir, "python3.[0-9]*"))
-		for _, m := range matches {
+		for _, m := range dirs.match(dir, "python3.[0-9]*") {
 			if isPythonName(filepath.Base(m)) {
 				out = append(out, Candidate{Python, m, "PATH"})
 			}
@@ -117,13 +133,60 @@ func Candidates(env func(string) string) []Candidate {
 	if fd := FetchDir(env); fd != "" && fd != uvDir {
 		out = append(out, uvInstalls(fd, "fetched")...)
 	}
-	sys, _ := filepath.Glob("/usr/bin/python3.[0-9]*")
-	for _, p := range sys {
+	for _, p := range dirs.match("/usr/bin", "python3.[0-9]*") {
 		if isPythonName(filepath.Base(p)) {
 			out = append(out, Candidate{Python, p, "system"})
 		}
 	}
-	return append(out, goCandidates(env, pathList)...)
+	return append(out, goCandidates(env, pathList, dirs)...)
+}
+
+// listing reads each directory once for all the patterns asked of it, and
+// once for all the names it has on PATH (/bin and /usr/bin are often one
+// directory): a glob per pattern and PATH entry read /usr/bin four times
+// per discovery, the largest part of a `run`'s own start (bench/run).
+type listing struct {
+	names map[[2]uint64][]string // by device and inode, in directory order
+}
+
+// match is filepath.Glob(filepath.Join(dir, pattern)) for a pattern
+// without a separator, dir taken literally: the names that match, sorted.
+func (l *listing) match(dir, pattern string) []string {
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return nil
+	}
+	var key [2]uint64
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		key = [2]uint64{uint64(st.Dev), st.Ino}
+	}
+	names, ok := l.names[key]
+	if !ok || key == [2]uint64{} {
+		f, err := os.Open(dir)
+		if err != nil {
+			return nil
+		}
+		names, _ = f.Readdirnames(-1)
+		f.Close()
+		if l.names == nil {
+			l.names = map[[2]uint64][]string{}
+		}
+		l.names[key] = names
+	}
+	// The pattern's literal start rules out most names (a /usr/bin has
+	// a thousand) before the pattern is matched.
+	prefix := pattern[:strings.IndexAny(pattern+"*", `*?[\`)]
+	var out []string
+	for _, n := range names {
+		if !strings.HasPrefix(n, prefix) {
+			continue
+		}
+		if ok, _ := filepath.Match(pattern, n); ok {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // uvInstalls lists the interpreters of the installs in a uv install
@@ -186,29 +249,7 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			id := identity(c.Path) + "|" + probeKey
-			if t, ok := cache.get(id); ok {
-				if t.Kind != "" { // "" caches a candidate that does not work
-					t.Source = c.Source
-					results[i] = &t
-				}
-				return
-			}
-			t, err := probe(ctx, c)
-			if err != nil {
-				// Not a working toolchain: skip it, and remember that —
-				// unless the probe was cut short (an interrupt, its time
-				// limit on a loaded machine): that says nothing about the
-				// candidate, and a remembered failure would hide it from
-				// every later run.
-				if !errors.Is(err, errUnfinished) {
-					cache.put(id, Toolchain{Identity: id})
-				}
-				return
-			}
-			t.Identity = id
-			cache.put(id, t)
-			results[i] = &t
+			results[i] = discoverOne(ctx, c, cache)
 		}()
 	}
 	wg.Wait()
@@ -227,6 +268,53 @@ func Discover(ctx context.Context, env func(string) string) ([]Toolchain, error)
 		out = append(out, *t)
 	}
 	return out, nil
+}
+
+// discoverOne is the toolchain at a candidate (from the cache, else
+// probed), or nil when it is not a working one.
+func discoverOne(ctx context.Context, c Candidate, cache *cacheFile) *Toolchain {
+	id := identity(c.Path) + "|" + probeKey
+	if t, ok := cache.get(id); ok {
+		if t.Kind == "" { // "" caches a candidate that does not work
+			return nil
+		}
+		t.Source = c.Source
+		return &t
+	}
+	t, err := probe(ctx, c)
+	if err != nil {
+		// Not a working toolchain: skip it, and remember that — unless
+		// the probe was cut short (an interrupt, its time limit on a
+		// loaded machine): that says nothing about the candidate, and a
+		// remembered failure would hide it from every later run.
+		if !errors.Is(err, errUnfinished) {
+			cache.put(id, Toolchain{Identity: id})
+		}
+		return nil
+	}
+	t.Identity = id
+	cache.put(id, t)
+	return &t
+}
+
+// DefaultPython is what `--python ""` selects (Select(Discover(), Python,
+// "")[0]) found without discovering the rest: the python3 on PATH, which
+// Candidates lists first, when it is a working interpreter. ok is false
+// otherwise, and then Discover and Select decide. Listing every PATH
+// directory, pyenv, uv and the module cache was most of a one-repro
+// `run`'s own work before its sandbox (bench/run/RESULTS.md).
+func DefaultPython(ctx context.Context, env func(string) string) (Toolchain, bool) {
+	p := lookIn(filepath.SplitList(env("PATH")), "python3")
+	if p == "" {
+		return Toolchain{}, false
+	}
+	cache := loadCache(env)
+	t := discoverOne(ctx, Candidate{Python, p, "PATH"}, cache)
+	cache.save()
+	if t == nil {
+		return Toolchain{}, false
+	}
+	return *t, true
 }
 
 // probeKey is part of every probe cache key: it changes when the probe

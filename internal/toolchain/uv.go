@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // UV fetches CPython releases the way uv itself does (`uv python install`):
@@ -252,7 +253,7 @@ func ParseDownloads(data []byte) ([]Download, error) {
 			continue
 		}
 		seen[e.Key] = true
-		out = append(out, Download{Key: e.Key, Version: e.Version + abi, URL: e.URL, Prerelease: prereleaseRE.MatchString(e.Version)})
+		out = append(out, Download{Key: e.Key, Version: e.Version + abi, URL: e.URL, Prerelease: prereleaseRE().MatchString(e.Version)})
 	}
 	return out, nil
 }
@@ -261,7 +262,7 @@ func ParseDownloads(data []byte) ([]Download, error) {
 // an interpreter (sys.abiflags).
 var variantABI = map[string]string{"default": "", "": "", "freethreaded": "t", "debug": "d", "freethreaded+debug": "td"}
 
-var prereleaseRE = regexp.MustCompile(`\d(a|b|rc)\d+$`)
+var prereleaseRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\d(a|b|rc)\d+$`) })
 
 // Install has uv install d into Dir and returns the interpreter's path.
 // What uv already installed is not fetched again. A download that fails

@@ -1,8 +1,10 @@
 // Package pyindex is a package index on loopback for tests: it builds
 // pure-Python wheels and source distributions from sources given in the
 // test and serves them, with any distribution file added as it is, as a
-// PEP 503 "simple" repository, so that pip and uv install from it exactly
-// as from the public index, with no network.
+// PEP 503 "simple" repository (HTML) and, to a client that asks for it,
+// a PEP 691 one (JSON), with yanked files marked as PEP 592 says, so that
+// pip and uv install from it exactly as from the public index, with no
+// network.
 package pyindex
 
 import (
@@ -13,6 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -33,6 +36,8 @@ type Project struct {
 	// Sdist publishes the release as a source distribution only (no
 	// wheel): NAME-VERSION.tar.gz with the files and a PKG-INFO.
 	Sdist bool
+	// Yanked marks the release's file yanked (PEP 592), with this reason.
+	Yanked string
 }
 
 // SdistFile builds p as a source distribution (.tar.gz): the files under
@@ -120,15 +125,18 @@ func Wheel(p Project) (filename string, data []byte, err error) {
 // /simple/NAME/ links each file with its sha256, /files/FILE serves it.
 type Server struct {
 	*httptest.Server
-	mu       sync.Mutex
-	projects map[string][]string // normalized name → distribution file names
-	files    map[string][]byte
-	Requests []string // paths asked for, in order
+	mu        sync.Mutex
+	projects  map[string][]string // normalized name → distribution file names
+	files     map[string][]byte
+	yanked    map[string]string // file name → why it was yanked
+	Requests  []string          // paths asked for, in order
+	htmlOnly  bool              // see HTMLOnly
+	jsonAsked int
 }
 
 // New starts an index serving the given releases.
 func New(projects ...Project) (*Server, error) {
-	s := &Server{projects: map[string][]string{}, files: map[string][]byte{}}
+	s := &Server{projects: map[string][]string{}, files: map[string][]byte{}, yanked: map[string]string{}}
 	for _, p := range projects {
 		if err := s.Add(p); err != nil {
 			return nil, err
@@ -149,7 +157,27 @@ func (s *Server) Add(p Project) error {
 		return err
 	}
 	s.publish(p.Name, name, data)
+	if p.Yanked != "" {
+		s.mu.Lock()
+		s.yanked[name] = p.Yanked
+		s.mu.Unlock()
+	}
 	return nil
+}
+
+// HTMLOnly makes the index answer in HTML (PEP 503) whatever the client
+// asks, as older indexes do.
+func (s *Server) HTMLOnly() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.htmlOnly = true
+}
+
+// JSONAsked is how many project pages were served as JSON (PEP 691).
+func (s *Server) JSONAsked() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.jsonAsked
 }
 
 // AddFile publishes a distribution file as it is (a wheel or an sdist
@@ -183,6 +211,35 @@ func (s *Server) Asked() int {
 // IndexURL is the simple index's URL, for --index-url.
 func (s *Server) IndexURL() string { return s.URL + "/simple/" }
 
+// jsonType is PEP 691's media type for the simple API in JSON.
+const jsonType = "application/vnd.pypi.simple.v1+json"
+
+// serveJSON is a PEP 691 project page: each file with its URL, sha256 and
+// yanked (false, or the reason).
+func (s *Server) serveJSON(w http.ResponseWriter, name string, files []string) {
+	type file struct {
+		Filename string            `json:"filename"`
+		URL      string            `json:"url"`
+		Hashes   map[string]string `json:"hashes"`
+		Yanked   any               `json:"yanked"`
+	}
+	page := struct {
+		Meta  map[string]string `json:"meta"`
+		Name  string            `json:"name"`
+		Files []file            `json:"files"`
+	}{Meta: map[string]string{"api-version": "1.0"}, Name: name, Files: []file{}}
+	for _, f := range files {
+		sum := sha256.Sum256(s.files[f])
+		var yanked any = false
+		if why, ok := s.yanked[f]; ok {
+			yanked = why
+		}
+		page.Files = append(page.Files, file{Filename: f, URL: "/files/" + f, Hashes: map[string]string{"sha256": hex.EncodeToString(sum[:])}, Yanked: yanked})
+	}
+	w.Header().Set("Content-Type", jsonType)
+	json.NewEncoder(w).Encode(page)
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -208,11 +265,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			http.NotFound(w, r)
 			return
 		}
+		if !s.htmlOnly && strings.Contains(r.Header.Get("Accept"), jsonType) {
+			s.jsonAsked++
+			s.serveJSON(w, n, wheels)
+			return
+		}
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprintf(w, "<!DOCTYPE html><html><body><h1>Links for %s</h1>\n", html.EscapeString(n))
 		for _, f := range wheels {
 			sum := sha256.Sum256(s.files[f])
-			fmt.Fprintf(w, "<a href=\"/files/%s#sha256=%s\">%s</a><br/>\n", f, hex.EncodeToString(sum[:]), html.EscapeString(f))
+			yanked := ""
+			if why, ok := s.yanked[f]; ok {
+				yanked = fmt.Sprintf(" data-yanked=\"%s\"", html.EscapeString(why))
+			}
+			fmt.Fprintf(w, "<a href=\"/files/%s#sha256=%s\"%s>%s</a><br/>\n", f, hex.EncodeToString(sum[:]), yanked, html.EscapeString(f))
 		}
 		fmt.Fprintln(w, "</body></html>")
 	case strings.HasPrefix(path, "/files/"):
