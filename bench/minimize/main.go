@@ -403,11 +403,18 @@ func signatureOf(reprokit, in, python string) (int, string) {
 		panic(fmt.Sprintf("%s does not reproduce: %v\n%s", in, err, out))
 	}
 	var res struct {
-		Signature struct{ Status, Fatal, Exception string }
+		Signature struct{ Status, Exec, Fatal, Exception string }
 	}
 	must(json.Unmarshal(out, &res))
+	// The exit status the script's command must keep: its own (Exec) when
+	// the signature is of another process that died (subint_fork's forked
+	// child exits 1 with the fatal error; the script's python exits 0).
 	status := 0
-	if m := exitRE.FindStringSubmatch(res.Signature.Status); m != nil {
+	st := res.Signature.Status
+	if res.Signature.Exec != "" {
+		st = res.Signature.Exec
+	}
+	if m := exitRE.FindStringSubmatch(st); m != nil {
 		fmt.Sscan(m[1], &status)
 	}
 	if res.Signature.Fatal != "" {

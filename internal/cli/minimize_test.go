@@ -137,7 +137,7 @@ func assertOneMinimal(t *testing.T, archive []byte, tc toolchain.Toolchain) {
 	target := reduce.Target{TC: tc, Verdict: repro.Reproduces, Want: res.Signature, Types: reduce.Types(res.Output)}
 	clean := func([]byte) bool { return true }
 	if py := reduce.AnalystPython(nil, []toolchain.Toolchain{tc}); py != "" {
-		if an, err := passes.NewAnalyst(py); err == nil {
+		if an, err := passes.StartHelper(py, true); err == nil {
 			defer an.Close()
 			clean = an.NoNewUndefined(archive)
 		}
@@ -162,5 +162,42 @@ func assertOneMinimal(t *testing.T, archive []byte, tc toolchain.Toolchain) {
 		if keeps {
 			t.Errorf("not 1-minimal: removal %d still reproduces:\n%s", i, cand)
 		}
+	}
+}
+
+// Folds are computed by the interpreter under test, inside the sandbox:
+// a value with a literal comes back as that literal; an error, a value
+// without a literal and a computation past its time limit come back as
+// nothing, and the expressions after a slow one are still computed.
+func TestFoldInTheSandbox(t *testing.T) {
+	tc := pickPython(t, "3")
+	s := &reduce.Session{Targets: []reduce.Target{{TC: tc, Verdict: repro.Reproduces}}}
+	eval := s.Evaluator(context.Background())
+	exprs := []passes.FoldExpr{
+		{Expr: `json.loads('{"a": [1, 2]}')["a"]`, Env: map[string]string{"json": "json"}},
+		{Expr: `int('x')`},
+		{Expr: `len(str(10 ** 10 ** 9))`}, // killed at its time limit
+		{Expr: `f"{re.match(r'([0-9]+)s', '30s').group(1)}"`, Env: map[string]string{"re": "re"}},
+		{Expr: `loads('{"k": "v"}').get("k")`, Env: map[string]string{"loads": "json.loads"}},
+		{Expr: `range(3)`},
+		{Expr: `__import__("os").getcwd()`}, // the analyst never offers it; computed, it is the sandbox's
+	}
+	got := eval(exprs)
+	want := []string{"[1, 2]", "", "", "'30'", "'v'", ""}
+	for i, w := range want {
+		if got[i] != w {
+			t.Errorf("%s = %q, want %q", exprs[i].Expr, got[i], w)
+		}
+	}
+	if cwd := got[6]; cwd == "" || strings.Contains(cwd, "/work/") {
+		t.Errorf("the fold ran in %s, not in a sandbox work directory", cwd)
+	}
+	if n := s.FoldRuns.Load(); n != 1 {
+		t.Errorf("%d sandboxed runs, want one for the batch", n)
+	}
+	// Computed once: asked again, the values come from the cache.
+	eval(exprs[:2])
+	if n := s.FoldRuns.Load(); n != 1 {
+		t.Errorf("%d sandboxed runs after asking again, want 1", n)
 	}
 }

@@ -29,56 +29,78 @@ type Oracle func(ctx context.Context, candidate []byte) bool
 // Pass cuts the current candidate into units that can be removed (or, for
 // transforming passes, "switched off"): Split returns how many units there
 // are and a function that builds the candidate keeping only the units
-// marked true. Build(all true) must return cur unchanged.
+// marked true. Build(all true) must return cur unchanged. Traits say how
+// the engine runs the pass; the zero Traits are plain delta debugging.
 type Pass interface {
 	Name() string
 	Split(cur []byte) (n int, build func(keep []bool) []byte)
+	Traits() Traits
 }
 
-// AllFirst is implemented by passes whose units are likely all removable
-// (unused definitions, say): the engine tries removing every unit with one
-// test before it splits.
-type AllFirst interface{ TryAllFirst() bool }
-
-// Fine is implemented by passes that make small edits (in-line
-// simplification): after the first round they run again only while they
-// still shrink, together with the last pass.
-type Fine interface{ Fine() bool }
-
-// Granular is implemented by passes that know where to start splitting:
-// a pass over units that are mostly needed saves tests by starting fine.
-type Granular interface{ StartGranularity(n int) int }
-
-// Repeater is implemented by passes whose removals expose more units (dead
-// code made dead by removing its only user): the engine repeats such a
-// pass while it shrinks.
-type Repeater interface{ Repeat() bool }
-
-// Keyed is implemented by fine passes whose units have a stable identity
-// across rounds (an edit of a line, named by the line's text and the
-// span): a unit that was needed in an earlier round is kept without a test
-// in later rounds, where the candidate has hardly changed. Only the last
-// pass certifies 1-minimality, so this costs no guarantee.
-type Keyed interface {
-	UnitKeys(cur []byte) []string
+// Traits describe what a pass's units are like and how the engine should
+// schedule it: one place to read what a pass can do (as one usage struct
+// describes a command in cmd/internal/script). The zero value is a plain
+// pass: ddmin from halves, once per round in the first round.
+type Traits struct {
+	// AllFirst: the units are likely all removable (unused definitions,
+	// say): the engine tries removing every unit with one test before it
+	// splits.
+	AllFirst bool
+	// Fine: small edits (in-line simplification): after the first round
+	// the pass runs again only while it still shrinks, together with the
+	// last pass.
+	Fine bool
+	// Start is where splitting starts: a pass over units that are mostly
+	// needed saves tests by starting fine.
+	Start Start
+	// Repeat: removals expose more units (dead code made dead by removing
+	// its only user): the engine repeats the pass while it shrinks.
+	Repeat bool
+	// Keys, when set, names each unit of cur with an identity that is
+	// stable across rounds (an edit of a line, named by the line's text
+	// and the span): a unit that was needed in an earlier round is kept
+	// without a test in later rounds, where the candidate has hardly
+	// changed. Only the last pass certifies 1-minimality, so this costs
+	// no guarantee. A nil answer means the units have no names.
+	Keys func(cur []byte) []string
+	// Sweeps: a cheap pass that cleans up after others (dead code left by
+	// removing its last user): the engine runs it again after every pass
+	// that shrinks the candidate, so what became dead goes in one test
+	// instead of unit by unit in the passes after.
+	Sweeps bool
+	// Closing: the pass closes a round (a final sweep of blocks, say)
+	// besides the last pass: when it shrinks, the round's earlier passes
+	// did not see the final state, and another round follows.
+	Closing bool
+	// Exposes: the pass's edits expose work for the fine passes (inlining
+	// a function puts its body where the in-line passes have not looked):
+	// when it changes the candidate, every fine pass runs again in the
+	// next round.
+	Exposes bool
 }
 
-// Sweeper is implemented by cheap passes that clean up after others (dead
-// code left by removing its last user): the engine runs them again after
-// every pass that shrinks the candidate, so what became dead goes in one
-// test instead of unit by unit in the passes after.
-type Sweeper interface{ Sweeps() bool }
+// Start is the granularity a pass's first sweep splits its units at.
+type Start int
 
-// Closing is implemented by the passes that close a round (a final sweep of
-// blocks, say) besides the last pass: when one of them shrinks, the round's
-// earlier passes did not see the final state, and another round follows.
-type Closing interface{ Closing() bool }
+const (
+	// StartHalves is ddmin's own start: two chunks.
+	StartHalves Start = iota
+	// StartFours starts with chunks of about four units.
+	StartFours
+	// StartUnits starts unit by unit.
+	StartUnits
+)
 
-// Exposer is implemented by passes whose edits expose work for the fine
-// passes (inlining a function puts its body where the in-line passes have
-// not looked): when one changes the candidate, every fine pass runs again
-// in the next round.
-type Exposer interface{ Exposes() bool }
+// chunks is how many chunks n units are split into first.
+func (s Start) chunks(n int) int {
+	switch s {
+	case StartFours:
+		return max(2, n/4)
+	case StartUnits:
+		return max(2, n)
+	}
+	return 2
+}
 
 // Options tune a reduction. Zero values are the defaults.
 type Options struct {
@@ -183,6 +205,11 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 	closerShrank := false
 	restarted := false
 	exposed := false
+	// seen is the candidate each pass last finished on; polish is set
+	// once the rounds are done, for the rounds that give the keyed fine
+	// passes a last look (see below).
+	seen := map[string][32]byte{}
+	polish := false
 again:
 rounds:
 	for round := 0; round < r.opts.MaxRounds; round++ {
@@ -198,7 +225,21 @@ rounds:
 			// rounds run the repeating passes, the fine passes that still
 			// shrank last round, and the last pass, whose empty round
 			// certifies the fixpoint.
-			if round > 0 && !last && !repeats(p) && !(isFine(p) && (changed[p.Name()] || exposedLast)) {
+			tr := p.Traits()
+			switch {
+			case polish:
+				if !last && !(tr.Fine && tr.Keys != nil && seen[p.Name()] != sha256.Sum256(cur)) {
+					continue
+				}
+			case round > 0 && !last && !tr.Repeat && !(tr.Fine && (changed[p.Name()] || exposedLast)):
+				continue
+			}
+			// The fine passes wait for the tree edits to settle: when an
+			// exposing pass changed the candidate in this round, the fine
+			// passes after it run in the next round (which follows: such
+			// a pass closes the round), on what is left of the code they
+			// would have combed line by line. Not in the last round.
+			if tr.Fine && exposed && !last && round < r.opts.MaxRounds-1 {
 				continue
 			}
 			ps := &r.stats.Passes[r.passIndex[p.Name()]]
@@ -212,14 +253,15 @@ rounds:
 			start := cur
 			wasStrict := r.strict
 			cur = r.runPass(ctx, cur, p, last, round > 0)
-			if repeats(p) && !bytes.Equal(start, cur) && r.strict == wasStrict {
+			if tr.Repeat && !bytes.Equal(start, cur) && r.strict == wasStrict {
 				cur = r.untilStill(ctx, cur, p, round > 0)
 			}
 			changed[p.Name()] = !bytes.Equal(start, cur)
-			if last || closes(p) {
+			seen[p.Name()] = sha256.Sum256(cur)
+			if last || tr.Closing {
 				closerShrank = closerShrank || changed[p.Name()]
 			}
-			if ex, ok := p.(Exposer); ok && ex.Exposes() && changed[p.Name()] {
+			if tr.Exposes && changed[p.Name()] {
 				exposed = true
 			}
 			ps.Tests += r.stats.Tests - t0
@@ -234,6 +276,7 @@ rounds:
 				// strictly. The cache keeps every "no"; a "yes" is confirmed.
 				restarted = true
 				cur, changed, exposed = input, map[string]bool{}, false
+				seen, polish = map[string][32]byte{}, false
 				round = -1
 				continue rounds
 			}
@@ -244,9 +287,22 @@ rounds:
 		}
 		// Another round only when a closing pass removed something:
 		// otherwise the last one has just certified the state every other
-		// pass left.
+		// pass left. Then the keyed fine passes that have not seen the
+		// result get a last look (a pass after them may have made an edit
+		// of theirs possible: a prefix gone leaves parentheses around a
+		// statement), round after round while they shrink; their memory
+		// of needed units keeps that to the units on changed lines.
+		if polish {
+			if bytes.Equal(before, cur) {
+				break
+			}
+			continue
+		}
 		if bytes.Equal(before, cur) || !closerShrank {
-			break
+			if !stale(passes, seen, cur) {
+				break
+			}
+			polish = true
 		}
 	}
 	// The result must convince Confirm FinalConfirms times more: a late
@@ -265,6 +321,7 @@ rounds:
 			if !ok && ctx.Err() == nil {
 				restarted = true
 				cur, changed, exposed = input, map[string]bool{}, false
+				seen, polish = map[string][32]byte{}, false
 				goto again
 			}
 		}
@@ -273,16 +330,11 @@ rounds:
 	return cur, r.stats, ctx.Err()
 }
 
-func isFine(p Pass) bool {
-	f, ok := p.(Fine)
-	return ok && f.Fine()
-}
-
 // sweep runs the sweepers after pass after shrank the candidate, each
 // while it shrinks. Their tests count as theirs.
 func (r *Reducer) sweep(ctx context.Context, cur []byte, passes []Pass, after Pass, later bool) []byte {
 	for _, s := range passes {
-		if sw, ok := s.(Sweeper); !ok || !sw.Sweeps() || s.Name() == after.Name() {
+		if !s.Traits().Sweeps || s.Name() == after.Name() {
 			continue
 		}
 		r.mu.Lock()
@@ -306,35 +358,23 @@ func (r *Reducer) untilStill(ctx context.Context, cur []byte, p Pass, later bool
 	return cur
 }
 
-func closes(p Pass) bool {
-	c, ok := p.(Closing)
-	return ok && c.Closing()
-}
-
-func repeats(p Pass) bool {
-	rep, ok := p.(Repeater)
-	return ok && rep.Repeat()
-}
-
 func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify, later bool) []byte {
 	n, build := p.Split(cur)
 	if n == 0 {
 		return cur
 	}
-	gran := 2
-	if g, ok := p.(Granular); ok {
-		gran = max(2, g.StartGranularity(n))
-	}
+	tr := p.Traits()
+	gran := tr.Start.chunks(n)
 	// Units known to be needed from an earlier round stay without a test.
 	var keys []string
-	if kp, ok := p.(Keyed); ok && !certify {
-		for _, k := range kp.UnitKeys(cur) {
+	if tr.Keys != nil && !certify {
+		for _, k := range tr.Keys(cur) {
 			keys = append(keys, p.Name()+"\x00"+k)
 		}
 	}
 	// A sweeper runs after every pass that shrinks: its memory holds from
 	// the first round on.
-	if sw, ok := p.(Sweeper); ok && sw.Sweeps() {
+	if tr.Sweeps {
 		later = true
 	}
 	var free []int
@@ -343,7 +383,7 @@ func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify, late
 			free = append(free, u)
 		}
 	}
-	if af, ok := p.(AllFirst); ok && af.TryAllFirst() && len(free) > 0 {
+	if tr.AllFirst && len(free) > 0 {
 		// Every unit not known to be needed, in one test.
 		keep := make([]bool, n)
 		for u := range keep {
@@ -374,6 +414,21 @@ func (r *Reducer) runPass(ctx context.Context, cur []byte, p Pass, certify, late
 		return r.runPass(ctx, cur, p, certify, later)
 	}
 	return out
+}
+
+// stale reports whether a keyed fine pass last finished on another
+// candidate than cur.
+func stale(passes []Pass, seen map[string][32]byte, cur []byte) bool {
+	if len(passes) == 0 {
+		return false
+	}
+	h := sha256.Sum256(cur)
+	for _, p := range passes[:len(passes)-1] {
+		if tr := p.Traits(); tr.Fine && tr.Keys != nil && seen[p.Name()] != h {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Reducer) isNeeded(key string) bool {

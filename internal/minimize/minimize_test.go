@@ -12,7 +12,8 @@ import (
 // linesPass cuts a candidate into its lines.
 type linesPass struct{}
 
-func (linesPass) Name() string { return "lines" }
+func (linesPass) Name() string   { return "lines" }
+func (linesPass) Traits() Traits { return Traits{} }
 func (linesPass) Split(cur []byte) (int, func([]bool) []byte) {
 	ls := strings.SplitAfter(string(cur), "\n")
 	if ls[len(ls)-1] == "" {
@@ -249,16 +250,18 @@ func TestConfirmOncePerPass(t *testing.T) {
 type evensPass struct{ keyed bool }
 
 func (evensPass) Name() string { return "evens" }
-func (evensPass) Fine() bool   { return true }
+func (p evensPass) Traits() Traits {
+	if !p.keyed {
+		return Traits{Fine: true}
+	}
+	return Traits{Fine: true, Keys: p.unitKeys}
+}
 func even(l string) bool {
 	var v int
 	_, err := fmt.Sscanf(l, "%d", &v)
 	return err == nil && v%2 == 0
 }
-func (p evensPass) UnitKeys(cur []byte) []string {
-	if !p.keyed {
-		return nil
-	}
+func (evensPass) unitKeys(cur []byte) []string {
 	var keys []string
 	for _, l := range strings.SplitAfter(string(cur), "\n") {
 		if even(l) {
@@ -323,7 +326,8 @@ func TestKeyedUnitsNeededStayUntested(t *testing.T) {
 // usesPass removes "u" lines.
 type usesPass struct{}
 
-func (usesPass) Name() string { return "uses" }
+func (usesPass) Name() string   { return "uses" }
+func (usesPass) Traits() Traits { return Traits{} }
 func (usesPass) Split(cur []byte) (int, func([]bool) []byte) {
 	return dropLines(cur, func(l string) bool { return strings.HasPrefix(l, "u") })
 }
@@ -331,9 +335,8 @@ func (usesPass) Split(cur []byte) (int, func([]bool) []byte) {
 // sweepPass removes "d" lines whose number no "u" line mentions.
 type sweepPass struct{}
 
-func (sweepPass) Name() string      { return "sweep" }
-func (sweepPass) Sweeps() bool      { return true }
-func (sweepPass) TryAllFirst() bool { return true }
+func (sweepPass) Name() string   { return "sweep" }
+func (sweepPass) Traits() Traits { return Traits{Sweeps: true, AllFirst: true} }
 func (sweepPass) Split(cur []byte) (int, func([]bool) []byte) {
 	return dropLines(cur, func(l string) bool {
 		return strings.HasPrefix(l, "d") && !strings.Contains(string(cur), "u"+l[1:])
@@ -404,7 +407,11 @@ func TestFinalConfirmsCatchALateRace(t *testing.T) {
 // keyedSweep is sweepPass with a memory: its units are named by their text.
 type keyedSweep struct{ sweepPass }
 
-func (keyedSweep) UnitKeys(cur []byte) []string {
+func (keyedSweep) Traits() Traits {
+	return Traits{Sweeps: true, AllFirst: true, Keys: keyedSweep{}.unitKeys}
+}
+
+func (keyedSweep) unitKeys(cur []byte) []string {
 	n, _ := sweepPass{}.Split(cur)
 	var keys []string
 	for _, l := range strings.SplitAfter(string(cur), "\n") {
@@ -419,6 +426,7 @@ func (keyedSweep) UnitKeys(cur []byte) []string {
 type prefixPass string
 
 func (p prefixPass) Name() string { return "drop-" + string(p) }
+func (prefixPass) Traits() Traits { return Traits{} }
 func (p prefixPass) Split(cur []byte) (int, func([]bool) []byte) {
 	return dropLines(cur, func(l string) bool { return strings.HasPrefix(l, string(p)) })
 }
@@ -458,4 +466,108 @@ func TestKeyedSweeperSkipsWhatItFoundNeeded(t *testing.T) {
 		t.Errorf("sweep tests: keyed %d, unkeyed %d: the memory saved nothing", tests[1], tests[0])
 	}
 	t.Logf("sweep tests: unkeyed %d, keyed %d", tests[0], tests[1])
+}
+
+// latePass drops "x" lines; it exposes work for the fine passes.
+type latePass struct{}
+
+func (latePass) Name() string { return "late" }
+func (latePass) Traits() Traits {
+	return Traits{Repeat: true, Closing: true, Exposes: true}
+}
+func (latePass) Split(cur []byte) (int, func([]bool) []byte) {
+	return dropLines(cur, func(l string) bool { return strings.HasPrefix(l, "x") })
+}
+
+// finePass drops "y" lines and records what it was asked to split.
+type finePass struct{ seen *[]string }
+
+func (finePass) Name() string   { return "fine" }
+func (finePass) Traits() Traits { return Traits{Fine: true} }
+func (p finePass) Split(cur []byte) (int, func([]bool) []byte) {
+	*p.seen = append(*p.seen, string(cur))
+	return dropLines(cur, func(l string) bool { return strings.HasPrefix(l, "y") })
+}
+
+// When an exposing pass changed the candidate, the fine passes after it
+// wait for the next round: they comb what is left, not the code the
+// round's last pass then removes anyway.
+func TestFinePassesWaitForTheTreeEditsToSettle(t *testing.T) {
+	var seen []string
+	o := &countingOracle{f: func(c []byte) bool { return strings.Contains(string(c), "bug") }}
+	got, stats, err := New(o.oracle, Options{}).Run(context.Background(), []byte("x\nz1\nz2\ny1\ny2\nbug\n"),
+		[]Pass{latePass{}, finePass{&seen}, linesPass{}})
+	if err != nil || string(got) != "bug\n" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+	for _, s := range seen {
+		if strings.Contains(s, "z1") {
+			t.Errorf("the fine pass split %q, before the round's last pass", s)
+		}
+	}
+	for _, p := range stats.Passes {
+		if p.Name == "fine" && p.Tests != 0 {
+			t.Errorf("the fine pass ran %d tests, want 0: what it would remove was gone", p.Tests)
+		}
+	}
+}
+
+// rewritePass rewrites the lines that start with prefix; a unit switched
+// off takes the rewritten line. Fine and keyed by the line's text.
+type rewritePass struct {
+	name, prefix string
+	rewrite      func(string) string
+}
+
+func (p rewritePass) Name() string { return p.name }
+func (p rewritePass) Traits() Traits {
+	return Traits{Fine: true, Keys: func(cur []byte) []string {
+		var keys []string
+		for _, l := range strings.SplitAfter(string(cur), "\n") {
+			if strings.HasPrefix(l, p.prefix) {
+				keys = append(keys, l)
+			}
+		}
+		return keys
+	}}
+}
+func (p rewritePass) Split(cur []byte) (int, func([]bool) []byte) {
+	ls := strings.SplitAfter(string(cur), "\n")
+	var idx []int
+	for i, l := range ls {
+		if strings.HasPrefix(l, p.prefix) {
+			idx = append(idx, i)
+		}
+	}
+	return len(idx), func(keep []bool) []byte {
+		out := append([]string{}, ls...)
+		for u, i := range idx {
+			if !keep[u] {
+				out[i] = p.rewrite(out[i])
+			}
+		}
+		return []byte(strings.Join(out, ""))
+	}
+}
+
+// A keyed fine pass gets a last look at the result when a pass after it
+// changed it: here dropping `y=` leaves parentheses the earlier pass can
+// now drop. Without that look the result kept them.
+func TestKeyedFinePassesLookAtTheResult(t *testing.T) {
+	parens := rewritePass{"parens", "(", func(l string) string { return strings.TrimPrefix(strings.Replace(l, ")", "", 1), "(") }}
+	prefix := rewritePass{"prefix", "y=", func(l string) string { return strings.TrimPrefix(l, "y=") }}
+	o := &countingOracle{f: func(c []byte) bool { return strings.Contains(string(c), "bug") }}
+	got, _, err := New(o.oracle, Options{}).Run(context.Background(), []byte("y=(x)\nbug\n"),
+		[]Pass{parens, prefix, prefixPass("z")})
+	if err != nil || string(got) != "x\nbug\n" {
+		t.Fatalf("got %q, %v; want the parentheses gone", got, err)
+	}
+}
+
+// No passes: the input is the result.
+func TestNoPasses(t *testing.T) {
+	got, _, err := New(func(context.Context, []byte) bool { return true }, Options{}).Run(context.Background(), []byte("a\n"), nil)
+	if err != nil || string(got) != "a\n" {
+		t.Fatalf("got %q, %v", got, err)
+	}
 }

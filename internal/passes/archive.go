@@ -54,6 +54,7 @@ func Default() []minimize.Pass {
 	// In-line simplification is the costliest per byte saved: it runs on
 	// what the tree edits left, and the line pass runs again last.
 	out = append(out, Simplify()...)
+	out = append(out, FoldLate)
 	// What the in-line passes freed (a body reduced to a bare expression,
 	// a header left with nothing that matters) goes block by block, then
 	// line by line.
@@ -111,7 +112,8 @@ func splitLines(s string) []string {
 // Files drops whole archive members (never the metadata).
 type Files struct{}
 
-func (Files) Name() string { return "files" }
+func (Files) Name() string            { return "files" }
+func (Files) Traits() minimize.Traits { return minimize.Traits{} }
 func (Files) Split(cur []byte) (int, func([]bool) []byte) {
 	d := parse(cur)
 	var idx []int
@@ -170,7 +172,8 @@ func removableScriptLines(script []string) []int {
 // Script drops script lines: never an assertion, a skip or the title.
 type Script struct{}
 
-func (Script) Name() string { return "script" }
+func (Script) Name() string            { return "script" }
+func (Script) Traits() minimize.Traits { return minimize.Traits{} }
 func (Script) Split(cur []byte) (int, func([]bool) []byte) {
 	d := parse(cur)
 	idx := removableScriptLines(d.script)
@@ -205,6 +208,10 @@ type lineRef struct{ file, line int }
 type Lines struct{}
 
 func (Lines) Name() string { return "lines" }
+
+// Traits: Lines comes after the final subtree pass, so it starts line by
+// line.
+func (Lines) Traits() minimize.Traits { return minimize.Traits{Start: minimize.StartUnits} }
 func (Lines) Split(cur []byte) (int, func([]bool) []byte) {
 	n, _, build := splitLinesPass(cur, false)
 	return n, build
@@ -233,15 +240,21 @@ func (Subtrees) Split(cur []byte) (int, func([]bool) []byte) {
 	return n, build
 }
 
-// Fine: the final instance reruns only while it shrinks.
-func (s Subtrees) Fine() bool { return s.Final }
+// Traits: a block is named by its file and its text. After the block
+// passes most remaining lines are needed, so the first subtree pass
+// starts with chunks of about four lines. The final instance starts line
+// by line (what it sees is needed nearly line by line), reruns only
+// while it shrinks, and when it shrinks the in-line passes before it get
+// another round.
+func (s Subtrees) Traits() minimize.Traits {
+	t := minimize.Traits{Start: minimize.StartFours, Keys: subtreeKeys}
+	if s.Final {
+		t.Start, t.Fine, t.Closing = minimize.StartUnits, true, true
+	}
+	return t
+}
 
-// Closing: when the final instance shrinks, the in-line passes before it
-// get another round.
-func (s Subtrees) Closing() bool { return s.Final }
-
-// UnitKeys names a block by its file and its text.
-func (Subtrees) UnitKeys(cur []byte) []string {
+func subtreeKeys(cur []byte) []string {
 	_, keys, _ := splitLinesPass(cur, true)
 	return keys
 }
@@ -324,20 +337,6 @@ func dropRefs(d *doc, refs []lineRef, keep []bool, span func(lineRef) int) []byt
 	}
 	return c.format()
 }
-
-// StartGranularity: after the block passes most remaining lines are
-// needed, so the first subtree pass starts with chunks of about four
-// lines; what the final passes see is needed nearly line by line.
-func (s Subtrees) StartGranularity(n int) int {
-	if s.Final {
-		return n
-	}
-	return n / 4
-}
-
-// StartGranularity: Lines comes after the final subtree pass, so it
-// starts line by line.
-func (Lines) StartGranularity(n int) int { return n }
 
 // All maps each pass name to the pass, for --passes.
 func All() map[string]minimize.Pass {

@@ -1,14 +1,18 @@
 package passes
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/reprokit/reprokit/internal/minimize"
+)
 
 // Blank drops blank lines, and comment lines of Python files and of the
 // script (never its title): they are almost never what a bug needs, so
 // all of them go in one test first, and each later pass has fewer units.
 type Blank struct{}
 
-func (Blank) Name() string      { return "blank" }
-func (Blank) TryAllFirst() bool { return true }
+func (Blank) Name() string            { return "blank" }
+func (Blank) Traits() minimize.Traits { return minimize.Traits{AllFirst: true} }
 
 func (Blank) Split(cur []byte) (int, func([]bool) []byte) {
 	d := parse(cur)

@@ -1,6 +1,10 @@
 package passes
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/reprokit/reprokit/internal/minimize"
+)
 
 // indent is the width of a line's leading white space (a tab counts 8);
 // -1 for a blank line.
@@ -145,7 +149,8 @@ func continuations(lines []string) (cont, inString []bool) {
 // try with its body at once (hierarchical delta debugging).
 type Blocks struct{ Depth int }
 
-func (b Blocks) Name() string { return "blocks" + string(rune('0'+b.Depth)) }
+func (b Blocks) Name() string          { return "blocks" + string(rune('0'+b.Depth)) }
+func (Blocks) Traits() minimize.Traits { return minimize.Traits{} }
 func (b Blocks) Split(cur []byte) (int, func([]bool) []byte) {
 	d := parse(cur)
 	var refs []lineRef
@@ -176,7 +181,8 @@ type Unwrap struct{}
 var unwrappable = []string{"try:", "with ", "if ", "for ", "while ", "async with ", "async for "}
 var clauses = []string{"except", "else:", "elif ", "finally:"}
 
-func (Unwrap) Name() string { return "unwrap" }
+func (Unwrap) Name() string            { return "unwrap" }
+func (Unwrap) Traits() minimize.Traits { return minimize.Traits{} }
 func (Unwrap) Split(cur []byte) (int, func([]bool) []byte) {
 	d := parse(cur)
 	type unit struct {
@@ -294,7 +300,8 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 // while the name it defines stays.
 type Hollow struct{}
 
-func (Hollow) Name() string { return "hollow" }
+func (Hollow) Name() string            { return "hollow" }
+func (Hollow) Traits() minimize.Traits { return minimize.Traits{} }
 func (Hollow) Split(cur []byte) (int, func([]bool) []byte) {
 	d := parse(cur)
 	type unit struct {

@@ -3,6 +3,8 @@ package passes
 import (
 	"regexp"
 	"strings"
+
+	"github.com/reprokit/reprokit/internal/minimize"
 )
 
 // Dead drops definitions and imports whose names nothing else mentions:
@@ -19,13 +21,16 @@ var (
 	wordRE   = regexp.MustCompile(`[A-Za-z_]\w*`)
 )
 
-func (Dead) Name() string      { return "dead" }
-func (Dead) TryAllFirst() bool { return true }
-func (Dead) Repeat() bool      { return true }
+func (Dead) Name() string { return "dead" }
 
-// Sweeps: removing a definition's last user makes it dead; the engine
-// runs this pass after every pass that shrinks.
-func (Dead) Sweeps() bool { return true }
+// Traits: every dead unit in one test first; removing a definition's last
+// user makes it dead, so the pass repeats and the engine runs it after
+// every pass that shrinks; a dead definition that was needed (a Thread's
+// run, a handler found by name) is not retried at every sweep while it
+// is unchanged; the final passes still try it.
+func (Dead) Traits() minimize.Traits {
+	return minimize.Traits{AllFirst: true, Repeat: true, Sweeps: true, Keys: deadKeys}
+}
 
 func (Dead) Split(cur []byte) (int, func([]bool) []byte) {
 	d, outer, spans := deadUnits(cur)
@@ -34,10 +39,8 @@ func (Dead) Split(cur []byte) (int, func([]bool) []byte) {
 	}
 }
 
-// UnitKeys names a dead definition by its file and its text: one that was
-// needed (a Thread's run, a handler found by name) is not retried at every
-// sweep while it is unchanged; the final passes still try it.
-func (Dead) UnitKeys(cur []byte) []string {
+// deadKeys names a dead definition by its file and its text.
+func deadKeys(cur []byte) []string {
 	d, outer, spans := deadUnits(cur)
 	keys := make([]string, len(outer))
 	for i, r := range outer {

@@ -1,6 +1,10 @@
 package passes
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/reprokit/reprokit/internal/minimize"
+)
 
 // Reindent indents each statement of a Python file by one space per
 // level instead of four (or a tab): the same program in fewer bytes. A
@@ -9,7 +13,8 @@ import "strings"
 // data.
 type Reindent struct{}
 
-func (Reindent) Name() string { return "reindent" }
+func (Reindent) Name() string            { return "reindent" }
+func (Reindent) Traits() minimize.Traits { return minimize.Traits{} }
 
 func (Reindent) Split(cur []byte) (int, func([]bool) []byte) {
 	return rewritePythonFiles(cur, reindented)
@@ -68,7 +73,8 @@ func reindented(lines []string) []string {
 // comments and continuation lines keep theirs. A unit is one file.
 type Spaces struct{}
 
-func (Spaces) Name() string { return "spaces" }
+func (Spaces) Name() string            { return "spaces" }
+func (Spaces) Traits() minimize.Traits { return minimize.Traits{} }
 
 func (Spaces) Split(cur []byte) (int, func([]bool) []byte) {
 	return rewritePythonFiles(cur, squeezeFile)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/reprokit/reprokit/internal/minimize"
 	"github.com/reprokit/reprokit/internal/repro"
 )
 
@@ -21,8 +22,8 @@ import (
 // are tried at once first.
 type Rename struct{}
 
-func (Rename) Name() string      { return "rename" }
-func (Rename) TryAllFirst() bool { return true }
+func (Rename) Name() string            { return "rename" }
+func (Rename) Traits() minimize.Traits { return minimize.Traits{AllFirst: true} }
 
 var (
 	classDefRE   = regexp.MustCompile(`^\s*class\s+([A-Za-z_]\w*)`)

@@ -135,9 +135,12 @@ func (p spanPass) edits(d *doc) []edit {
 	return edits
 }
 
-// UnitKeys names each edit by its file, its line's text and its span: the
-// same edit of an unchanged line in a later round.
-func (p spanPass) UnitKeys(cur []byte) []string {
+// Traits: the in-line passes make small edits, rerun only while they
+// still shrink; each edit is named by its file, its line's text and its
+// span: the same edit of an unchanged line in a later round.
+func (p spanPass) Traits() minimize.Traits { return minimize.Traits{Fine: true, Keys: p.unitKeys} }
+
+func (p spanPass) unitKeys(cur []byte) []string {
 	d := parse(cur)
 	var keys []string
 	for _, e := range p.edits(d) {
@@ -256,10 +259,6 @@ func defaults(l string) []span {
 	}
 	return out
 }
-
-// Fine marks the in-line passes for the engine: small edits, rerun only
-// while they still shrink.
-func (spanPass) Fine() bool { return true }
 
 // calls finds whole bracket groups that follow a name, a closing bracket
 // or a string: f(x) -> f, a[i] -> a, g()() -> g().

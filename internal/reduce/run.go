@@ -48,9 +48,11 @@ type Report struct {
 	BytesAfter  int    `json:"bytes_after"`
 	Recheck     string `json:"recheck"` // "3/3": runs of the result that kept their verdicts
 	// Runs counts every sandboxed run of a candidate.
-	Runs   int64          `json:"runs"`
-	Stats  minimize.Stats `json:"stats"`
-	WallMS int64          `json:"wall_ms"`
+	Runs int64 `json:"runs"`
+	// FoldRuns counts the sandboxed runs that computed constant folds.
+	FoldRuns int64          `json:"fold_runs"`
+	Stats    minimize.Stats `json:"stats"`
+	WallMS   int64          `json:"wall_ms"`
 
 	// Result is the smallest archive found; Stopped says why it may not be
 	// minimal (interrupt or budget), nil when it is.
@@ -144,7 +146,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	red := minimize.New(sess.Oracle(), minimize.Options{Jobs: c.Jobs, Valid: valid, Progress: c.Progress, Confirm: sess.Confirm(),
 		FinalConfirms: 2, // the opinion twice more on the result before it is written
 		MaxRounds:     c.Rounds})
-	result, stats, rerr := red.Run(rctx, c.Repro.Raw, passes.BindAnalyst(c.Plan, analyst))
+	result, stats, rerr := red.Run(rctx, c.Repro.Raw, passes.Bind(c.Plan, analyst, sess.Evaluator(rctx)))
 	if rerr != nil && !errors.Is(rerr, context.Canceled) && !errors.Is(rerr, context.DeadlineExceeded) {
 		return nil, rerr
 	}
@@ -159,7 +161,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		}
 		rep.Recheck, rep.Flaky = fmt.Sprintf("%d/%d", reproducing, c.Confirm), reproducing != c.Confirm
 	}
-	rep.Runs, rep.WallMS = sess.Runs.Load(), time.Since(began).Milliseconds()
+	rep.Runs, rep.FoldRuns, rep.WallMS = sess.Runs.Load(), sess.FoldRuns.Load(), time.Since(began).Milliseconds()
 	return rep, nil
 }
 

@@ -2,6 +2,7 @@ package reduce
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"runtime"
@@ -60,7 +61,10 @@ type Session struct {
 	Targets []Target
 	PerTest time.Duration
 	Runs    atomic.Int64 // every sandboxed run of a candidate
-	opts    Options
+	// FoldRuns counts the sandboxed runs that computed folds (Evaluator):
+	// not tests of a candidate.
+	FoldRuns atomic.Int64
+	opts     Options
 }
 
 // Start runs the input Confirm times on every chosen toolchain and
@@ -319,6 +323,75 @@ func (s *Session) Recheck(ctx context.Context, result []byte, n int) (int, error
 	return ok, nil
 }
 
+// Evaluator computes the values of the folds the semantic passes find
+// (pure expressions over literals, from the analyst's whitelist) with
+// the interpreter of the first reproducing Python target, in the
+// sandbox: one run of fold.py per batch of new expressions, each
+// expression with a time limit of its own and the run with one of
+// foldLimit. A run that fails or is cut off folds nothing. Values are
+// cached by expression; nil when no Python target reproduces.
+func (s *Session) Evaluator(ctx context.Context) passes.Evaluator {
+	var target *Target
+	for i, t := range s.Targets {
+		if t.TC.Kind == toolchain.Python && t.Verdict == repro.Reproduces {
+			target = &s.Targets[i]
+			break
+		}
+	}
+	if target == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	cache := map[string]string{}
+	key := func(e passes.FoldExpr) string {
+		b, _ := json.Marshal(e)
+		return string(b)
+	}
+	return func(exprs []passes.FoldExpr) []string {
+		mu.Lock()
+		defer mu.Unlock()
+		var todo []passes.FoldExpr
+		queued := map[string]bool{}
+		for _, e := range exprs {
+			if _, ok := cache[key(e)]; !ok && !queued[key(e)] {
+				queued[key(e)] = true
+				todo = append(todo, e)
+			}
+		}
+		if len(todo) > 0 && ctx.Err() == nil {
+			vals := s.fold(ctx, *target, todo)
+			if ctx.Err() == nil {
+				for i, e := range todo {
+					v := ""
+					if vals != nil {
+						v = vals[i]
+					}
+					cache[key(e)] = v
+				}
+			}
+		}
+		out := make([]string, len(exprs))
+		for i, e := range exprs {
+			out[i] = cache[key(e)]
+		}
+		return out
+	}
+}
+
+// foldLimit bounds one run of the constant folder.
+const foldLimit = 20 * time.Second
+
+func (s *Session) fold(ctx context.Context, t Target, exprs []passes.FoldExpr) []string {
+	r, err := repro.Parse("fold.txtar", passes.FoldArchive(exprs))
+	if err != nil {
+		return nil
+	}
+	s.FoldRuns.Add(1)
+	res := runner.Run(ctx, r, t.TC, runner.Options{Count: 1, NoTiers: true, Isolation: s.opts.Isolation,
+		Limits: sandbox.Limits{Timeout: foldLimit}})
+	return passes.FoldResults(res.Output, len(exprs))
+}
+
 // Describe names the targets and their verdicts: "cpython-3.12.1".
 func (s *Session) Describe() string {
 	if len(s.Targets) == 1 {
@@ -335,11 +408,12 @@ func (s *Session) Describe() string {
 func (s *Session) Want() signature.Signature { return *s.Targets[0].Want }
 
 // Checks returns the engine's cheap validity check: every .py member
-// compiles on every target's Python (a long-lived interpreter each), and
-// names no name that nothing binds unless the input already did. It also
-// returns the analyst for the semantic passes (nil when no Python 3.9+
-// is at hand) and a function that stops the helpers.
-func (s *Session) Checks(analystPython string) (valid func([]byte) bool, an *passes.Analyst, stop func(), err error) {
+// compiles on every target's Python, and names no name that nothing
+// binds unless the input already did. One helper process per interpreter
+// answers both: the one running analystPython (Python 3.9+, usually a
+// target's) also analyses sources for the semantic passes, and is
+// returned (nil when there is none). stop ends the helpers.
+func (s *Session) Checks(analystPython string) (valid func([]byte) bool, an *passes.Helper, stop func(), err error) {
 	var checks []func([]byte) bool
 	var closers []func()
 	stop = func() {
@@ -347,26 +421,42 @@ func (s *Session) Checks(analystPython string) (valid func([]byte) bool, an *pas
 			c()
 		}
 	}
+	analyse := analystPython != "" && s.Repro.Kind() == toolchain.Python
+	start := func(python string, analyse bool) (*passes.Helper, error) {
+		h, err := passes.StartHelper(python, analyse)
+		if err != nil && analyse {
+			// No analyst there: the syntax checks still run.
+			return passes.StartHelper(python, false)
+		}
+		return h, err
+	}
 	seen := map[string]bool{}
 	for _, t := range s.Targets {
 		if t.TC.Kind != toolchain.Python || seen[t.TC.Path] {
 			continue
 		}
 		seen[t.TC.Path] = true
-		syn, err := passes.NewPythonSyntax(t.TC.Path)
+		h, err := start(t.TC.Path, analyse && t.TC.Path == analystPython)
 		if err != nil {
 			stop()
 			return nil, nil, nil, err
 		}
-		closers = append(closers, syn.Close)
-		checks = append(checks, syn.Valid)
-	}
-	if analystPython != "" && s.Repro.Kind() == toolchain.Python {
-		if a, err := passes.NewAnalyst(analystPython); err == nil {
-			an = a
-			closers = append(closers, a.Close)
-			checks = append(checks, a.NoNewUndefined(s.Repro.Raw, s.pythonVersions()...))
+		closers = append(closers, h.Close)
+		checks = append(checks, h.Valid)
+		if analyse && t.TC.Path == analystPython {
+			an = h
 		}
+	}
+	if analyse && !seen[analystPython] {
+		if h, err := passes.StartHelper(analystPython, true); err == nil {
+			an = h
+			closers = append(closers, h.Close)
+		}
+	}
+	if an != nil && an.Analyses() {
+		checks = append(checks, an.NoNewUndefined(s.Repro.Raw, s.pythonVersions()...))
+	} else {
+		an = nil
 	}
 	if len(checks) == 0 {
 		return nil, an, stop, nil
