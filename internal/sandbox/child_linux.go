@@ -213,6 +213,10 @@ func startEngine() *engineProc {
 	return e
 }
 
+// orphanGrace is how long the init waits, after the engine, for processes
+// still below it to end on their own before the namespace kills them.
+const orphanGrace = 100 * time.Millisecond
+
 // run hands the engine its spec, reaps every process that exits below
 // the init until the engine has, and returns the engine's result or why
 // there is none.
@@ -238,6 +242,7 @@ func (e *engineProc) run(spec Spec, specPath string) Result {
 			break
 		}
 	}
+	orphans.drain(orphanGrace)
 	// The engine's descriptors are close-on-exec: nothing else holds the
 	// pipes, so EOF follows its exit. A bound anyway, never a hang.
 	var data []byte

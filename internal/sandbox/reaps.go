@@ -173,6 +173,10 @@ const reapsMax = 256
 // attributeReaps gives each reap the exec line it belongs to: the exec whose
 // own command reaped it, else the last exec to start that was still
 // running at the time (its start and end as the shims recorded them).
+// An orphan the init reaped when no exec was running belongs to the last
+// exec to start before: a forked child that outlives its parent by a
+// moment ends after its exec's end was recorded (it closed the exec's
+// output as it exited), and it is still that exec's child.
 func attributeReaps(reaps []Reap, execs []execSpan) {
 	for i := range reaps {
 		r := &reaps[i]
@@ -189,6 +193,14 @@ func attributeReaps(reaps []Reap, execs []execSpan) {
 		best := int64(-1)
 		for _, e := range execs {
 			if e.start <= r.At && (e.end == 0 || r.At <= e.end) && e.start > best {
+				best, r.Exec = e.start, e.Index
+			}
+		}
+		if r.Exec >= 0 || r.By != "init" {
+			continue
+		}
+		for _, e := range execs {
+			if e.start <= r.At && e.start > best {
 				best, r.Exec = e.start, e.Index
 			}
 		}
@@ -232,6 +244,36 @@ func (o *orphanReaper) reap() (int, unix.WaitStatus, error) {
 		o.reaps = append(o.reaps, Reap{PID: got, Status: statusOf(syscall.WaitStatus(ws)), Exec: -1, By: "init", Command: comm, At: time.Now().UnixMicro(), Reaper: 1})
 	}
 	return got, ws, nil
+}
+
+// drain reaps, for at most grace, the processes that outlive the engine:
+// a forked child whose parent exited first may still be exiting when the
+// script ends (the exec read its last output as it closed it), and it
+// would otherwise die with the namespace, its end unseen. Only a run that
+// leaves a process behind waits; a daemon is killed after the grace as
+// before.
+func (o *orphanReaper) drain(grace time.Duration) {
+	deadline := time.Now().Add(grace)
+	for {
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOWAIT|unix.WNOHANG, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return // ECHILD: nothing is left
+		}
+		if pid, _, _ := siginfoChild(&info); pid != 0 {
+			if _, _, err := o.reap(); err != nil {
+				return
+			}
+			continue
+		}
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // The si_code values of a SIGCHLD siginfo for a child that a signal ended.

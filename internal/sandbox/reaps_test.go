@@ -54,3 +54,24 @@ func TestWithoutRecorderFrames(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// An orphan the init reaps after its exec's end was recorded, before the
+// next exec starts, is that exec's child; one reaped while an exec runs is
+// the running exec's; a reap by Python outside every exec belongs to none.
+func TestOrphansReapedAfterTheirExecEnded(t *testing.T) {
+	spans := []execSpan{{Index: 0, start: 100, end: 200}, {Index: 1, start: 300, end: 400}}
+	got := []Reap{
+		{PID: 5, By: "init", At: 250},
+		{PID: 6, By: "init", At: 450},
+		{PID: 7, By: "init", At: 350},
+		{PID: 8, By: "python", Reaper: 99, At: 250},
+		{PID: 9, By: "init", At: 50},
+	}
+	attributeReaps(got, spans)
+	want := map[int]int{5: 0, 6: 1, 7: 1, 8: -1, 9: -1}
+	for _, r := range got {
+		if r.Exec != want[r.PID] {
+			t.Errorf("pid %d (%s, at %d): exec %d, want %d", r.PID, r.By, r.At, r.Exec, want[r.PID])
+		}
+	}
+}
