@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,6 +16,21 @@ import (
 
 	"github.com/reprokit/reprokit/docs"
 )
+
+// A default computed from the machine (the CPU count) is shown in words:
+// otherwise the generated reference differs from one machine to the next,
+// and TestReferenceIsCurrent fails on every machine but the one that
+// generated it (import's -j once said "default 2").
+func TestNoDefaultDependsOnTheMachine(t *testing.T) {
+	cpus := strconv.Itoa(runtime.NumCPU())
+	for _, c := range NewRoot(NewFactory(ios())).Commands() {
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+			if f.Name == "jobs" && f.DefValue != "the number of CPUs" {
+				t.Errorf("reprokit %s --jobs: default %q (this machine has %s CPUs); register it with jobsFlag", c.Name(), f.DefValue, cpus)
+			}
+		})
+	}
+}
 
 // The generated pages must be worth reading: every command has a Long
 // text and examples, and every flag says what it does.

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -74,7 +73,7 @@ See docs/import.md.
 	fl.StringVar(&opts.Go, "go", "here", "Go releases to run on: here, all, 1.22, 1.22.0,1.22.12; missing ones are fetched")
 	opts.Deps.register(fl)
 	fl.DurationVar(&opts.Timeout, "timeout", 60*time.Second, "limit per script run")
-	fl.IntVarP(&opts.Jobs, "jobs", "j", runtime.NumCPU(), "runs in parallel")
+	jobsFlag(fl, &opts.Jobs, "runs in parallel")
 	fl.StringVar(&opts.APIURL, "api-url", "", fmt.Sprintf(apiURLHelp, " the issue is read from"))
 	fl.StringVar(&opts.Isolation, "isolation", "auto", isolationHelp)
 	return cmd
