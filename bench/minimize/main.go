@@ -204,7 +204,10 @@ cd "$work" || exit 1
 timeout %[7]d %[4]q %[5]s >stdout 2>stderr
 status=$?
 [ "$status" = %[6]d ] || exit 1
-exec %[4]q %[8]q stderr
+# Not exec: the EXIT trap must run, or every test leaves its work dir in
+# $TMPDIR (one run of the bench left 49,751, and a $TMPDIR that full
+# slowed every reprokit run, whose start reads $TMPDIR's names).
+%[4]q %[8]q stderr
 `
 
 const checkSignature = `import re, sys
