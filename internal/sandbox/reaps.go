@@ -254,7 +254,9 @@ func (o *orphanReaper) reap() (int, unix.WaitStatus, error) {
 // before.
 func (o *orphanReaper) drain(grace time.Duration) {
 	deadline := time.Now().Add(grace)
-	for {
+	// The deadline holds even while zombies keep coming: a daemon forking
+	// children that exit at once must not keep the init here.
+	for time.Now().Before(deadline) {
 		var info unix.Siginfo
 		err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOWAIT|unix.WNOHANG, nil)
 		if err == unix.EINTR {
@@ -268,9 +270,6 @@ func (o *orphanReaper) drain(grace time.Duration) {
 				return
 			}
 			continue
-		}
-		if time.Now().After(deadline) {
-			return
 		}
 		time.Sleep(time.Millisecond)
 	}
