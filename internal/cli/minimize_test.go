@@ -149,12 +149,12 @@ func assertOneMinimal(t *testing.T, archive []byte, tc toolchain.Toolchain) {
 			continue
 		}
 		cr.Meta.Signature = res.Signature
-		// Three runs in a row with the other cores busy, as the
+		// Three runs in a row with every core busy, as the
 		// minimizer confirms: a removal that makes mt_fork_warning's
 		// thread die at once reproduces now and then on an idle machine,
 		// and was rightly rejected.
 		keeps := true
-		stop := reduce.Contend(runtime.NumCPU() - 1)
+		stop := reduce.Contend(runtime.NumCPU())
 		for try := 0; try < 3 && keeps; try++ {
 			keeps = target.Keeps(runner.Run(context.Background(), cr, tc, opts))
 		}

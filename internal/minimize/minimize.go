@@ -201,9 +201,13 @@ func (r *Reducer) Run(ctx context.Context, input []byte, passes []Pass) ([]byte,
 		}
 	}
 	cur := input
+	// accepted holds, oldest first, the input and every candidate a pass
+	// ended on: where a reduction that turned out to ride on a race
+	// steps back to, rather than starting again from the input.
+	accepted := [][]byte{input}
 	changed := map[string]bool{}
 	closerShrank := false
-	restarted := false
+	resumed := false // the rounds went on once from the ancestor of a result that failed its final confirmations
 	exposed := false
 	// seen is the candidate each pass last finished on; polish is set
 	// once the rounds are done, for the rounds that give the keyed fine
@@ -270,15 +274,25 @@ rounds:
 			if changed[p.Name()] && r.strict == wasStrict {
 				cur = r.sweep(ctx, cur, passes, p, round > 0)
 			}
-			if r.strict && !wasStrict && !restarted {
-				// The bug depends on timing, and every pass before this one
-				// took single runs on trust: start again from the input,
-				// strictly. The cache keeps every "no"; a "yes" is confirmed.
-				restarted = true
-				cur, changed, exposed = input, map[string]bool{}, false
-				seen, polish = map[string][32]byte{}, false
-				round = -1
-				continue rounds
+			if r.strict && !wasStrict && ctx.Err() == nil {
+				// The bug depends on timing, and the passes before this one
+				// took their results on one confirmation: each ancestor,
+				// newest first, must now pass as many as a strict
+				// candidate. This pass's own result was taken strictly,
+				// so when the candidate it started from holds, it stands;
+				// otherwise the rounds start again from the newest
+				// ancestor that holds. The cache keeps every "no".
+				anc := r.stepBack(ctx, accepted)
+				if !bytes.Equal(anc, start) {
+					accepted = upTo(accepted, anc)
+					cur, changed, exposed = anc, map[string]bool{}, false
+					seen, polish = map[string][32]byte{}, false
+					round = -1
+					continue rounds
+				}
+			}
+			if !bytes.Equal(cur, accepted[len(accepted)-1]) {
+				accepted = append(accepted, cur)
 			}
 			if ctx.Err() != nil {
 				r.stats.Wall = time.Since(r.began)
@@ -305,29 +319,90 @@ rounds:
 			polish = true
 		}
 	}
-	// The result must convince Confirm FinalConfirms times more: a late
-	// pass can make the bug a race that its one confirmation missed.
-	// Then the reduction starts again from the input, strictly.
-	if !restarted && ctx.Err() == nil && r.opts.Confirm != nil && !bytes.Equal(cur, input) {
-		for i := 0; i < r.opts.FinalConfirms; i++ {
-			ok := r.opts.Confirm(ctx, cur)
-			r.mu.Lock()
-			r.stats.Tests++
-			if !ok && ctx.Err() == nil {
-				r.cache[sha256.Sum256(cur)] = false
-				r.strict = true
-			}
-			r.mu.Unlock()
-			if !ok && ctx.Err() == nil {
-				restarted = true
-				cur, changed, exposed = input, map[string]bool{}, false
-				seen, polish = map[string][32]byte{}, false
-				goto again
-			}
+	// The result must convince Confirm FinalConfirms times more (twice
+	// that when the bug has shown it depends on timing): a late pass can
+	// make the bug a race that its one confirmation missed. A result that
+	// fails is dropped for the newest ancestor that holds; the rounds go
+	// on from there once, strictly, and what they reach must hold too.
+	for ctx.Err() == nil && r.opts.Confirm != nil && !bytes.Equal(cur, input) {
+		if r.holds(ctx, cur, r.finalConfirms()) || ctx.Err() != nil {
+			break
+		}
+		cur = r.stepBack(ctx, accepted)
+		accepted = upTo(accepted, cur)
+		if !resumed && ctx.Err() == nil {
+			resumed = true
+			changed, exposed = map[string]bool{}, false
+			seen, polish = map[string][32]byte{}, false
+			goto again
 		}
 	}
 	r.stats.Wall = time.Since(r.began)
 	return cur, r.stats, ctx.Err()
+}
+
+// finalConfirms is how many more times the result must convince
+// Confirm: FinalConfirms, doubled once the bug has shown it depends on
+// timing.
+func (r *Reducer) finalConfirms() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.strict {
+		return 2 * r.opts.FinalConfirms
+	}
+	return r.opts.FinalConfirms
+}
+
+// holds asks Confirm n times about cand. A "no" makes cand uninteresting
+// and the reduction strict.
+func (r *Reducer) holds(ctx context.Context, cand []byte, n int) bool {
+	for i := 0; i < n; i++ {
+		ok := r.opts.Confirm(ctx, cand)
+		if ctx.Err() != nil {
+			return false
+		}
+		r.mu.Lock()
+		r.stats.Tests++
+		if !ok {
+			r.cache[sha256.Sum256(cand)] = false
+			r.strict = true
+		}
+		r.mu.Unlock()
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// stepBack returns the newest of the accepted candidates that is still
+// interesting and passes a strict candidate's confirmations; the input,
+// confirmed before the reduction began, when none does. Interrupted, it
+// returns the newest one not yet found wanting: the best so far.
+func (r *Reducer) stepBack(ctx context.Context, accepted [][]byte) []byte {
+	for i := len(accepted) - 1; i > 0; i-- {
+		r.mu.Lock()
+		v, ok := r.cache[sha256.Sum256(accepted[i])]
+		r.mu.Unlock()
+		if ok && !v {
+			continue
+		}
+		if r.confirm(ctx, accepted[i]) || ctx.Err() != nil {
+			return accepted[i]
+		}
+	}
+	return accepted[0]
+}
+
+// upTo returns accepted up to and including c (all of it when c is not
+// there).
+func upTo(accepted [][]byte, c []byte) [][]byte {
+	for i := len(accepted) - 1; i >= 0; i-- {
+		if bytes.Equal(accepted[i], c) {
+			return accepted[:i+1]
+		}
+	}
+	return accepted
 }
 
 // sweep runs the sweepers after pass after shrank the candidate, each

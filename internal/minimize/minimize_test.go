@@ -377,9 +377,10 @@ func TestSweeperCleansUpAfterAShrink(t *testing.T) {
 }
 
 // A race the per-pass confirmation missed shows in the final
-// confirmations: the reduction starts again from the input, strictly.
-// Here the racy result 5 passes every first confirmation (which is what
-// let it through) and fails the second.
+// confirmations: the reduction steps back to the newest ancestor that
+// holds (here the input) and goes on from there, strictly. Here the racy
+// result 5 passes every first confirmation (which is what let it
+// through) and fails the second.
 func TestFinalConfirmsCatchALateRace(t *testing.T) {
 	var mu sync.Mutex
 	confirmed := map[string]int{}
@@ -401,6 +402,49 @@ func TestFinalConfirmsCatchALateRace(t *testing.T) {
 	}
 	if string(got) != "5\n9\n" {
 		t.Errorf("got %q, want the stable 5 and 9", got)
+	}
+}
+
+// splitsOf counts the candidates a pass was asked to split.
+type splitsOf struct {
+	Pass
+	seen map[string]int
+}
+
+func (p splitsOf) Split(cur []byte) (int, func([]bool) []byte) {
+	p.seen[string(cur)]++
+	return p.Pass.Split(cur)
+}
+
+// A race that a late pass made, caught by the final confirmations, costs
+// a step back to the last result that holds, not the whole reduction
+// again: the first pass's work stands and it never sees the input twice.
+// Lines 5 and 7 make the bug; without line 9 it is a race that passes a
+// candidate's first confirmation only.
+func TestALateRaceStepsBackNotToTheInput(t *testing.T) {
+	var mu sync.Mutex
+	confirmed := map[string]int{}
+	oracle := func(_ context.Context, c []byte) bool { return has(c, 5, 7) }
+	confirm := func(_ context.Context, c []byte) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		confirmed[string(c)]++
+		return has(c, 5, 7) && (has(c, 9) || confirmed[string(c)] == 1)
+	}
+	evens := splitsOf{evensPass{}, map[string]int{}}
+	in := input(12)
+	got, _, err := New(oracle, Options{Confirm: confirm, FinalConfirms: 2}).Run(context.Background(), in, []Pass{evens, linesPass{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "5\n7\n9\n" {
+		t.Errorf("got %q, want the stable 5, 7 and 9", got)
+	}
+	if n := evens.seen[string(in)]; n != 1 {
+		t.Errorf("the first pass split the input %d times, want 1: the reduction started again from the input", n)
+	}
+	if confirmed["5\n7\n"] < 2 {
+		t.Errorf("the racy 5 and 7 were confirmed %d times: the test's premise (a race the final confirmations catch) did not hold", confirmed["5\n7\n"])
 	}
 }
 

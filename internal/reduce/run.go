@@ -139,12 +139,12 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		defer cancel()
 	}
 	// One run per candidate on every kept toolchain, and a second opinion
-	// on each pass's result, alone and with the other cores busy: if the
-	// bug turns out to depend on timing (a reduction of mt_fork_warning
-	// once made it a race), every interesting candidate must then pass
-	// that opinion twice more.
+	// on each pass's result with every core busy: if the bug turns out to
+	// depend on timing (a reduction of mt_fork_warning once made it a
+	// race), every interesting candidate must then pass that opinion
+	// twice more.
 	red := minimize.New(sess.Oracle(), minimize.Options{Jobs: c.Jobs, Valid: valid, Progress: c.Progress, Confirm: sess.Confirm(),
-		FinalConfirms: 2, // the opinion twice more on the result before it is written
+		FinalConfirms: 2, // the opinion twice more on the result (four times for a race) before it is written
 		MaxRounds:     c.Rounds})
 	result, stats, rerr := red.Run(rctx, c.Repro.Raw, passes.Bind(c.Plan, analyst, sess.Evaluator(rctx)))
 	if rerr != nil && !errors.Is(rerr, context.Canceled) && !errors.Is(rerr, context.DeadlineExceeded) {
