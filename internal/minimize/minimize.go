@@ -121,8 +121,9 @@ type Options struct {
 	// instead of one per interesting candidate.
 	Confirm Oracle
 	// FinalConfirms is how many more times Confirm must say yes to the
-	// fixpoint's result; a "no" restarts the reduction from the input,
-	// strictly. Default 0.
+	// fixpoint's result (twice that once the reduction is strict); on a
+	// "no" the result is dropped for the newest pass result that holds.
+	// Default 0.
 	FinalConfirms int
 }
 
@@ -353,25 +354,34 @@ func (r *Reducer) finalConfirms() int {
 	return r.opts.FinalConfirms
 }
 
-// holds asks Confirm n times about cand. A "no" makes cand uninteresting
-// and the reduction strict.
+// holds asks Confirm n more times about cand.
 func (r *Reducer) holds(ctx context.Context, cand []byte, n int) bool {
 	for i := 0; i < n; i++ {
-		ok := r.opts.Confirm(ctx, cand)
-		if ctx.Err() != nil {
-			return false
-		}
-		r.mu.Lock()
-		r.stats.Tests++
-		if !ok {
-			r.cache[sha256.Sum256(cand)] = false
-			r.strict = true
-		}
-		r.mu.Unlock()
-		if !ok {
+		if !r.askConfirm(ctx, cand) {
 			return false
 		}
 	}
+	return true
+}
+
+// askConfirm asks Confirm once about cand and counts the test. A "no"
+// makes cand uninteresting and the reduction strict; an interrupted
+// answer is a "no" that changes nothing.
+func (r *Reducer) askConfirm(ctx context.Context, cand []byte) bool {
+	ok := r.opts.Confirm(ctx, cand)
+	if ctx.Err() != nil {
+		return false
+	}
+	key := sha256.Sum256(cand)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stats.Tests++
+	if !ok {
+		r.cache[key] = false
+		r.strict = true
+		return false
+	}
+	r.confirmed[key]++
 	return true
 }
 
@@ -539,20 +549,9 @@ func (r *Reducer) confirm(ctx context.Context, cand []byte) bool {
 		if done {
 			return true
 		}
-		ok := r.opts.Confirm(ctx, cand)
-		if ctx.Err() != nil {
+		if !r.askConfirm(ctx, cand) {
 			return false
 		}
-		r.mu.Lock()
-		r.stats.Tests++
-		if !ok {
-			r.cache[key] = false
-			r.strict = true
-			r.mu.Unlock()
-			return false
-		}
-		r.confirmed[key]++
-		r.mu.Unlock()
 	}
 }
 
