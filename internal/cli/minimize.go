@@ -52,7 +52,7 @@ Which toolchains it keeps: --python names them; else, for an archive with
 expect: entries, the oldest toolchain of each expected verdict present here
 and the newest that reproduces (it says which); else python3 on PATH. The
 input must reproduce in every one of --confirm runs first; each pass's
-result is confirmed alone and with every core busy.
+result is confirmed once more with every core busy.
 
 The result (NAME.min.txtar next to the input, or -o) is written atomically
 and is 1-minimal at line level. The input is never overwritten unless
