@@ -671,10 +671,12 @@ def inline_variables(tree, src, wc):
 def hollow_bodies(tree, src):
     """A function body that does nothing the bug needs becomes `pass`
     (shrinkray's "replace with ..."): a coroutine never awaited, a callback
-    never called, a method the bug only needs to exist."""
+    never called, a method the bug only needs to exist. So does a loop's
+    body, where the bug needs only the looping: a thread kept alive by
+    `while not stop.wait(0): sample()`."""
     out = []
     for fn in ast.walk(tree):
-        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.While, ast.For, ast.AsyncFor)):
             continue
         body = fn.body
         if len(body) == 1 and isinstance(body[0], (ast.Pass, ast.Expr)) and isinstance(getattr(body[0], "value", None), (ast.Constant, type(None))):

@@ -47,6 +47,10 @@ type Report struct {
 	BytesBefore int    `json:"bytes_before"`
 	BytesAfter  int    `json:"bytes_after"`
 	Recheck     string `json:"recheck"` // "3/3": runs of the result that kept their verdicts
+	// LateStart names the toolchains where the input kept its verdicts
+	// with every thread's start() returning late, so that every candidate
+	// had to as well (see latestart.go).
+	LateStart []string `json:"late_start"`
 	// Runs counts every sandboxed run of a candidate.
 	Runs int64 `json:"runs"`
 	// FoldRuns counts the sandboxed runs that computed constant folds.
@@ -160,6 +164,11 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 			return nil, err
 		}
 		rep.Recheck, rep.Flaky = fmt.Sprintf("%d/%d", reproducing, c.Confirm), reproducing != c.Confirm
+	}
+	for _, t := range sess.Targets {
+		if t.LateStart {
+			rep.LateStart = append(rep.LateStart, t.TC.Name)
+		}
 	}
 	rep.Runs, rep.FoldRuns, rep.WallMS = sess.Runs.Load(), sess.FoldRuns.Load(), time.Since(began).Milliseconds()
 	return rep, nil

@@ -34,7 +34,11 @@ type Target struct {
 	Types map[string]bool
 	// Duration of one run of the input.
 	Duration time.Duration
-	reason   string // why the input's verdict is what it is
+	// LateStart is set when the input kept its verdicts with every
+	// thread's start() returning late (latestart.go): the oracle then
+	// asks that of every candidate too.
+	LateStart bool
+	reason    string // why the input's verdict is what it is
 }
 
 // Refusal is an input a session cannot reduce; the message says why and
@@ -63,8 +67,9 @@ type Session struct {
 	Runs    atomic.Int64 // every sandboxed run of a candidate
 	// FoldRuns counts the sandboxed runs that computed folds (Evaluator):
 	// not tests of a candidate.
-	FoldRuns atomic.Int64
-	opts     Options
+	FoldRuns  atomic.Int64
+	opts      Options
+	lateStart string // the late-start check's directory, "" when none
 }
 
 // Start runs the input Confirm times on every chosen toolchain and
@@ -120,7 +125,11 @@ func Start(ctx context.Context, r *repro.Repro, c Choice, opts Options) (*Sessio
 			}
 			t.Want = &want
 		}
+		t.LateStart = s.calibrateLateStart(ctx, r, &t, ropts)
 		s.Targets = append(s.Targets, t)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	if !reproducing {
 		t := s.Targets[0]
@@ -145,6 +154,43 @@ func Start(ctx context.Context, r *repro.Repro, c Choice, opts Options) (*Sessio
 	// test leaves room for it.
 	s.PerTest = runner.TestLimit(r, s.PerTest)
 	return s, nil
+}
+
+// calibrateLateStart runs the input Confirm times more on a Python
+// target with the late-start check, and reports whether it kept its
+// verdicts every time: only then is the check asked of candidates.
+func (s *Session) calibrateLateStart(ctx context.Context, r *repro.Repro, t *Target, ropts runner.Options) bool {
+	if t.TC.Kind != toolchain.Python {
+		return false
+	}
+	s.lateStart = lateStartOnce()
+	if s.lateStart == "" {
+		return false
+	}
+	rr := *r
+	if t.Want != nil {
+		rr.Meta.Signature = t.Want
+	}
+	s.withLateStart(&ropts, true)
+	for i := 0; i < s.opts.Confirm && ctx.Err() == nil; i++ {
+		res := runner.Run(ctx, &rr, t.TC, ropts)
+		if !t.Keeps(res) {
+			return false
+		}
+		t.Duration = max(t.Duration, time.Duration(res.DurationMS)*time.Millisecond)
+	}
+	return ctx.Err() == nil
+}
+
+// lateStartOnce writes the late-start check's file once per process.
+var lateStartOnce = sync.OnceValue(lateStartDir)
+
+// withLateStart adds the late-start check to a run's options when on.
+func (s *Session) withLateStart(o *runner.Options, on bool) {
+	if on && s.lateStart != "" {
+		o.Env = append(o.Env, "PYTHONPATH="+s.lateStart)
+		o.Mounts = append(o.Mounts, s.lateStart)
+	}
 }
 
 // DefaultPerTest is 3x the slowest target's run, at least 2s.
@@ -224,7 +270,11 @@ func (t Target) Keeps(res runner.Result) bool {
 
 // Oracle returns the engine's test: a candidate is interesting when every
 // target keeps its verdict on one run each (the reproducing ones first).
-func (s *Session) Oracle() minimize.Oracle {
+func (s *Session) Oracle() minimize.Oracle { return s.oracle(true) }
+
+// oracle is Oracle with the late-start check where it was calibrated
+// (lateStart), or with none.
+func (s *Session) oracle(lateStart bool) minimize.Oracle {
 	return func(ctx context.Context, cand []byte) bool {
 		r, err := repro.Parse("candidate.txtar", cand)
 		if err != nil {
@@ -232,7 +282,7 @@ func (s *Session) Oracle() minimize.Oracle {
 		}
 		for _, t := range s.Targets {
 			s.Runs.Add(1)
-			if !t.Keeps(s.run(ctx, r, t, s.PerTest)) {
+			if !t.Keeps(s.run(ctx, r, t, s.PerTest, lateStart && t.LateStart)) {
 				return false
 			}
 		}
@@ -242,32 +292,35 @@ func (s *Session) Oracle() minimize.Oracle {
 
 // run runs candidate r once on target t: the signature kept there, and
 // the tier checks only where the verdict kept is a tier's.
-func (s *Session) run(ctx context.Context, r *repro.Repro, t Target, limit time.Duration) runner.Result {
+func (s *Session) run(ctx context.Context, r *repro.Repro, t Target, limit time.Duration, lateStart bool) runner.Result {
 	rr := *r
 	rr.Meta.Signature = t.Want
 	if t.Want == nil {
 		rr.Meta.Signature = s.Repro.Meta.Signature
 	}
-	return runner.Run(ctx, &rr, t.TC, runner.Options{
+	o := runner.Options{
 		Count: 1, NoTiers: t.Verdict == repro.Reproduces, Isolation: s.opts.Isolation, Deps: s.opts.Deps,
 		Limits: sandbox.Limits{Timeout: limit},
-	})
+	}
+	s.withLateStart(&o, lateStart)
+	return runner.Run(ctx, &rr, t.TC, o)
 }
 
-// Confirm is the oracle run again with every core busy; the oracle's
-// own runs are the ones alone. A reduction that turned a deterministic
-// bug into a race shows in one of the two. Measured with Python 3.12 on
-// 2 cores, on a reduction of the mt_fork_warning bench input whose
-// thread now ends at once (a Thread subclass without its run method),
-// forking just after start(): 27/30 runs warn on a quiet machine and
-// 29/30 with one core busy, so neither sees the race, but 0/30 with both
-// cores busy, where the main thread waits for a core while the thread
-// ends. Busy means every core, not every other one: "alone" is not alone
-// on a machine that is doing something else, and then only full
-// contention still tells. One run, not a pair: a strict reduction asks
-// this of every interesting candidate, twice.
+// Confirm is a candidate's run again with every core busy, without the
+// late-start check: the result must reproduce as the user will run it.
+// The oracle's own runs are the ones alone. A reduction that turned a
+// deterministic bug into a race shows in one of them. Measured with
+// Python 3.12 on 2 cores, on a reduction of the mt_fork_warning bench
+// input whose thread now ends at once (a Thread subclass without its run
+// method), forking just after start(): 27/30 runs warn on a quiet
+// machine and 29/30 with one core busy, but 0/30 with both cores busy,
+// where the main thread waits for a core while the thread ends. On a
+// machine busy with something else, though, that reduction warned in
+// 4 to 8 runs of 10 whatever the contention: the late-start check
+// (latestart.go) is what rejects it every time. One run, not a pair: a
+// strict reduction asks this of every interesting candidate, twice.
 func (s *Session) Confirm() minimize.Oracle {
-	o := s.Oracle()
+	o := s.oracle(false)
 	return func(ctx context.Context, cand []byte) bool {
 		stop := Contend(runtime.NumCPU())
 		defer stop()
@@ -313,7 +366,7 @@ func (s *Session) Recheck(ctx context.Context, result []byte, n int) (int, error
 		for _, t := range s.Targets {
 			// A generous limit: the per-test one is tight on purpose, but
 			// a loaded machine must not make the answer look flaky.
-			if s.run(ctx, r, t, max(10*s.PerTest, 30*time.Second)).Verdict != t.Verdict {
+			if s.run(ctx, r, t, max(10*s.PerTest, 30*time.Second), false).Verdict != t.Verdict {
 				all = false
 				break
 			}

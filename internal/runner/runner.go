@@ -36,6 +36,10 @@ type Options struct {
 	// Reaps is how the deaths of processes the repro's own code reaps are
 	// seen (sandbox.ReapMode); "": REPROKIT_REAPS, else on.
 	Reaps sandbox.ReapMode
+	// Env is added to every script run's environment, after the
+	// toolchain's; Mounts are host directories those runs may read
+	// (the minimizer's late-start check).
+	Env, Mounts []string
 
 	// prepared by Run for every script run of a cell: the environment
 	// and read-only mounts of a warm Go cache or a dependency environment
@@ -352,8 +356,8 @@ func runScript(ctx context.Context, r *repro.Repro, script, name string, tc tool
 		Name:      name,
 		Limits:    opts.Limits,
 		Tools:     tools(tc, opts.python),
-		Keep:      append(append([]string{}, tc.Roots...), opts.keep...),
-		Env:       append(toolEnv(tc), opts.env...),
+		Keep:      append(append(append([]string{}, tc.Roots...), opts.keep...), opts.Mounts...),
+		Env:       append(append(toolEnv(tc), opts.env...), opts.Env...),
 		Versions:  versions(tc),
 		KeepDir:   opts.Keep,
 		Hang:      r.Meta.HangAfter(),
