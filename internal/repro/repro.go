@@ -29,6 +29,8 @@ type Repro struct {
 	Archive *txtar.Archive
 	Meta    Meta // zero when the archive has no metadata
 	HasMeta bool
+
+	script string // Archive.Comment as a string, made once: a run asks for it often, and a script can be tens of megabytes
 }
 
 // Error is a bad-input error that points at a line of an archive.
@@ -46,8 +48,8 @@ func Parse(name string, data []byte) (*Repro, error) {
 		return nil, &Error{File: name, Line: line, Msg: "malformed file marker \"-- --\": a member needs a name, as in `-- repro.py --`"}
 	}
 	ar := txtar.Parse(data)
-	r := &Repro{Path: name, Raw: data, Archive: ar}
-	if strings.TrimSpace(stripComments(string(ar.Comment))) == "" {
+	r := &Repro{Path: name, Raw: data, Archive: ar, script: string(ar.Comment)}
+	if !hasCommand(r.script) {
 		return nil, &Error{File: name, Line: 1, Msg: "archive has no script: put testscript commands (e.g. `exec python3 repro.py`) before the first `-- file --` line"}
 	}
 	seen := map[string]int{}
@@ -154,14 +156,21 @@ func isMarker(l string) bool {
 	return strings.HasPrefix(l, "-- ") && strings.HasSuffix(l, " --") && len(l) >= 7
 }
 
-func stripComments(s string) string {
-	var b strings.Builder
-	for _, l := range strings.Split(s, "\n") {
-		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "#") {
-			b.WriteString(l + "\n")
+// hasCommand reports whether script holds a line that is neither blank
+// nor a comment.
+func hasCommand(script string) bool {
+	for len(script) > 0 {
+		line := script
+		if i := strings.IndexByte(script, '\n'); i >= 0 {
+			line, script = script[:i], script[i+1:]
+		} else {
+			script = ""
+		}
+		if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "#") {
+			return true
 		}
 	}
-	return b.String()
+	return false
 }
 
 // Title is the first comment line of the script, or the metadata's title.
@@ -169,7 +178,7 @@ func (r *Repro) Title() string {
 	if r.Meta.Title != "" {
 		return r.Meta.Title
 	}
-	for _, l := range strings.Split(string(r.Archive.Comment), "\n") {
+	for _, l := range strings.Split(r.Script(), "\n") {
 		t := strings.TrimSpace(l)
 		if strings.HasPrefix(t, "#") {
 			return strings.TrimSpace(strings.TrimLeft(t, "#"))
@@ -190,7 +199,12 @@ func NameOf(path string) string {
 }
 
 // Script is the main testscript, i.e. the archive's comment section.
-func (r *Repro) Script() string { return string(r.Archive.Comment) }
+func (r *Repro) Script() string {
+	if r.script == "" && len(r.Archive.Comment) > 0 {
+		return string(r.Archive.Comment) // a Repro not made by Parse
+	}
+	return r.script
+}
 
 // Files are the archive members without the metadata.
 func (r *Repro) Files() []txtar.File {
