@@ -204,8 +204,11 @@ cd "$work" || exit 1
 # timeout runs the candidate in a process group of its own: whatever is
 # left of it when it ends (a forked child of mt_fork_warning that loops)
 # is killed with it, or it would go on eating a core for the rest of the
-# bench (two such children did, at 60 %% each, in one run).
-timeout %[7]d %[4]q %[5]s >stdout 2>stderr &
+# bench (two such children did, at 60 %% each, in one run). SIGKILL at the
+# limit: such a child ignores SIGTERM, and when a peer kills this script
+# before the kill below, the limit is what ends it (the recorded run of
+# 2026-12-08 had two leak that way, from 02:05 on).
+timeout -s KILL %[7]d %[4]q %[5]s >stdout 2>stderr &
 pid=$!
 wait "$pid"
 status=$?
