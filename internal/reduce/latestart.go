@@ -28,13 +28,9 @@ var lateStartPy []byte
 // sitecustomize.py, written once under the user's cache directory
 // ($XDG_CACHE_HOME/reprokit/latestart/HASH), or "" when there is none.
 func lateStartDir() string {
-	base := os.Getenv("XDG_CACHE_HOME")
-	if base == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		base = filepath.Join(home, ".cache")
+	base, err := os.UserCacheDir() // $XDG_CACHE_HOME, else ~/.cache
+	if err != nil {
+		return ""
 	}
 	sum := sha256.Sum256(lateStartPy)
 	dir := filepath.Join(base, "reprokit", "latestart", hex.EncodeToString(sum[:6]))
